@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The one test command (README.md): installs what the tests need, starts Azurite, runs every test project,
+# stops Azurite by PID, and prints "N passed, N failed" as its last line. Exits non-zero on any failure.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+BICEP_VERSION=0.49.2
+AZURITE_DIR="$root/.azurite"
+log_dir="$root/TestResults"
+mkdir -p "$log_dir" "$AZURITE_DIR"
+
+fail_early() { echo "test.sh: $1" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+# 1. Tools: Azurite from the lockfile, the Bicep CLI from NuGet (both pinned).
+if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund >"$log_dir/npm.log" 2>&1 || fail_early "npm ci failed (see $log_dir/npm.log)"
+fi
+bicep="$root/.tools/nuget/azure.bicep.commandline.linux-x64/$BICEP_VERSION/tools/bicep"
+if [ ! -x "$bicep" ]; then
+  dotnet package download "Azure.Bicep.CommandLine.linux-x64@$BICEP_VERSION" -o "$root/.tools/nuget" >"$log_dir/bicep.log" 2>&1 \
+    || fail_early "downloading the Bicep CLI failed (see $log_dir/bicep.log)"
+  chmod +x "$bicep"
+fi
+export BICEP_PATH="$bicep"
+
+# 2. Azurite in the background (in memory), stopped by PID whatever happens.
+azurite_pid=""
+stop_azurite() { if [ -n "$azurite_pid" ]; then kill "$azurite_pid" 2>/dev/null; wait "$azurite_pid" 2>/dev/null; azurite_pid=""; fi; }
+trap stop_azurite EXIT
+if curl -s -o /dev/null "http://127.0.0.1:10002/devstoreaccount1/Tables"; then
+  fail_early "something already listens on Azurite's ports (10000-10002); stop it first"
+fi
+"$root/node_modules/.bin/azurite" --silent --disableTelemetry --skipApiVersionCheck --inMemoryPersistence \
+  --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$log_dir/azurite.log" 2>&1 &
+azurite_pid=$!
+for _ in $(seq 1 100); do
+  curl -s -o /dev/null "http://127.0.0.1:10002/devstoreaccount1/Tables" && break
+  sleep 0.2
+done
+curl -s -o /dev/null "http://127.0.0.1:10002/devstoreaccount1/Tables" || fail_early "Azurite did not start (see $log_dir/azurite.log)"
+export REFUNDS_TEST_STORAGE="UseDevelopmentStorage=true"
+
+# 3. Build once, then run every test project.
+if ! dotnet build Refunds.Functions.sln -c Release >"$log_dir/build.log" 2>&1; then
+  grep -E 'error|Error' "$log_dir/build.log" | sort -u | head -40 >&2
+  fail_early "the build failed (see $log_dir/build.log)"
+fi
+
+passed=0; failed=0; skipped=0
+for project in tests/*/*.csproj; do
+  name="$(basename "$project" .csproj)"
+  echo "== $name"
+  out="$log_dir/$name.log"
+  rm -f "$log_dir/$name.trx"
+  dotnet test "$project" -c Release --no-build --blame-hang-timeout 10m \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$log_dir" >"$out" 2>&1
+  code=$?
+  counters="$(grep -o '<Counters [^>]*>' "$log_dir/$name.trx" 2>/dev/null)"
+  if [ -z "$counters" ]; then
+    echo "   no test results (exit $code); see $out"; tail -30 "$out"
+    failed=$((failed + 1)); continue
+  fi
+  count() { sed -E "s/.* $1=\"([0-9]+)\".*/\1/" <<<"$counters"; }
+  p=$(count passed); f=$(( $(count failed) + $(count error) + $(count timeout) + $(count aborted) )); s=$(count notExecuted)
+  echo "   $p passed, $f failed, $s skipped ($(grep -oE 'Duration: [^ ]+ [a-z]+' "$out" | tail -1))"
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  if [ "$f" -gt 0 ] || [ "$code" -ne 0 ]; then
+    grep -E '^\s+Failed |Error Message|^\s+at ' "$out" | head -60
+    [ "$f" -eq 0 ] && failed=$((failed + 1))
+  fi
+done
+
+stop_azurite
+if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
+[ "$failed" -eq 0 ]
