@@ -202,7 +202,7 @@ public sealed class PingppClientHttpTests : IAsyncLifetime
         _server.Hang();
 
         var ex = await Assert.ThrowsAsync<PingppException>(() =>
-            Client(o => o.RequestTimeout = TimeSpan.FromMilliseconds(500)).CreateOrderRefundAsync(OrderId, Request()));
+            Client(o => o.RequestTimeout = TimeSpan.FromSeconds(1)).CreateOrderRefundAsync(OrderId, Request()));
 
         Assert.Equal(PingppErrorKind.OutcomeUnknown, ex.Kind);
         Assert.Null(ex.StatusCode);
@@ -271,7 +271,7 @@ public sealed class PingppClientHttpTests : IAsyncLifetime
         _server.Hang();
         _server.Reply(200, RefundJson);
 
-        var refund = await Client(o => o.RequestTimeout = TimeSpan.FromMilliseconds(500)).RetrieveOrderRefundAsync(OrderId, "re_vjz1a1DCufb5n9erLK48SGC0");
+        var refund = await Client(o => o.RequestTimeout = TimeSpan.FromSeconds(1)).RetrieveOrderRefundAsync(OrderId, "re_vjz1a1DCufb5n9erLK48SGC0");
 
         Assert.Equal("re_vjz1a1DCufb5n9erLK48SGC0", refund.Id);
         Assert.Equal(2, _server.Requests.Count);
