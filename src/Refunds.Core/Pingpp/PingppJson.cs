@@ -19,6 +19,8 @@ public static class PingppJson
             Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        options.Converters.Add(new NullAsZeroInt64Converter());
+        options.Converters.Add(new NullAsFalseBooleanConverter());
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

@@ -1,0 +1,322 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Refunds.Core.Signing;
+
+namespace Refunds.Core.Pingpp;
+
+/// <summary>
+/// Ping++ order-refund API client. Thread-safe. Every request is signed (body + request URI + timestamp) and sends
+/// exactly the bytes it signed. GETs retry transient failures; a create is sent once and never retried here, because
+/// Ping++ has no idempotency key: on <see cref="PingppErrorKind.OutcomeUnknown"/> the caller must look before re-sending.
+/// Every failure surfaces as <see cref="PingppException"/>; caller cancellation as <see cref="OperationCanceledException"/>.
+/// </summary>
+public class PingppClient
+{
+    private const string JsonContentType = "application/json;charset=utf-8";
+    private const int MaxPerPage = 20;
+
+    private readonly HttpClient _http = null!;
+    private readonly IRequestSigner _signer = null!;
+    private readonly PingppClientOptions _options = null!;
+    private readonly TimeProvider _time = null!;
+    private readonly ILogger _logger = NullLogger.Instance;
+    private readonly Uri _apiBase = null!;
+
+    /// <summary>For mocking only.</summary>
+    protected PingppClient()
+    {
+    }
+
+    public PingppClient(HttpClient httpClient, IRequestSigner signer, IOptions<PingppClientOptions> options, TimeProvider timeProvider, ILogger<PingppClient> logger)
+    {
+        ArgumentNullException.ThrowIfNull(httpClient);
+        ArgumentNullException.ThrowIfNull(signer);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        _http = httpClient;
+        _signer = signer;
+        _options = options.Value;
+        _time = timeProvider;
+        _logger = logger;
+        if (string.IsNullOrWhiteSpace(_options.ApiKey))
+        {
+            throw new InvalidOperationException($"{Configuration.SettingNames.PingppApiKey} is required.");
+        }
+
+        _apiBase = new Uri(_options.ApiBase.TrimEnd('/') + "/", UriKind.Absolute);
+    }
+
+    /// <summary><c>POST /v1/orders/{orderId}/order_refunds</c>. Returns the list of refunds created (one per charge). Sent once, never retried.</summary>
+    public virtual async Task<PingppList<PingppRefund>> CreateOrderRefundAsync(string orderId, CreateOrderRefundRequest request, CancellationToken cancellationToken = default)
+    {
+        ValidatePathId(orderId, nameof(orderId));
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        string? requestId = request.Metadata is not null && request.Metadata.TryGetValue(PingppMetadata.RequestId, out var rid) ? rid : null;
+
+        // Serialized once: these exact bytes are signed and sent.
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, PingppJson.Options);
+        var call = new Call("create_order_refund", orderId, null);
+        try
+        {
+            var result = await SendAsync<PingppList<PingppRefund>>(HttpMethod.Post, $"v1/orders/{orderId}/order_refunds", body, call, cancellationToken).ConfigureAwait(false);
+            var first = result.Data.Count > 0 ? result.Data[0] : null;
+            PingppClientLog.RefundsCreated(_logger, result.Data.Count, orderId, first?.Id, first?.Status, requestId);
+            return result;
+        }
+        catch (PingppException ex) when (ex.Kind == PingppErrorKind.OutcomeUnknown)
+        {
+            PingppClientLog.CreateOutcomeUnknown(_logger, orderId, requestId, ex.StatusCode);
+            throw;
+        }
+    }
+
+    /// <summary><c>GET /v1/orders/{orderId}/order_refunds/{refundId}</c>.</summary>
+    public virtual Task<PingppRefund> RetrieveOrderRefundAsync(string orderId, string refundId, CancellationToken cancellationToken = default)
+    {
+        ValidatePathId(orderId, nameof(orderId));
+        ValidatePathId(refundId, nameof(refundId));
+        return SendAsync<PingppRefund>(HttpMethod.Get, $"v1/orders/{orderId}/order_refunds/{refundId}", null,
+            new Call("retrieve_order_refund", orderId, refundId), cancellationToken);
+    }
+
+    /// <summary><c>GET /v1/orders/{orderId}/order_refunds?page=&amp;per_page=</c>; newest first, <paramref name="perPage"/> 1..20.</summary>
+    public virtual Task<PingppList<PingppRefund>> ListOrderRefundsAsync(string orderId, int page = 1, int perPage = MaxPerPage, CancellationToken cancellationToken = default)
+    {
+        ValidatePathId(orderId, nameof(orderId));
+        ArgumentOutOfRangeException.ThrowIfLessThan(page, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(perPage, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(perPage, MaxPerPage);
+        var query = string.Create(CultureInfo.InvariantCulture, $"page={page}&per_page={perPage}");
+        return SendAsync<PingppList<PingppRefund>>(HttpMethod.Get, $"v1/orders/{orderId}/order_refunds?{query}", null,
+            new Call("list_order_refunds", orderId, null), cancellationToken);
+    }
+
+    /// <summary>
+    /// Every refund of the order, walking pages of 20 while <c>has_more</c>. A refund created while paging shifts the
+    /// newest-first list, so an id may appear twice: it is kept once.
+    /// </summary>
+    public virtual async Task<IReadOnlyList<PingppRefund>> ListAllOrderRefundsAsync(string orderId, CancellationToken cancellationToken = default)
+    {
+        ValidatePathId(orderId, nameof(orderId));
+        var all = new List<PingppRefund>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var page = 1; ; page++)
+        {
+            var list = await ListOrderRefundsAsync(orderId, page, MaxPerPage, cancellationToken).ConfigureAwait(false);
+            foreach (var refund in list.Data)
+            {
+                if (seen.Add(refund.Id))
+                {
+                    all.Add(refund);
+                }
+            }
+
+            if (!list.HasMore || list.Data.Count == 0)
+            {
+                return all;
+            }
+
+            if (page >= _options.MaxListPages)
+            {
+                throw new PingppException(PingppErrorKind.OutcomeUnknown,
+                    $"Order {orderId} has more than {_options.MaxListPages} pages of refunds; stopped paging.");
+            }
+        }
+    }
+
+    /// <summary><c>GET /v1/orders/{orderId}</c>.</summary>
+    public virtual Task<PingppOrder> RetrieveOrderAsync(string orderId, CancellationToken cancellationToken = default)
+    {
+        ValidatePathId(orderId, nameof(orderId));
+        return SendAsync<PingppOrder>(HttpMethod.Get, $"v1/orders/{orderId}", null, new Call("retrieve_order", orderId, null), cancellationToken);
+    }
+
+    /// <summary>Ping++ ids are ASCII letters, digits, '_' and '-'; anything else would need escaping and change the signed URI.</summary>
+    internal static void ValidatePathId(string? id, string paramName)
+    {
+        if (string.IsNullOrEmpty(id))
+        {
+            throw new ArgumentException("The id is empty.", paramName);
+        }
+
+        if (id.Length > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        {
+            throw new ArgumentException("The id may only contain ASCII letters, digits, '_' and '-' (at most 64).", paramName);
+        }
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string relative, byte[]? body, Call call, CancellationToken cancellationToken)
+        where T : class
+    {
+        var uri = new Uri(_apiBase, relative);
+        var isRead = method == HttpMethod.Get;
+        var maxAttempts = isRead ? 1 + _options.MaxReadRetries : 1;
+        for (var attempt = 1; ; attempt++)
+        {
+            PingppException failure;
+            try
+            {
+                return await SendOnceAsync<T>(method, uri, body, call, attempt, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PingppException ex)
+            {
+                PingppClientLog.Failed(_logger, method.Method, call.Operation, ex.Kind, ex.StatusCode, call.OrderId, call.RefundId, attempt, ex.Message);
+                if (!isRead || attempt >= maxAttempts || !IsRetryable(ex))
+                {
+                    throw;
+                }
+
+                failure = ex;
+            }
+
+            if (failure.RetryAfter is { } retryAfter && retryAfter > _options.MaxRetryAfter)
+            {
+                throw failure;
+            }
+
+            var delay = failure.RetryAfter ?? Backoff(attempt);
+            PingppClientLog.RetryingRead(_logger, call.Operation, (long)delay.TotalMilliseconds, call.OrderId, call.RefundId, attempt + 1);
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsRetryable(PingppException ex) => ex.Kind switch
+    {
+        PingppErrorKind.OutcomeUnknown or PingppErrorKind.RateLimited => true,
+        // The signer already retried (Key Vault pipeline); a connection that never opened is worth another try.
+        PingppErrorKind.NotSent => ex.InnerException is not RequestSigningException,
+        _ => false,
+    };
+
+    private TimeSpan Backoff(int attempt)
+    {
+        var baseMs = _options.ReadRetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
+        var capped = Math.Min(baseMs, _options.ReadRetryMaxDelay.TotalMilliseconds);
+        // Full-range jitter in [50%, 100%] keeps concurrent readers from retrying in lockstep.
+        var jittered = capped * (0.5 + (RandomNumberGenerator.GetInt32(0, 1001) / 2000.0));
+        return TimeSpan.FromMilliseconds(jittered);
+    }
+
+    private async Task<T> SendOnceAsync<T>(HttpMethod method, Uri uri, byte[]? body, Call call, int attempt, CancellationToken cancellationToken)
+        where T : class
+    {
+        var timestamp = _time.GetUtcNow().ToUnixTimeSeconds();
+        var stringToSign = PingppRequestSignature.BuildStringToSign(body ?? [], uri, timestamp);
+        byte[] signature;
+        try
+        {
+            signature = await _signer.SignAsync(stringToSign, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestSigningException ex)
+        {
+            throw new PingppException(PingppErrorKind.NotSent,
+                $"Not sent: signing with {_signer.KeyDescription} failed ({(ex.IsTransient ? "transient" : "permanent")}): {ex.Message}", innerException: ex);
+        }
+
+        using var request = new HttpRequestMessage(method, uri);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.ApiKey);
+        request.Headers.TryAddWithoutValidation("Pingplusplus-Request-Timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation("Pingplusplus-Signature", Convert.ToBase64String(signature));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (body is not null)
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.TryAddWithoutValidation("Content-Type", JsonContentType);
+            request.Content = content;
+        }
+
+        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException ex)
+        {
+            throw new PingppException(PingppErrorKind.OutcomeUnknown, $"No answer from Ping++ within {_options.RequestTimeout} (the request may have been performed).", innerException: ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw FromTransportFailure(ex);
+        }
+
+        using (response)
+        {
+            byte[] responseBody;
+            try
+            {
+                responseBody = await response.Content.ReadAsByteArrayAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+            {
+                throw new PingppException(PingppErrorKind.OutcomeUnknown,
+                    $"Ping++ answered {(int)response.StatusCode} but the body was lost (the request may have been performed).", (int)response.StatusCode, innerException: ex);
+            }
+
+            PingppClientLog.Answered(_logger, method.Method, call.Operation, (int)response.StatusCode, call.OrderId, call.RefundId, attempt);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw PingppException.FromResponse(response.StatusCode, responseBody, RetryAfterOf(response));
+            }
+
+            try
+            {
+                return JsonSerializer.Deserialize<T>(responseBody, PingppJson.Options)
+                       ?? throw new JsonException("The body is JSON null.");
+            }
+            catch (JsonException ex)
+            {
+                throw new PingppException(PingppErrorKind.OutcomeUnknown,
+                    $"Ping++ answered {(int)response.StatusCode} with a body that is not a {typeof(T).Name} ({ex.Message}); the request may have been performed.",
+                    (int)response.StatusCode, innerException: ex);
+            }
+        }
+    }
+
+    private static PingppException FromTransportFailure(HttpRequestException ex)
+    {
+        // These errors happen while opening the connection, before any request byte is written.
+        var notSent = ex.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError
+            or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError;
+        return notSent
+            ? new PingppException(PingppErrorKind.NotSent, $"Not sent: could not connect to Ping++ ({ex.HttpRequestError}).", innerException: ex)
+            : new PingppException(PingppErrorKind.OutcomeUnknown,
+                $"The connection to Ping++ failed after the request was sent ({ex.HttpRequestError}); the request may have been performed.", innerException: ex);
+    }
+
+    private TimeSpan? RetryAfterOf(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        }
+
+        if (header?.Date is { } date)
+        {
+            var wait = date - _time.GetUtcNow();
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+
+        return null;
+    }
+
+    private sealed record Call(string Operation, string OrderId, string? RefundId);
+}

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Options;
+using Refunds.Core.Configuration;
+using Refunds.Core.Signing;
+
+namespace Refunds.Core.Pingpp;
+
+/// <summary>Fails startup with messages that name the app setting to fix (never its value when it is a secret).</summary>
+public sealed class PingppClientOptionsValidator : IValidateOptions<PingppClientOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PingppClientOptions options)
+    {
+        var failures = new List<string>();
+
+        if (string.IsNullOrWhiteSpace(options.ApiBase))
+        {
+            failures.Add($"{SettingNames.PingppApiBase} is required (e.g. https://api.pingxx.com).");
+        }
+        else if (!Uri.TryCreate(options.ApiBase, UriKind.Absolute, out var apiBase) || (apiBase.Scheme != Uri.UriSchemeHttps && apiBase.Scheme != Uri.UriSchemeHttp))
+        {
+            failures.Add($"{SettingNames.PingppApiBase} must be an absolute http(s) URL such as https://api.pingxx.com; got '{options.ApiBase}'.");
+        }
+        else if (apiBase.AbsolutePath != "/" || apiBase.Query.Length > 0 || apiBase.Fragment.Length > 0 || apiBase.UserInfo.Length > 0)
+        {
+            // The signed request URI is the path on the wire; a base path would be signed too and break behind proxies.
+            failures.Add($"{SettingNames.PingppApiBase} must be scheme://host[:port] without path, query or user info (the client adds /v1/...); got '{options.ApiBase}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ApiKey))
+        {
+            failures.Add($"{SettingNames.PingppApiKey} is required (sk_live_... or sk_test_...).");
+        }
+        else if (options.ApiKey.Any(char.IsWhiteSpace))
+        {
+            failures.Add($"{SettingNames.PingppApiKey} contains whitespace; paste the key without spaces or line breaks.");
+        }
+
+        var hasKeyId = !string.IsNullOrWhiteSpace(options.SigningKeyId);
+        var hasPem = !string.IsNullOrWhiteSpace(options.SigningPrivateKey);
+        if (hasKeyId && hasPem)
+        {
+            failures.Add($"Set exactly one of {SettingNames.PingppSigningKeyId} (Key Vault, production) and {SettingNames.PingppSigningPrivateKey} (PEM, local runs); both are set.");
+        }
+        else if (!hasKeyId && !hasPem)
+        {
+            failures.Add($"{SettingNames.PingppSigningKeyId} (Key Vault, production) or {SettingNames.PingppSigningPrivateKey} (PEM, local runs) is required: Ping++ rejects unsigned requests.");
+        }
+        else if (hasKeyId)
+        {
+            Collect(failures, () => KeyVaultRequestSigner.ParseKeyId(options.SigningKeyId, SettingNames.PingppSigningKeyId));
+        }
+        else
+        {
+            Collect(failures, () => PemKey.LoadRsa(options.SigningPrivateKey, SettingNames.PingppSigningPrivateKey, requirePrivate: true).Dispose());
+        }
+
+        if (options.RequestTimeout <= TimeSpan.Zero || options.RequestTimeout > TimeSpan.FromMinutes(5))
+        {
+            failures.Add($"{SettingNames.PingppRequestTimeout} must be positive and at most 00:05:00; got {options.RequestTimeout}.");
+        }
+
+        if (options.MaxReadRetries is < 0 or > 10)
+        {
+            failures.Add($"{SettingNames.PingppMaxReadRetries} must be between 0 and 10; got {options.MaxReadRetries}.");
+        }
+
+        if (options.ReadRetryBaseDelay < TimeSpan.Zero || options.ReadRetryMaxDelay < options.ReadRetryBaseDelay)
+        {
+            failures.Add("Pingpp read retry delays must be non-negative with ReadRetryMaxDelay >= ReadRetryBaseDelay.");
+        }
+
+        if (options.MaxListPages < 1)
+        {
+            failures.Add("Pingpp MaxListPages must be at least 1.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Collect(List<string> failures, Action check)
+    {
+        try
+        {
+            check();
+        }
+        catch (KeyConfigurationException ex)
+        {
+            failures.Add(ex.Message);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Refunds.Core.Signing;
+
+namespace Refunds.Core.Pingpp;
+
+public static class PingppServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="PingppClient"/> (typed HttpClient), its validated options from section <c>Pingpp</c>
+    /// (fails at startup naming the bad setting), the request signer (Key Vault when <c>Pingpp__SigningKeyId</c> is
+    /// set, PEM otherwise) and <see cref="TimeProvider.System"/> unless one is registered. A registered
+    /// <see cref="TokenCredential"/> or <see cref="KeyVaultSignerOptions"/> is used by the Key Vault signer; otherwise
+    /// <see cref="DefaultAzureCredential"/> (which takes the managed identity client id from AZURE_CLIENT_ID).
+    /// </summary>
+    public static IServiceCollection AddPingppClient(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        services.AddOptions<PingppClientOptions>()
+            .Bind(configuration.GetSection(PingppClientOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PingppClientOptions>, PingppClientOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IRequestSigner>(CreateSigner);
+
+        services.AddHttpClient<PingppClient>(http =>
+        {
+            // Each attempt has its own timeout (RequestTimeout) inside PingppClient.
+            http.Timeout = Timeout.InfiniteTimeSpan;
+            http.DefaultRequestHeaders.UserAgent.ParseAdd("Refunds/1.0");
+        });
+        return services;
+    }
+
+    private static IRequestSigner CreateSigner(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<PingppClientOptions>>().Value;
+        if (!string.IsNullOrWhiteSpace(options.SigningKeyId))
+        {
+            var credential = services.GetService<TokenCredential>() ?? new DefaultAzureCredential();
+            return new KeyVaultRequestSigner(options.SigningKeyId, credential, services.GetService<KeyVaultSignerOptions>() ?? new KeyVaultSignerOptions());
+        }
+
+        return PemRequestSigner.FromPem(options.SigningPrivateKey);
+    }
+}
