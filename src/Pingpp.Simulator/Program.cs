@@ -1,2 +1,3 @@
-var app = WebApplication.CreateBuilder(args).Build();
-app.Run();
+using Pingpp.Simulator;
+
+await SimulatorApp.Build(args).RunAsync();

@@ -1,0 +1,185 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Pingpp.Simulator.Api;
+using Pingpp.Simulator.Faults;
+using Pingpp.Simulator.Webhooks;
+
+namespace Pingpp.Simulator.State;
+
+/// <summary>The simulated Ping++ account: orders, charges and refunds behind one lock.</summary>
+public sealed partial class SimulatorLedger(
+    IOptions<SimulatorOptions> options, TimeProvider time, WebhookOutbox outbox, FaultInjector faults, ILogger<SimulatorLedger> logger)
+{
+    private readonly SimulatorOptions _options = options.Value;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, SimOrder> _orders = [];
+    private readonly List<SimRefund> _refunds = [];
+
+    public JsonObject SeedOrder(long amount, IReadOnlyList<(long Amount, string Channel)> charges, string status, RefundFailure? refundFailure)
+    {
+        var now = time.GetUtcNow();
+        var orderId = PingppIds.Order();
+        var simCharges = charges.Select(c => new SimCharge(PingppIds.Charge(), orderId, c.Channel, c.Amount, now)).ToList();
+        var order = new SimOrder(orderId, amount, status, now, simCharges) { RefundFailure = refundFailure };
+        lock (_gate)
+        {
+            _orders.Add(orderId, order);
+            var json = order.ToJson(_options.Livemode, _options.AppId);
+            // The app's abnormal-payment check listens to these.
+            outbox.Publish("order.succeeded", orderId, order.ToJson(_options.Livemode, _options.AppId));
+            foreach (var charge in simCharges)
+            {
+                outbox.Publish("charge.succeeded", charge.Id, charge.ToJson(order, _options.Livemode, _options.AppId));
+            }
+            return json;
+        }
+    }
+
+    public bool OrderExists(string orderId)
+    {
+        lock (_gate) return _orders.ContainsKey(orderId);
+    }
+
+    public JsonObject? OrderJson(string orderId)
+    {
+        lock (_gate) return _orders.TryGetValue(orderId, out var order) ? order.ToJson(_options.Livemode, _options.AppId) : null;
+    }
+
+    /// <summary>Records one pending refund per refunded charge, or explains why not.</summary>
+    public (JsonArray? Refunds, PingppApiError? Error) CreateRefunds(string orderId, RefundCreateRequest request, string origin)
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            if (!_orders.TryGetValue(orderId, out var order))
+            {
+                return (null, PingppApiError.NotFound($"无法找到对应的订单: {orderId} (no such order)", "id"));
+            }
+            var plan = new List<(SimCharge Charge, long Amount)>();
+            if (request.Charge is { } chargeId)
+            {
+                var charge = order.Charges.FirstOrDefault(c => c.Id == chargeId);
+                if (charge is null)
+                {
+                    return (null, PingppApiError.BadParam("charge", $"订单 {orderId} 中不存在 charge: {chargeId} (no such charge in this order)", "resource_missing"));
+                }
+                var amount = request.ChargeAmount ?? charge.Refundable;
+                if (charge.Refundable <= 0)
+                {
+                    return (null, PingppApiError.BadParam("charge", "该 charge 已全额退款 (charge already fully refunded)", "charge_refunded"));
+                }
+                if (amount > charge.Refundable)
+                {
+                    return (null, PingppApiError.BadParam("charge_amount",
+                        $"退款金额超过可退金额 {charge.Refundable} (refund amount exceeds the refundable amount)", "refund_amount_exceeded"));
+                }
+                plan.Add((charge, amount));
+            }
+            else
+            {
+                plan.AddRange(order.Charges.Where(c => c.Refundable > 0).Select(c => (c, c.Refundable)));
+                if (plan.Count == 0)
+                {
+                    return (null, new PingppApiError(400, PingppApiError.InvalidRequest, "订单已全额退款 (order already fully refunded)", "order_refunded"));
+                }
+            }
+
+            var data = new JsonArray();
+            foreach (var (charge, amount) in plan)
+            {
+                var planned = order.RefundFailure
+                    ?? (faults.Trigger(FaultInjector.RefundFailure, orderId) is { } f
+                        ? new RefundFailure(f.FailureCode ?? "REFUND_FAILED", f.FailureMsg ?? "渠道退款失败 (simulated channel failure)")
+                        : null);
+                var refund = new SimRefund
+                {
+                    Id = PingppIds.Refund(), OrderId = orderId, ChargeId = charge.Id, ChargeOrderNo = order.MerchantOrderNo,
+                    Amount = amount, Created = now, Description = request.Description, Metadata = (JsonObject)request.Metadata.DeepClone(),
+                    FundingSource = request.FundingSource, RefundMode = request.RefundMode, Origin = origin,
+                    SettleAt = now + _options.SettleDelay, PlannedFailure = planned,
+                };
+                charge.AmountReserved += amount;
+                order.Refunded = true;
+                _refunds.Add(refund);
+                data.Add(refund.ToJson());
+                LogRefundCreated(orderId, refund.Id, charge.Id, amount, origin);
+            }
+            return (data, null);
+        }
+    }
+
+    public JsonObject? RefundJson(string orderId, string refundId)
+    {
+        lock (_gate) return _refunds.FirstOrDefault(r => r.Id == refundId && r.OrderId == orderId)?.ToJson();
+    }
+
+    /// <summary>Newest first; null when the order is unknown.</summary>
+    public JsonObject? ListRefunds(string orderId, int page, int perPage)
+    {
+        lock (_gate)
+        {
+            if (!_orders.ContainsKey(orderId)) return null;
+            var all = _refunds.Where(r => r.OrderId == orderId).Reverse().ToList();
+            var data = new JsonArray();
+            foreach (var refund in all.Skip((page - 1) * perPage).Take(perPage)) data.Add(refund.ToJson());
+            return PingppJson.List($"/v1/orders/{orderId}/order_refunds", data, hasMore: (long)page * perPage < all.Count);
+        }
+    }
+
+    public JsonArray AdminRefunds()
+    {
+        lock (_gate)
+        {
+            var data = new JsonArray();
+            foreach (var refund in _refunds) data.Add(refund.ToAdminJson());
+            return data;
+        }
+    }
+
+    /// <summary>Settles pending refunds that are due (or all of them, or all of one order's, when forced).</summary>
+    public int Settle(bool force, string? orderId = null)
+    {
+        var now = time.GetUtcNow();
+        var settled = 0;
+        lock (_gate)
+        {
+            foreach (var refund in _refunds.Where(r => r.Status == "pending" && (force || r.SettleAt <= now) && (orderId is null || r.OrderId == orderId)))
+            {
+                var order = _orders[refund.OrderId];
+                var charge = order.Charges.First(c => c.Id == refund.ChargeId);
+                settled++;
+                if (refund.PlannedFailure is { } failure)
+                {
+                    refund.Status = "failed";
+                    refund.FailureCode = failure.FailureCode;
+                    refund.FailureMsg = failure.FailureMsg;
+                    charge.AmountReserved -= refund.Amount;
+                    LogRefundFailed(refund.OrderId, refund.Id, failure.FailureCode);
+                    continue; // Ping++ sends no webhook for failed refunds.
+                }
+                refund.Status = "succeeded";
+                refund.TimeSucceed = now;
+                refund.TransactionNo = PingppIds.Digits(28);
+                charge.AmountRefunded += refund.Amount;
+                if (order.FullyRefunded) order.Status = "refunded";
+                LogRefundSucceeded(refund.OrderId, refund.Id);
+                outbox.Publish("refund.succeeded", refund.Id, refund.ToJson());
+                if (order.FullyRefunded && !order.OrderRefundedEventSent)
+                {
+                    order.OrderRefundedEventSent = true;
+                    outbox.Publish("order.refunded", order.Id, order.ToJson(_options.Livemode, _options.AppId));
+                }
+            }
+        }
+        return settled;
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Refund {RefundId} created for order {OrderId}, charge {ChargeId}, amount {Amount} ({Origin})")]
+    private partial void LogRefundCreated(string orderId, string refundId, string chargeId, long amount, string origin);
+
+    [LoggerMessage(2, LogLevel.Information, "Refund {RefundId} of order {OrderId} succeeded")]
+    private partial void LogRefundSucceeded(string orderId, string refundId);
+
+    [LoggerMessage(3, LogLevel.Information, "Refund {RefundId} of order {OrderId} failed with {FailureCode}")]
+    private partial void LogRefundFailed(string orderId, string refundId, string failureCode);
+}
