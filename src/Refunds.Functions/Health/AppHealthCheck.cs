@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Reflection;
 using Azure;
 using Azure.Data.Tables;
@@ -8,6 +9,7 @@ namespace Refunds.Functions.Health;
 /// <summary>What <c>GET /api/health</c> reports.</summary>
 public sealed record AppHealth(string Status, string Version, IReadOnlyDictionary<string, string> Checks)
 {
+    [JsonIgnore]
     public bool IsHealthy => Status == Healthy;
 
     public const string Healthy = "healthy";
