@@ -1,2 +1,4 @@
-var app = WebApplication.CreateBuilder(args).Build();
-app.Run();
+using Refunds.DevHost;
+
+// dotnet run --project src/Refunds.DevHost -- --urls http://127.0.0.1:7071 [--settings path] [--functions A B]
+await DevHostApplication.Build(args).RunAsync();

@@ -1,0 +1,103 @@
+using System.Diagnostics.Metrics;
+using Microsoft.ApplicationInsights;
+using Microsoft.ApplicationInsights.Metrics;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Refunds.Functions.Hosting;
+
+/// <summary>Application Insights for the worker, switched on by <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c>.</summary>
+public static class RefundsTelemetry
+{
+    public const string ConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+    /// <summary>The meter the core library's counters live on; <see cref="RefundsMeterExporter"/> forwards it.</summary>
+    public const string MeterName = "Refunds";
+
+    private const string ApplicationInsightsLoggerProvider =
+        "Microsoft.Extensions.Logging.ApplicationInsights.ApplicationInsightsLoggerProvider";
+
+    public static IServiceCollection AddRefundsTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (string.IsNullOrWhiteSpace(configuration[ConnectionStringSetting]))
+        {
+            return services;
+        }
+
+        // The SDK reads the connection string itself; it is never copied into a log or an options dump of ours.
+        services.AddApplicationInsightsTelemetryWorkerService();
+        services.ConfigureFunctionsApplicationInsights();
+
+        // The SDK adds a rule that keeps only Warning and above for its provider; our Information logs (order id,
+        // refund id, request id) are the audit trail, so the rule goes and host.json/appsettings levels apply.
+        services.Configure<LoggerFilterOptions>(options =>
+        {
+            var rule = options.Rules.FirstOrDefault(r => r.ProviderName == ApplicationInsightsLoggerProvider);
+            if (rule is not null)
+            {
+                options.Rules.Remove(rule);
+            }
+        });
+
+        services.AddHostedService<RefundsMeterExporter>();
+        return services;
+    }
+}
+
+/// <summary>
+/// Application Insights' worker SDK (2.x) does not collect <see cref="Meter"/> instruments, so the <c>Refunds</c>
+/// meter's counters are forwarded to pre-aggregated <see cref="TelemetryClient.GetMetric(string)"/> metrics
+/// (sent once a minute as customMetrics, tags as dimensions).
+/// </summary>
+public sealed class RefundsMeterExporter(TelemetryClient telemetryClient) : IHostedService, IDisposable
+{
+    private readonly MeterListener _listener = new();
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == RefundsTelemetry.MeterName &&
+                instrument.GetType().GetGenericTypeDefinition() is var kind &&
+                (kind == typeof(Counter<>) || kind == typeof(UpDownCounter<>)))
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Track(instrument, value, tags));
+        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) => Track(instrument, value, tags));
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Track(instrument, value, tags));
+        _listener.Start();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _listener.Dispose();
+        telemetryClient.Flush();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    private void Track(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var names = new string[tags.Length];
+        var values = new string[tags.Length];
+        for (var i = 0; i < tags.Length; i++)
+        {
+            names[i] = tags[i].Key;
+            values[i] = tags[i].Value?.ToString() ?? string.Empty;
+        }
+
+        Array.Sort(names, values, StringComparer.Ordinal);
+        var metric = telemetryClient.GetMetric(new MetricIdentifier(RefundsTelemetry.MeterName, instrument.Name, names));
+        if (metric.TryGetDataSeries(out var series, true, values))
+        {
+            series.TrackValue(value);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text.Json;
+using Azure.Storage.Queues;
+using Cronos;
+using Refunds.DevHost;
+using Refunds.Functions.Tests.Publishing;
+
+namespace Refunds.Functions.Tests.DevHost;
+
+/// <summary>Every function the Functions SDK declares for Refunds.Functions is served by the dev host.</summary>
+public sealed class AppFunctionsServedTests
+{
+    /// <summary>
+    /// Settings the app's functions need to start in the dev host. Teammates: add what your registrations validate
+    /// on start (e.g. Pingpp__ApiBase), with harmless test values; queue names stay unique per test run.
+    /// </summary>
+    private static Dictionary<string, string?> AppSettings() => new()
+    {
+        ["RefundRequestsQueue"] = TestStorage.UniqueQueueName("devhost-refunds"),
+        ["ReconcileSchedule"] = "0 0 3 1 1 *",
+    };
+
+    [Fact]
+    public async Task Every_function_in_functions_metadata_is_served_with_its_resolved_trigger()
+    {
+        var declared = FunctionsMetadataFile.Read(RepositoryPaths.FunctionsMetadata);
+        Assert.NotEmpty(declared);
+        var settings = AppSettings();
+        var options = new DevHostOptions();
+        foreach (var (key, value) in settings)
+        {
+            options.Settings[key] = value;
+        }
+
+        await using var host = await RunningDevHost.StartAsync(options);
+        Assert.Equal(declared.Select(f => f.Name).Order(), host.Functions.All.Select(f => f.Name).Order());
+
+        foreach (var function in declared)
+        {
+            var served = host.Functions[function.Name];
+            await served.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+            switch (function.Trigger)
+            {
+                case "httpTrigger":
+                    var method = function.Methods.Count == 0 ? "GET" : function.Methods[0].ToUpperInvariant();
+                    var path = "/api/" + System.Text.RegularExpressions.Regex.Replace(function.Route!, "{[^}]+}", "test1");
+                    using (var response = await host.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)))
+                    {
+                        Assert.True(response.Headers.TryGetValues(HttpFunctionEndpoints.FunctionHeader, out var names),
+                            $"{method} {path} did not reach a function ({(int)response.StatusCode})");
+                        Assert.Equal(function.Name, Assert.Single(names));
+                    }
+
+                    break;
+                case "queueTrigger":
+                    var queueName = FunctionCatalog.ResolveSettings(function.QueueName!, name => settings.GetValueOrDefault(name), function.Name);
+                    Assert.Equal(queueName, served.QueueName);
+                    Assert.True(await new QueueClient(TestStorage.ConnectionString, queueName).ExistsAsync(), $"{function.Name} does not listen on {queueName}");
+                    break;
+                case "timerTrigger":
+                    var schedule = FunctionCatalog.ResolveSettings(function.Schedule!, name => settings.GetValueOrDefault(name), function.Name);
+                    Assert.Equal(schedule, served.Schedule);
+                    var next = CronExpression.Parse(schedule, CronFormat.IncludeSeconds).GetNextOccurrence(DateTimeOffset.UtcNow, TimeZoneInfo.Utc);
+                    Assert.Equal(next, served.NextOccurrence);
+                    break;
+                default:
+                    Assert.Fail($"{function.Name}: the dev host has no {function.Trigger}");
+                    break;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Health_reports_version_and_reachable_table_storage()
+    {
+        await using var host = await RunningDevHost.StartAsync(new DevHostOptions { Functions = ["Health"] });
+
+        using var response = await host.Client.GetAsync("/api/health");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("healthy", body.RootElement.GetProperty("status").GetString());
+        Assert.False(string.IsNullOrEmpty(body.RootElement.GetProperty("version").GetString()));
+        Assert.Equal("ok", body.RootElement.GetProperty("checks").GetProperty("tableStorage").GetString());
+    }
+
+    [Fact]
+    public async Task Health_answers_503_without_details_when_table_storage_is_unreachable()
+    {
+        var options = new DevHostOptions { Functions = ["Health"] };
+        options.Settings["AzureWebJobsStorage"] = TestStorage.Unreachable;
+        await using var host = await RunningDevHost.StartAsync(options);
+
+        using var response = await host.Client.GetAsync("/api/health");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("unreachable", JsonDocument.Parse(text).RootElement.GetProperty("checks").GetProperty("tableStorage").GetString());
+        Assert.DoesNotContain("127.0.0.1", text);
+        Assert.DoesNotContain("AccountKey", text);
+    }
+}

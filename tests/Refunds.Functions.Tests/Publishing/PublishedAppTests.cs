@@ -1,0 +1,118 @@
+using System.Diagnostics;
+
+namespace Refunds.Functions.Tests.Publishing;
+
+/// <summary>
+/// THE list of functions the app must declare to the Functions host. Add a row when you add a function: the publish
+/// test then checks functions.metadata against it, and the dev host test checks the dev host serves it.
+/// Queue names and schedules are written as in the attribute (<c>%SETTING%</c> unresolved).
+/// </summary>
+public static class ExpectedFunctions
+{
+    public static readonly DeclaredFunction[] All =
+    [
+        Http("Health", "health", "get", "Anonymous"),
+        // Teammates, as their functions land (names are theirs to choose):
+        // Http("PingppWebhook", "pingpp/webhooks", "post", "Anonymous"),
+        // Queue("ProcessRefundRequest", "%RefundRequestsQueue%"),
+        // Queue("RefundRequestPoison", "%RefundRequestsQueue%-poison"),
+        // Timer("Reconcile", "%ReconcileSchedule%"),
+        // Http("CreateRefund", "refunds", "post", "Function"),
+    ];
+
+    public static DeclaredFunction Http(string name, string route, string method, string authLevel) =>
+        new(name, "httpTrigger", route, [method], authLevel, null, null);
+
+    public static DeclaredFunction Queue(string name, string queueName) =>
+        new(name, "queueTrigger", null, [], null, queueName, null);
+
+    public static DeclaredFunction Timer(string name, string schedule) =>
+        new(name, "timerTrigger", null, [], null, null, schedule);
+}
+
+/// <summary>Publishes src/Refunds.Functions once for the class (about a minute).</summary>
+public sealed class PublishedApp : IDisposable
+{
+    public PublishedApp()
+    {
+        Directory = Path.Combine(Path.GetTempPath(), "refunds-publish-" + Guid.NewGuid().ToString("N"));
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { "publish", RepositoryPaths.FunctionsProject, "-c", "Release", "-o", Directory, "--nologo" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = RepositoryPaths.Root,
+        };
+
+        // dotnet test sets MSBuild variables for its own build; a child build must find its own SDK.
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        Output = output.Result + error.Result;
+        ExitCode = process.ExitCode;
+    }
+
+    public string Directory { get; }
+
+    public int ExitCode { get; }
+
+    public string Output { get; }
+
+    public void Dispose()
+    {
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+public sealed class PublishedAppTests(PublishedApp published) : IClassFixture<PublishedApp>
+{
+    [Fact]
+    public void Publish_output_holds_what_the_Functions_host_needs_and_no_local_settings()
+    {
+        Assert.True(published.ExitCode == 0, published.Output);
+        foreach (var file in new[] { "host.json", "functions.metadata", "extensions.json", "worker.config.json", "Refunds.Functions.dll" })
+        {
+            Assert.True(File.Exists(Path.Combine(published.Directory, file)), $"{file} missing from the publish output");
+        }
+
+        Assert.False(File.Exists(Path.Combine(published.Directory, "local.settings.json")), "local.settings.json must never be published");
+    }
+
+    [Fact]
+    public void Published_host_json_is_the_repository_one_byte_for_byte()
+    {
+        Assert.True(published.ExitCode == 0, published.Output);
+        Assert.Equal(File.ReadAllBytes(RepositoryPaths.HostJson), File.ReadAllBytes(Path.Combine(published.Directory, "host.json")));
+    }
+
+    [Fact]
+    public void Published_metadata_declares_exactly_the_expected_functions()
+    {
+        Assert.True(published.ExitCode == 0, published.Output);
+        var declared = FunctionsMetadataFile.Read(Path.Combine(published.Directory, "functions.metadata"));
+        var expected = ExpectedFunctions.All.OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+
+        Assert.Equal(expected.Select(f => f.Name), declared.Select(f => f.Name));
+        foreach (var (want, got) in expected.Zip(declared))
+        {
+            Assert.Equal(want.Trigger, got.Trigger);
+            Assert.Equal(want.Route, got.Route);
+            Assert.Equal(want.Methods.Select(m => m.ToLowerInvariant()), got.Methods.Select(m => m.ToLowerInvariant()));
+            Assert.Equal(want.AuthLevel, got.AuthLevel);
+            Assert.Equal(want.QueueName, got.QueueName);
+            Assert.Equal(want.Schedule, got.Schedule);
+        }
+    }
+}
