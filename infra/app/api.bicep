@@ -1,0 +1,153 @@
+// The Flex Consumption plan and the Linux function app with every application setting the app reads
+// (Refunds.Core.Configuration.SettingNames; a test holds this list equal to that class).
+
+param name string
+param planName string
+param location string
+param tags object
+
+@description('Resource id of the user-assigned identity the app uses for storage, Key Vault and telemetry.')
+param identityId string
+
+@description('Client id of that identity.')
+param identityClientId string
+
+param blobEndpoint string
+param queueEndpoint string
+param tableEndpoint string
+
+@description('URL of the blob container that holds the deployment package.')
+param deploymentContainerUrl string
+
+param applicationInsightsConnectionString string
+
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int
+
+@description('Subnet (delegated to Microsoft.App/environments) for outbound VNet integration. Empty: none.')
+param appSubnetId string
+
+@description('Versionless URI of the Key Vault secret holding the Ping++ secret API key.')
+param pingppApiKeySecretUri string
+
+@description('Versioned Key Vault key id the app signs Ping++ requests with.')
+param pingppSigningKeyId string
+
+param pingppApiBase string
+param pingppRequestTimeout string
+param pingppMaxReadRetries int
+param pingppWebhookPublicKey string
+param refundRequestsQueue string
+param refundsCreateGracePeriod string
+param reconcileSchedule string
+param reconciliationMaxOrdersPerRun int
+param reconciliationMaxRunDuration string
+param reconciliationMaxConcurrency int
+param anomaliesMode string
+
+resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-11-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: empty(appSubnetId) ? null : appSubnetId
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      http20Enabled: true
+      appSettings: [
+        // Host storage through the identity: no account key, no connection string.
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
+        { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
+        { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }
+        { name: 'AzureWebJobsStorage__tableServiceUri', value: tableEndpoint }
+        // DefaultAzureCredential in the app (Key Vault sign) picks the user-assigned identity from this.
+        { name: 'AZURE_CLIENT_ID', value: identityClientId }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'ClientId=${identityClientId};Authorization=AAD'
+        }
+        { name: 'Pingpp__ApiBase', value: pingppApiBase }
+        { name: 'Pingpp__ApiKey', value: '@Microsoft.KeyVault(SecretUri=${pingppApiKeySecretUri})' }
+        { name: 'Pingpp__SigningKeyId', value: pingppSigningKeyId }
+        { name: 'Pingpp__RequestTimeout', value: pingppRequestTimeout }
+        { name: 'Pingpp__MaxReadRetries', value: string(pingppMaxReadRetries) }
+        { name: 'Pingpp__WebhookPublicKeys__0', value: pingppWebhookPublicKey }
+        // Production never accepts unsigned events; the switch exists for the simulator only.
+        { name: 'Pingpp__AllowUnsignedTestEvents', value: 'false' }
+        { name: 'RefundRequestsQueue', value: refundRequestsQueue }
+        { name: 'Refunds__CreateGracePeriod', value: refundsCreateGracePeriod }
+        { name: 'ReconcileSchedule', value: reconcileSchedule }
+        { name: 'Reconciliation__MaxOrdersPerRun', value: string(reconciliationMaxOrdersPerRun) }
+        { name: 'Reconciliation__MaxRunDuration', value: reconciliationMaxRunDuration }
+        { name: 'Reconciliation__MaxConcurrency', value: string(reconciliationMaxConcurrency) }
+        { name: 'Anomalies__Mode', value: anomaliesMode }
+      ]
+    }
+  }
+}
+
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
+  parent: site
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-11-01' = {
+  parent: site
+  name: 'scm'
+  properties: { allow: false }
+}
+
+output name string = site.name
+output defaultHostName string = site.properties.defaultHostName

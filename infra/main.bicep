@@ -1,0 +1,218 @@
+// Ping++ order refunds on Azure Functions (Flex Consumption), deployed into an existing resource group.
+// Resource-group scope works with both `azd up` (AZURE_RESOURCE_GROUP) and `az deployment group create`.
+// See docs/deploy.md for the deployment steps and what each parameter and setting means.
+targetScope = 'resourceGroup'
+
+@minLength(1)
+@maxLength(64)
+@description('Environment name (azd: AZURE_ENV_NAME). Seeds the resource names and the azd-env-name tag.')
+param environmentName string
+
+@description('Region for every resource. Defaults to the resource group\'s region.')
+param location string = resourceGroup().location
+
+@minValue(1)
+@maxValue(1000)
+@description('Flex Consumption instance cap. Kept small: refunds move money and Ping++ rate-limits.')
+param maximumInstanceCount int = 10
+
+@allowed(['standard', 'premium'])
+@description('Key Vault SKU. Forced to premium when signingKeyType is RSA-HSM.')
+param keyVaultSku string = 'standard'
+
+@allowed(['RSA', 'RSA-HSM'])
+@description('RSA: software-protected key. RSA-HSM: HSM-protected key (needs a premium vault).')
+param signingKeyType string = 'RSA'
+
+@description('Name of the Key Vault key that signs Ping++ requests. Its public half is registered at Ping++.')
+param signingKeyName string = 'pingpp-merchant-signing'
+
+@description('Key version the app signs with. Empty: the key\'s current version. Pin it while rotating (docs/deploy.md).')
+param signingKeyVersion string = ''
+
+@secure()
+@description('Ping++ secret API key (sk_live_...). Empty: the secret is not written; set it later with az keyvault secret set.')
+param pingppApiKey string = ''
+
+@description('True once the API-key secret exists in the vault (set by the operator): grants the app read access to it.')
+param pingppApiKeySecretExists bool = false
+
+@description('Ping++ API base URL.')
+param pingppApiBase string = 'https://api.pingxx.com'
+
+@description('Ping++ public key (PEM text) from the dashboard; webhooks are verified with it. Empty: every webhook is rejected.')
+param pingppWebhookPublicKey string = ''
+
+@description('Timeout of one Ping++ API call (TimeSpan, hh:mm:ss).')
+param pingppRequestTimeout string = '00:01:20'
+
+@minValue(0)
+@maxValue(10)
+@description('Retries of Ping++ read calls (GET). Creates are never retried blindly.')
+param pingppMaxReadRetries int = 3
+
+@description('How long a refund create with an unknown outcome waits before reconciliation may decide it (TimeSpan).')
+param refundsCreateGracePeriod string = '00:10:00'
+
+@description('NCRONTAB schedule (UTC) of the reconciliation timer.')
+param reconcileSchedule string = '0 */5 * * * *'
+
+@minValue(1)
+@description('Orders one reconciliation run looks at.')
+param reconciliationMaxOrdersPerRun int = 500
+
+@description('Time budget of one reconciliation run (TimeSpan); keep it below the schedule interval.')
+param reconciliationMaxRunDuration string = '00:04:00'
+
+@minValue(1)
+@maxValue(32)
+@description('Parallel Ping++ reads during reconciliation.')
+param reconciliationMaxConcurrency int = 4
+
+@allowed(['Report', 'AutoRefund', 'Off'])
+@description('What to do about abnormal payments (paid after cancellation, paid twice).')
+param anomaliesMode string = 'Report'
+
+@description('Private endpoints for storage and Key Vault, public network access to them disabled, app outbound through a VNet.')
+param networkIsolation bool = false
+
+@description('Object id of the operator (person or pipeline) for optional data-plane roles. azd: AZURE_PRINCIPAL_ID.')
+param principalId string = deployer().objectId
+
+@allowed(['User', 'ServicePrincipal', 'Group'])
+param principalType string = 'User'
+
+@description('Grant principalId data-plane roles: storage data, Key Vault Secrets Officer (vault), Crypto Officer (signing key).')
+param grantOperatorAccess bool = false
+
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var functionAppName = 'func-refunds-${resourceToken}'
+var apiKeySecretName = 'pingpp-api-key'
+var refundRequestsQueue = 'refund-requests'
+// Refunds.Core StorageNames.AllTables. The app also creates missing tables and queues (Azurite has no Bicep).
+var tableNames = ['WebhookEvents', 'RefundLedger', 'ReconcileIndex', 'Discrepancies', 'Anomalies']
+var storageAccountName = 'st${resourceToken}'
+var keyVaultName = 'kv-${resourceToken}'
+var applicationInsightsName = 'appi-refunds-${resourceToken}'
+var effectiveKeyVaultSku = signingKeyType == 'RSA-HSM' ? 'premium' : keyVaultSku
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'id-refunds-${resourceToken}'
+  location: location
+  tags: tags
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    logAnalyticsName: 'log-refunds-${resourceToken}'
+    applicationInsightsName: applicationInsightsName
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  params: {
+    name: storageAccountName
+    location: location
+    tags: tags
+    deploymentContainerName: 'app-package'
+    queueNames: [refundRequestsQueue, '${refundRequestsQueue}-poison']
+    tableNames: tableNames
+    networkIsolation: networkIsolation
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    name: keyVaultName
+    location: location
+    tags: tags
+    skuName: effectiveKeyVaultSku
+    signingKeyName: signingKeyName
+    signingKeyType: signingKeyType
+    apiKeySecretName: apiKeySecretName
+    apiKeyValue: pingppApiKey
+    networkIsolation: networkIsolation
+  }
+}
+
+module network 'app/network.bicep' = if (networkIsolation) {
+  name: 'network'
+  params: {
+    vnetName: 'vnet-refunds-${resourceToken}'
+    location: location
+    tags: tags
+    storageAccountName: storage.outputs.name
+    keyVaultName: keyVault.outputs.name
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  dependsOn: [storage, keyVault, monitoring]
+  params: {
+    appPrincipalId: identity.properties.principalId
+    // Names, not module outputs, so what-if can predict the assignments; dependsOn orders them after the targets.
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+    signingKeyName: signingKeyName
+    apiKeySecretName: apiKeySecretName
+    apiKeySecretExists: !empty(pingppApiKey) || pingppApiKeySecretExists
+    applicationInsightsName: applicationInsightsName
+    operatorPrincipalId: principalId
+    operatorPrincipalType: principalType
+    grantOperatorAccess: grantOperatorAccess
+  }
+}
+
+var signingKeyId = empty(signingKeyVersion)
+  ? keyVault.outputs.signingKeyUriWithVersion
+  : '${keyVault.outputs.signingKeyUri}/${signingKeyVersion}'
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  // The app reads Key Vault and storage as soon as it starts: give it its roles first.
+  dependsOn: [rbac]
+  params: {
+    name: functionAppName
+    planName: 'plan-refunds-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.id
+    identityClientId: identity.properties.clientId
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: 2048
+    appSubnetId: networkIsolation ? network!.outputs.appSubnetId : ''
+    pingppApiKeySecretUri: keyVault.outputs.apiKeySecretUri
+    pingppSigningKeyId: signingKeyId
+    pingppApiBase: pingppApiBase
+    pingppRequestTimeout: pingppRequestTimeout
+    pingppMaxReadRetries: pingppMaxReadRetries
+    pingppWebhookPublicKey: pingppWebhookPublicKey
+    refundRequestsQueue: refundRequestsQueue
+    refundsCreateGracePeriod: refundsCreateGracePeriod
+    reconcileSchedule: reconcileSchedule
+    reconciliationMaxOrdersPerRun: reconciliationMaxOrdersPerRun
+    reconciliationMaxRunDuration: reconciliationMaxRunDuration
+    reconciliationMaxConcurrency: reconciliationMaxConcurrency
+    anomaliesMode: anomaliesMode
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output PINGPP_WEBHOOK_URL string = 'https://${api.outputs.defaultHostName}/api/pingpp/webhooks'
+output PINGPP_SIGNING_KEY_ID string = signingKeyId
+output PINGPP_API_KEY_SECRET_NAME string = apiKeySecretName
+output EXPORT_SIGNING_PUBLIC_KEY_COMMAND string = 'az keyvault key download --vault-name ${keyVault.outputs.name} --name ${keyVault.outputs.signingKeyName} --version ${last(split(signingKeyId, '/'))} --encoding PEM --file pingpp-merchant-public.pem'

@@ -1,0 +1,27 @@
+namespace Refunds.Infra.Tests;
+
+/// <summary>Locates the repository by walking up to the folder that holds <c>Refunds.Functions.sln</c>.</summary>
+internal static class RepositoryPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Infra => Path.Combine(Root, "infra");
+
+    public static string MainBicep => Path.Combine(Infra, "main.bicep");
+
+    public static string InPlace(params string[] parts) => Path.Combine([Root, .. parts]);
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Refunds.Functions.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"No folder above {AppContext.BaseDirectory} contains Refunds.Functions.sln; run the tests from inside the repository.");
+    }
+}
