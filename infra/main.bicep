@@ -44,7 +44,7 @@ param pingppApiBase string = 'https://api.pingxx.com'
 param pingppWebhookPublicKey string = ''
 
 @description('Timeout of one Ping++ API call (TimeSpan, hh:mm:ss).')
-param pingppRequestTimeout string = '00:01:20'
+param pingppRequestTimeout string = '00:00:30'
 
 @minValue(0)
 @maxValue(10)
@@ -52,7 +52,7 @@ param pingppRequestTimeout string = '00:01:20'
 param pingppMaxReadRetries int = 3
 
 @description('How long a refund create with an unknown outcome waits before reconciliation may decide it (TimeSpan).')
-param refundsCreateGracePeriod string = '00:10:00'
+param refundsCreateGracePeriod string = '00:02:00'
 
 @description('NCRONTAB schedule (UTC) of the reconciliation timer.')
 param reconcileSchedule string = '0 */5 * * * *'
