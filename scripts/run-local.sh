@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Runs the whole system locally, no Azure account needed: Azurite (pinned, from package-lock.json), the Ping++
+# simulator with freshly generated key pairs, and the function app (`func start` when Core Tools are installed,
+# otherwise the dev host). Ctrl-C stops everything this script started.
+#
+#   ./scripts/run-local.sh            run
+#   ./scripts/run-local.sh --demo     run, then seed orders and submit refunds, and show the ledger as they settle
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+demo=false
+for arg in "$@"; do
+  case "$arg" in
+    --demo) demo=true ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+SIM_URL="http://127.0.0.1:7080"
+APP_URL="http://127.0.0.1:7071"
+state="$root/.local"
+keys="$state/keys"
+logs="$state/logs"
+mkdir -p "$keys" "$logs" "$state/azurite"
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  echo
+  echo "stopping…"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT INT TERM
+
+wait_for() { # url, name, log
+  for _ in $(seq 1 300); do
+    if curl -s -o /dev/null "$1"; then return 0; fi
+    sleep 0.2
+  done
+  echo "$2 did not start; last lines of $3:" >&2; tail -20 "$3" >&2; exit 1
+}
+
+for port in 10000 10001 10002 7080 7071; do
+  if curl -s -o /dev/null "http://127.0.0.1:$port/"; then echo "port $port is already in use; stop what listens there" >&2; exit 1; fi
+done
+
+echo "== tools"
+if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund >"$logs/npm.log" 2>&1
+fi
+dotnet build src/Pingpp.Simulator -c Debug -v q -nologo >"$logs/build-simulator.log" 2>&1 || { tail -20 "$logs/build-simulator.log"; exit 1; }
+use_func=false
+if command -v func >/dev/null 2>&1; then use_func=true; else
+  dotnet build src/Refunds.DevHost -c Debug -v q -nologo >"$logs/build-devhost.log" 2>&1 || { tail -20 "$logs/build-devhost.log"; exit 1; }
+fi
+
+echo "== fresh key pairs in .local/keys (never commit them)"
+openssl genrsa -out "$keys/merchant_private.pem" 2048 2>/dev/null
+openssl rsa -in "$keys/merchant_private.pem" -pubout -out "$keys/merchant_public.pem" 2>/dev/null
+openssl genrsa -out "$keys/pingpp_private.pem" 2048 2>/dev/null
+openssl rsa -in "$keys/pingpp_private.pem" -pubout -out "$keys/pingpp_public.pem" 2>/dev/null
+
+echo "== Azurite (data in .local/azurite)"
+"$root/node_modules/.bin/azurite" --silent --disableTelemetry --skipApiVersionCheck --location "$state/azurite" \
+  --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$logs/azurite.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:10002/devstoreaccount1/Tables" Azurite "$logs/azurite.log"
+
+echo "== Ping++ simulator"
+Simulator__ApiKey="sk_test_ibbTe5jLGCi5rzfH4OqPW9KC" \
+Simulator__MerchantPublicKey="$keys/merchant_public.pem" \
+Simulator__PingppPrivateKey="$keys/pingpp_private.pem" \
+Simulator__WebhookUrl="$APP_URL/api/pingpp/webhooks" \
+  dotnet run --no-build --project src/Pingpp.Simulator -- --urls "$SIM_URL" >"$logs/simulator.log" 2>&1 &
+pids+=($!)
+wait_for "$SIM_URL/_sim/pingpp-public-key" "the simulator" "$logs/simulator.log"
+
+# The app's settings: the sample's values, with the generated keys. Environment variables win over local.settings.json.
+export AzureWebJobsStorage="UseDevelopmentStorage=true"
+export Pingpp__ApiBase="$SIM_URL"
+export Pingpp__ApiKey="sk_test_ibbTe5jLGCi5rzfH4OqPW9KC"
+export Pingpp__SigningPrivateKey="$keys/merchant_private.pem"
+export Pingpp__WebhookPublicKeys__0="$keys/pingpp_public.pem"
+
+echo "== function app"
+if $use_func; then
+  [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
+  (cd src/Refunds.Functions && exec func start --port 7071) >"$logs/functions.log" 2>&1 &
+else
+  dotnet run --no-build --project src/Refunds.DevHost -- --urls "$APP_URL" >"$logs/functions.log" 2>&1 &
+fi
+pids+=($!)
+wait_for "$APP_URL/api/health" "the function app" "$logs/functions.log"
+
+cat <<EOF
+
+Running. Logs in .local/logs/. Ctrl-C stops everything.
+
+  function app      $APP_URL  ($($use_func && echo "func start" || echo "dev host: function keys are not enforced"))
+    webhooks        POST $APP_URL/api/pingpp/webhooks
+    refunds API     POST/GET $APP_URL/api/orders/{orderId}/refunds
+  Ping++ simulator  $SIM_URL   (admin API under $SIM_URL/_sim)
+  Azurite           blob 10000, queue 10001, table 10002 (UseDevelopmentStorage=true)
+
+Settings in use (secrets not shown):
+  Pingpp__ApiBase=$Pingpp__ApiBase
+  Pingpp__ApiKey=sk_test_…(Ping++'s public test key)
+  Pingpp__SigningPrivateKey=$Pingpp__SigningPrivateKey
+  Pingpp__WebhookPublicKeys__0=$Pingpp__WebhookPublicKeys__0
+
+Submit a refund:
+  order=\$(curl -s -X POST $SIM_URL/_sim/orders -H 'Content-Type: application/json' -d '{"amount":1000}' | jq -r .id)
+  curl -i -X POST $APP_URL/api/orders/\$order/refunds -H 'Content-Type: application/json' -d '{"description":"demo refund"}'
+  curl -s $APP_URL/api/orders/\$order/refunds | jq
+EOF
+
+if $demo; then
+  dotnet run --project tools/Refunds.Cli -- demo --app "$APP_URL" --simulator "$SIM_URL" || true
+fi
+
+wait "${pids[@]}"
