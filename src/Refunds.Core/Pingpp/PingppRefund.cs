@@ -24,6 +24,7 @@ public sealed record PingppRefund
     public string? Description { get; init; }
     public string? FailureCode { get; init; }
     public string? FailureMsg { get; init; }
+    [JsonConverter(typeof(PingppMetadataJsonConverter))]
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
     public string? Charge { get; init; }
     public string? ChargeOrderNo { get; init; }
