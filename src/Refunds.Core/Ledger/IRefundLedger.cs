@@ -1,0 +1,62 @@
+using Refunds.Core.Pingpp;
+
+namespace Refunds.Core.Ledger;
+
+/// <summary>
+/// The refund ledger: refund requests, Ping++ refunds and the open-work index. Every method is safe to call again
+/// with the same input (replays converge) and safe under concurrency (ETag read-modify-write).
+/// </summary>
+public interface IRefundLedger
+{
+    /// <summary>Records a new request in <see cref="RefundRequestState.Received"/>; on an existing id returns the stored one.</summary>
+    Task<CreateRequestResult> CreateRequestAsync(RefundRequestRecord request, CancellationToken ct);
+
+    Task<RefundRequestRecord?> GetRequestAsync(string requestId, CancellationToken ct);
+
+    /// <summary>
+    /// Takes the claim to call Ping++ for a request (Received, or Submitting with an expired lease). Only one caller
+    /// can win. The lease must outlast the Ping++ call plus its timeout by a wide margin: once it expires another
+    /// processor may claim, and it only avoids a second refund by listing first.
+    /// </summary>
+    Task<SubmitClaim> TryBeginSubmitAsync(string requestId, DateTimeOffset now, TimeSpan lease, CancellationToken ct);
+
+    /// <summary>Ping++ answered the create with these refunds (or a listing found them by our request id).</summary>
+    Task<RequestUpdateResult> RecordSubmittedAsync(string requestId, IReadOnlyList<PingppRefund> refunds, CancellationToken ct);
+
+    /// <summary>Ping++ rejected the request (e.g. 400/402 with an error code).</summary>
+    Task<RequestUpdateResult> RecordFailedAsync(string requestId, string? code, string message, CancellationToken ct);
+
+    /// <summary>The message was invalid; recorded with reasons and raw text (creates the record when none exists).</summary>
+    Task<RequestUpdateResult> RecordRejectedAsync(RefundRejection rejection, CancellationToken ct);
+
+    Task<RequestUpdateResult> RecordDeadLetteredAsync(string requestId, string lastError, CancellationToken ct);
+
+    /// <summary>Moves a dead-lettered request back to Received (keeping its attempt count) so it can be re-enqueued.</summary>
+    Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, CancellationToken ct);
+
+    /// <summary>
+    /// Merges a refund reported by Ping++ (webhook or listing). Finds it by refund id, else by the request id in its
+    /// metadata, else records it as external (under <paramref name="orderIdIfKnown"/>, or findable by refund id only
+    /// and marked for reconciliation). Monotonic: status never moves back.
+    /// </summary>
+    Task<RefundApplyResult> ApplyRefundAsync(PingppRefund refund, string? orderIdIfKnown, CancellationToken ct);
+
+    Task<RefundRecord?> GetRefundAsync(string refundId, CancellationToken ct);
+
+    /// <summary>Requests, refunds and order facts of one order (one partition query).</summary>
+    Task<OrderLedger> ListOrderAsync(string orderId, CancellationToken ct);
+
+    Task MarkOrderForReconciliationAsync(string orderId, string reason, CancellationToken ct);
+
+    /// <summary>Records the amounts of an <c>order.refunded</c> event and marks the order for reconciliation.</summary>
+    Task RecordOrderRefundedAsync(PingppOrder order, CancellationToken ct);
+
+    /// <summary>Clears the reconciliation mark if it was not renewed after <paramref name="markedAtOrBefore"/>; returns whether it cleared.</summary>
+    Task<bool> ClearReconciliationMarkAsync(string ledgerKey, DateTimeOffset markedAtOrBefore, CancellationToken ct);
+
+    /// <summary>Open work only, paged: reconciliation costs O(open), not O(history).</summary>
+    Task<OpenWorkPage> ListOpenWorkAsync(int maxItems, string? continuation, CancellationToken ct);
+
+    /// <summary>Recomputes whether a ledger partition has open work and updates the index; returns whether it is open.</summary>
+    Task<bool> RefreshOpenWorkAsync(string ledgerKey, CancellationToken ct);
+}

@@ -1,0 +1,177 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Refunds.Core.Pingpp;
+
+namespace Refunds.Core.Ledger;
+
+/// <summary>
+/// Row layout of the ledger table, and the mapping between rows and ledger records. Nothing outside the ledger sees a
+/// <see cref="TableEntity"/>.
+/// </summary>
+/// <remarks>
+/// PartitionKey = the order id, so an order's requests, refunds and order row share one partition (one query lists
+/// them; refund + request change in one entity-group transaction). Other partitions: <c>orphan|{refundId}</c> for an
+/// external refund of an unknown order, <c>rejected|{id}</c> for a rejected message without a usable order id, and
+/// one-row lookup partitions <c>request|{id}</c> / <c>refund|{id}</c> that say which partition holds a request or refund.
+/// </remarks>
+internal static class LedgerEntities
+{
+    public const string OrderRow = "order";
+    public const string LookupRow = "lookup";
+    public const string RequestPrefix = "req|";
+    public const string RefundPrefix = "ref|";
+    public const string OrphanPrefix = "orphan|";
+    public const string RejectedPrefix = "rejected|";
+
+    // Table string properties hold 64 KiB (32K UTF-16 chars); keep rejected raw text well inside that.
+    private const int MaxRawTextChars = 16 * 1024;
+
+    public static string RequestRowKey(string requestId) => RequestPrefix + requestId;
+
+    public static string RefundRowKey(string refundId) => RefundPrefix + refundId;
+
+    public static string RequestLookupPartition(string requestId) => "request|" + requestId;
+
+    public static string RefundLookupPartition(string refundId) => "refund|" + refundId;
+
+    public static string OrphanPartition(string refundId) => OrphanPrefix + refundId;
+
+    public static bool IsOrderPartition(string partition) => !partition.Contains('|', StringComparison.Ordinal);
+
+    public static bool IsOrphanPartition(string partition) => partition.StartsWith(OrphanPrefix, StringComparison.Ordinal);
+
+    public static string? Kind(TableEntity e) => e.GetString("Kind");
+
+    public static TableEntity FromRequest(string partition, RefundRequestRecord r) => new(partition, RequestRowKey(r.RequestId))
+    {
+        ["Kind"] = "request",
+        ["RequestId"] = r.RequestId,
+        ["OrderId"] = r.OrderId,
+        ["Description"] = r.Description,
+        ["Charge"] = r.Charge,
+        ["ChargeAmount"] = r.ChargeAmount,
+        ["RefundMode"] = r.RefundMode,
+        ["FundingSource"] = r.FundingSource,
+        ["RoyaltyUsers"] = r.RoyaltyUsers is null ? null : JsonSerializer.Serialize(r.RoyaltyUsers, PingppJson.Options),
+        ["Metadata"] = r.Metadata is null ? null : JsonSerializer.Serialize(r.Metadata, PingppJson.Options),
+        ["State"] = r.State.ToString(),
+        ["Attempt"] = r.Attempt,
+        ["SubmittingSince"] = r.SubmittingSince,
+        ["LeaseUntil"] = r.LeaseUntil,
+        ["RefundIds"] = JsonSerializer.Serialize(r.RefundIds),
+        ["FailureCode"] = r.FailureCode,
+        ["FailureMessage"] = r.FailureMessage,
+        ["RejectionReasons"] = JsonSerializer.Serialize(r.RejectionReasons),
+        ["RawText"] = r.RawText is { Length: > MaxRawTextChars } raw ? raw[..MaxRawTextChars] : r.RawText,
+        ["LastError"] = r.LastError is { Length: > 4096 } error ? error[..4096] : r.LastError,
+        ["CreatedAt"] = r.CreatedAt,
+        ["UpdatedAt"] = r.UpdatedAt,
+    };
+
+    public static RefundRequestRecord ToRequest(TableEntity e) => new()
+    {
+        RequestId = e.GetString("RequestId")!,
+        OrderId = e.GetString("OrderId"),
+        Description = e.GetString("Description"),
+        Charge = e.GetString("Charge"),
+        ChargeAmount = e.GetInt64("ChargeAmount"),
+        RefundMode = e.GetString("RefundMode"),
+        FundingSource = e.GetString("FundingSource"),
+        RoyaltyUsers = Json<List<RoyaltyUserRefund>>(e, "RoyaltyUsers", PingppJson.Options),
+        Metadata = Json<Dictionary<string, string>>(e, "Metadata", PingppJson.Options),
+        State = Enum.Parse<RefundRequestState>(e.GetString("State")!),
+        Attempt = e.GetInt32("Attempt") ?? 0,
+        SubmittingSince = e.GetDateTimeOffset("SubmittingSince"),
+        LeaseUntil = e.GetDateTimeOffset("LeaseUntil"),
+        RefundIds = Json<List<string>>(e, "RefundIds") ?? [],
+        FailureCode = e.GetString("FailureCode"),
+        FailureMessage = e.GetString("FailureMessage"),
+        RejectionReasons = Json<List<string>>(e, "RejectionReasons") ?? [],
+        RawText = e.GetString("RawText"),
+        LastError = e.GetString("LastError"),
+        CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
+        UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
+    };
+
+    public static TableEntity FromRefund(string partition, RefundRecord r) => new(partition, RefundRowKey(r.RefundId))
+    {
+        ["Kind"] = "refund",
+        ["RefundId"] = r.RefundId,
+        ["OrderId"] = r.OrderId,
+        ["RequestId"] = r.RequestId,
+        ["ChargeId"] = r.ChargeId,
+        ["Amount"] = r.Amount,
+        ["Status"] = r.Status.ToString(),
+        ["TimeSucceed"] = r.TimeSucceed,
+        ["TransactionNo"] = r.TransactionNo,
+        ["FailureCode"] = r.FailureCode,
+        ["FailureMessage"] = r.FailureMessage,
+        ["Description"] = r.Description,
+        ["PingppOrderNo"] = r.PingppOrderNo,
+        ["ChargeOrderNo"] = r.ChargeOrderNo,
+        ["FundingSource"] = r.FundingSource,
+        ["CreatedAt"] = r.CreatedAt,
+        ["External"] = r.External,
+        ["StatusConflict"] = r.StatusConflict,
+        ["FirstSeenAt"] = r.FirstSeenAt,
+        ["UpdatedAt"] = r.UpdatedAt,
+    };
+
+    public static RefundRecord ToRefund(TableEntity e) => new()
+    {
+        RefundId = e.GetString("RefundId")!,
+        OrderId = e.GetString("OrderId"),
+        RequestId = e.GetString("RequestId"),
+        ChargeId = e.GetString("ChargeId"),
+        Amount = e.GetInt64("Amount") ?? 0,
+        Status = Enum.Parse<PingppRefundStatus>(e.GetString("Status")!),
+        TimeSucceed = e.GetDateTimeOffset("TimeSucceed"),
+        TransactionNo = e.GetString("TransactionNo"),
+        FailureCode = e.GetString("FailureCode"),
+        FailureMessage = e.GetString("FailureMessage"),
+        Description = e.GetString("Description"),
+        PingppOrderNo = e.GetString("PingppOrderNo"),
+        ChargeOrderNo = e.GetString("ChargeOrderNo"),
+        FundingSource = e.GetString("FundingSource"),
+        CreatedAt = e.GetDateTimeOffset("CreatedAt"),
+        External = e.GetBoolean("External") ?? false,
+        StatusConflict = e.GetBoolean("StatusConflict") ?? false,
+        FirstSeenAt = e.GetDateTimeOffset("FirstSeenAt") ?? default,
+        UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
+    };
+
+    public static TableEntity FromOrder(string partition, OrderRecord o) => new(partition, OrderRow)
+    {
+        ["Kind"] = "order",
+        ["OrderId"] = o.OrderId,
+        ["PingppStatus"] = o.PingppStatus,
+        ["Paid"] = o.Paid,
+        ["Refunded"] = o.Refunded,
+        ["ActualAmount"] = o.ActualAmount,
+        ["AmountPaid"] = o.AmountPaid,
+        ["AmountRefunded"] = o.AmountRefunded,
+        ["NeedsReconciliation"] = o.NeedsReconciliation,
+        ["ReconciliationReasons"] = JsonSerializer.Serialize(o.ReconciliationReasons),
+        ["MarkedAt"] = o.MarkedAt,
+        ["UpdatedAt"] = o.UpdatedAt,
+    };
+
+    public static OrderRecord ToOrder(TableEntity e) => new()
+    {
+        OrderId = e.GetString("OrderId")!,
+        PingppStatus = e.GetString("PingppStatus"),
+        Paid = e.GetBoolean("Paid"),
+        Refunded = e.GetBoolean("Refunded"),
+        ActualAmount = e.GetInt64("ActualAmount"),
+        AmountPaid = e.GetInt64("AmountPaid"),
+        AmountRefunded = e.GetInt64("AmountRefunded"),
+        NeedsReconciliation = e.GetBoolean("NeedsReconciliation") ?? false,
+        ReconciliationReasons = Json<List<string>>(e, "ReconciliationReasons") ?? [],
+        MarkedAt = e.GetDateTimeOffset("MarkedAt"),
+        UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
+    };
+
+    private static T? Json<T>(TableEntity e, string name, JsonSerializerOptions? options = null)
+        where T : class
+        => e.GetString(name) is { Length: > 0 } text ? JsonSerializer.Deserialize<T>(text, options) : null;
+}

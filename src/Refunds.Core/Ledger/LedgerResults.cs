@@ -1,0 +1,62 @@
+namespace Refunds.Core.Ledger;
+
+/// <summary>Result of <see cref="IRefundLedger.CreateRequestAsync"/>: created now, or the request that already had this id.</summary>
+public sealed record CreateRequestResult(bool Created, RefundRequestRecord Request);
+
+public enum SubmitClaimOutcome
+{
+    /// <summary>The caller holds the lease and may call Ping++ (after listing first when <see cref="SubmitClaim.MayHaveReachedPingpp"/>).</summary>
+    Claimed,
+
+    /// <summary>Another processor holds an unexpired lease; do not call Ping++.</summary>
+    HeldByOther,
+
+    /// <summary>The request is past submitting (or rejected / dead-lettered): nothing to do.</summary>
+    NotClaimable,
+
+    NotFound,
+}
+
+/// <summary>Result of <see cref="IRefundLedger.TryBeginSubmitAsync"/>.</summary>
+public sealed record SubmitClaim(SubmitClaimOutcome Outcome, RefundRequestRecord? Request)
+{
+    /// <summary>
+    /// An earlier claim existed, so an earlier attempt may have created the refund at Ping++: list the order's refunds
+    /// and look for our request id before creating.
+    /// </summary>
+    public bool MayHaveReachedPingpp => Outcome == SubmitClaimOutcome.Claimed && Request is { Attempt: > 1 };
+}
+
+public enum RequestUpdateOutcome
+{
+    Updated,
+
+    /// <summary>Already in that state with the same data (a replay).</summary>
+    Unchanged,
+
+    /// <summary>The state machine forbids the move; nothing written.</summary>
+    NotAllowed,
+
+    NotFound,
+}
+
+/// <summary>Result of a request state change; <see cref="Request"/> is the record after the call (null when not found).</summary>
+public sealed record RequestUpdateResult(RequestUpdateOutcome Outcome, RefundRequestRecord? Request);
+
+public enum RefundApplyOutcome
+{
+    /// <summary>First time the ledger sees this refund.</summary>
+    Created,
+
+    /// <summary>Status moved forward or fields were filled in.</summary>
+    Updated,
+
+    /// <summary>Nothing new (duplicate, replay or an older status).</summary>
+    Unchanged,
+}
+
+/// <summary>Result of <see cref="IRefundLedger.ApplyRefundAsync"/>.</summary>
+public sealed record RefundApplyResult(RefundApplyOutcome Outcome, RefundRecord Refund)
+{
+    public bool Changed => Outcome != RefundApplyOutcome.Unchanged;
+}

@@ -1,0 +1,818 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Refunds.Core.Configuration;
+using Refunds.Core.Pingpp;
+using Refunds.Core.Storage;
+using static Refunds.Core.Ledger.LedgerEntities;
+
+namespace Refunds.Core.Ledger;
+
+/// <summary>
+/// <see cref="IRefundLedger"/> on Table Storage: the ledger table (layout in <see cref="LedgerEntities"/>) and the
+/// open-work index table.
+/// </summary>
+/// <remarks>
+/// Concurrency: every update is read → decide → write with the read ETag, retried on 412/409. Open-work index
+/// protocol: a change that may open work upserts the index row before writing the ledger (crash safety), and every
+/// change ends with <see cref="RefreshOpenWorkAsync"/>, which upserts unconditionally when work is open but deletes
+/// only with the ETag it read before scanning the partition. So a concurrent opener always leaves the row in place.
+/// </remarks>
+public sealed partial class RefundLedger : IRefundLedger
+{
+    /// <summary>The index is spread over this many partitions (<c>open-0</c>…).</summary>
+    public const int IndexPartitionCount = 8;
+
+    private const int MaxConcurrencyRetries = 64;
+    private const int MaxReasons = 20;
+
+    private readonly TableHandle _ledger;
+    private readonly TableHandle _index;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RefundLedger> _logger;
+
+    public RefundLedger(
+        TableServiceClient service,
+        TimeProvider time,
+        ILogger<RefundLedger> logger,
+        string ledgerTableName = StorageNames.RefundLedgerTable,
+        string indexTableName = StorageNames.ReconcileIndexTable)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        _ledger = new TableHandle(service, ledgerTableName);
+        _index = new TableHandle(service, indexTableName);
+        _time = time;
+        _logger = logger;
+    }
+
+    private DateTimeOffset Now => _time.GetUtcNow();
+
+    // ---------------------------------------------------------------- requests
+
+    public async Task<CreateRequestResult> CreateRequestAsync(RefundRequestRecord request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var requestId = TableKeys.RequireValidId(request.RequestId, nameof(request));
+        var orderId = TableKeys.RequireValidId(request.OrderId, nameof(request));
+        var now = Now;
+        var fresh = request with
+        {
+            State = RefundRequestState.Received,
+            Attempt = 0,
+            SubmittingSince = null,
+            LeaseUntil = null,
+            RefundIds = [],
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+
+        // The lookup row is the arbiter of request-id uniqueness across orders.
+        var lookup = new TableEntity(RequestLookupPartition(requestId), LookupRow) { ["Partition"] = orderId };
+        try
+        {
+            await table.AddEntityAsync(lookup, ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (TableStatus.IsConflict(e))
+        {
+            var existingPartition = await ReadRequestPartitionAsync(table, requestId, ct).ConfigureAwait(false);
+            if (existingPartition != orderId)
+            {
+                var other = existingPartition is null ? null : await ReadRequestAsync(table, existingPartition, requestId, ct).ConfigureAwait(false);
+                return other is not null
+                    ? new CreateRequestResult(false, other.Value.Record)
+                    : throw new InvalidOperationException($"Refund request id {requestId} is already taken by another order.");
+            }
+        }
+
+        await UpsertIndexAsync(orderId, [$"request {requestId} {RefundRequestState.Received}"], ct).ConfigureAwait(false);
+        try
+        {
+            await table.AddEntityAsync(FromRequest(orderId, fresh), ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (TableStatus.IsConflict(e))
+        {
+            var existing = await ReadRequestAsync(table, orderId, requestId, ct).ConfigureAwait(false);
+            await RefreshOpenWorkAsync(orderId, ct).ConfigureAwait(false);
+            return new CreateRequestResult(false, existing!.Value.Record);
+        }
+
+        Log.RequestCreated(_logger, requestId, orderId);
+        await RefreshOpenWorkAsync(orderId, ct).ConfigureAwait(false);
+        return new CreateRequestResult(true, fresh);
+    }
+
+    public async Task<RefundRequestRecord?> GetRequestAsync(string requestId, CancellationToken ct)
+    {
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        var partition = await ReadRequestPartitionAsync(table, requestId, ct).ConfigureAwait(false);
+        return partition is null ? null : (await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false))?.Record;
+    }
+
+    public async Task<SubmitClaim> TryBeginSubmitAsync(string requestId, DateTimeOffset now, TimeSpan lease, CancellationToken ct)
+    {
+        if (lease <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lease), "The lease must be positive.");
+        }
+
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        var partition = await ReadRequestPartitionAsync(table, requestId, ct).ConfigureAwait(false);
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            var read = partition is null ? null : await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false);
+            if (read is not { } current)
+            {
+                return new SubmitClaim(SubmitClaimOutcome.NotFound, null);
+            }
+
+            var request = current.Record;
+            switch (request.State)
+            {
+                case RefundRequestState.Submitting when request.LeaseUntil > now:
+                    return new SubmitClaim(SubmitClaimOutcome.HeldByOther, request);
+                case RefundRequestState.Received or RefundRequestState.Submitting:
+                    break;
+                default:
+                    return new SubmitClaim(SubmitClaimOutcome.NotClaimable, request);
+            }
+
+            var claimed = request with
+            {
+                State = RefundRequestState.Submitting,
+                Attempt = request.Attempt + 1,
+                SubmittingSince = now,
+                LeaseUntil = now + lease,
+                UpdatedAt = Now,
+            };
+            try
+            {
+                await table.UpdateEntityAsync(FromRequest(partition!, claimed), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                Log.RequestClaimed(_logger, requestId, request.OrderId, claimed.Attempt);
+                return new SubmitClaim(SubmitClaimOutcome.Claimed, claimed);
+            }
+            catch (RequestFailedException e) when (TableStatus.IsPreconditionFailed(e))
+            {
+                await BackOffAsync(attempt, ct).ConfigureAwait(false);
+            }
+        }
+
+        throw new InvalidOperationException($"Could not claim refund request {requestId}: too much contention.");
+    }
+
+    public async Task<RequestUpdateResult> RecordSubmittedAsync(string requestId, IReadOnlyList<PingppRefund> refunds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(refunds);
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        var partition = await ReadRequestPartitionAsync(table, requestId, ct).ConfigureAwait(false);
+        if (partition is null || await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false) is null)
+        {
+            return new RequestUpdateResult(RequestUpdateOutcome.NotFound, null);
+        }
+
+        await UpsertIndexAsync(partition, [$"request {requestId} submitted"], ct).ConfigureAwait(false);
+        var write = await WriteRefundsAsync(table, partition, requestId, refunds, external: false, seed: null, ct).ConfigureAwait(false);
+        foreach (var refund in write.Refunds)
+        {
+            await UpsertRefundLookupAsync(table, refund, partition, ct).ConfigureAwait(false);
+        }
+
+        await RefreshOpenWorkAsync(partition, ct).ConfigureAwait(false);
+        return new RequestUpdateResult(write.RequestOutcome, write.Request);
+    }
+
+    public Task<RequestUpdateResult> RecordFailedAsync(string requestId, string? code, string message, CancellationToken ct)
+        => ChangeRequestAsync(requestId, RefundRequestState.Failed, r => r with
+        {
+            FailureCode = code,
+            FailureMessage = message,
+            LeaseUntil = null,
+        }, ct);
+
+    public Task<RequestUpdateResult> RecordDeadLetteredAsync(string requestId, string lastError, CancellationToken ct)
+        => ChangeRequestAsync(requestId, RefundRequestState.DeadLettered, r => r with { LastError = lastError, LeaseUntil = null }, ct);
+
+    public Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, CancellationToken ct)
+        => ChangeRequestAsync(requestId, RefundRequestState.Received, r => r, ct, onlyFrom: RefundRequestState.DeadLettered);
+
+    public async Task<RequestUpdateResult> RecordRejectedAsync(RefundRejection rejection, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(rejection);
+        var id = TableKeys.RequireValidId(rejection.Id, nameof(rejection));
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        if (await ReadRequestPartitionAsync(table, id, ct).ConfigureAwait(false) is not null)
+        {
+            return await ChangeRequestAsync(id, RefundRequestState.Rejected, r => r with
+            {
+                RejectionReasons = rejection.Reasons,
+                RawText = rejection.RawText,
+            }, ct).ConfigureAwait(false);
+        }
+
+        var partition = TableKeys.IsValidId(rejection.OrderId) ? rejection.OrderId! : RejectedPrefix + id;
+        var now = Now;
+        var record = new RefundRequestRecord
+        {
+            RequestId = id,
+            OrderId = TableKeys.IsValidId(rejection.OrderId) ? rejection.OrderId : null,
+            State = RefundRequestState.Rejected,
+            RejectionReasons = rejection.Reasons,
+            RawText = rejection.RawText,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        try
+        {
+            await table.AddEntityAsync(new TableEntity(RequestLookupPartition(id), LookupRow) { ["Partition"] = partition }, ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (TableStatus.IsConflict(e))
+        {
+            // Raced with another writer of the same id: let the state machine decide on the existing record.
+            return await RecordRejectedAsync(rejection, ct).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await table.AddEntityAsync(FromRequest(partition, record), ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (TableStatus.IsConflict(e))
+        {
+            return new RequestUpdateResult(RequestUpdateOutcome.Unchanged, (await ReadRequestAsync(table, partition, id, ct).ConfigureAwait(false))?.Record);
+        }
+
+        Log.RequestRejected(_logger, id, record.OrderId, rejection.Reasons.Count);
+        return new RequestUpdateResult(RequestUpdateOutcome.Updated, record);
+    }
+
+    // ---------------------------------------------------------------- refunds
+
+    public async Task<RefundApplyResult> ApplyRefundAsync(PingppRefund refund, string? orderIdIfKnown, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(refund);
+        var refundId = TableKeys.RequireValidId(refund.Id, nameof(refund));
+        if (orderIdIfKnown is not null)
+        {
+            TableKeys.RequireValidId(orderIdIfKnown, nameof(orderIdIfKnown));
+        }
+
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        string partition;
+        string? requestId = null;
+        string? adoptedFrom = null;
+        RefundRecord? seed = null;
+
+        var lookup = await table.GetEntityIfExistsAsync<TableEntity>(RefundLookupPartition(refundId), LookupRow, cancellationToken: ct).ConfigureAwait(false);
+        if (lookup.HasValue)
+        {
+            partition = lookup.Value!.GetString("Partition")!;
+            requestId = lookup.Value.GetString("RequestId");
+            if (IsOrphanPartition(partition) && orderIdIfKnown is not null)
+            {
+                // The order of an external refund became known: move the refund into the order's partition.
+                adoptedFrom = partition;
+                var orphan = await table.GetEntityIfExistsAsync<TableEntity>(partition, RefundRowKey(refundId), cancellationToken: ct).ConfigureAwait(false);
+                seed = orphan.HasValue ? ToRefund(orphan.Value!) with { OrderId = orderIdIfKnown } : null;
+                partition = orderIdIfKnown;
+            }
+        }
+        else if (refund.RequestId is { } metadataRequestId && TableKeys.IsValidId(metadataRequestId)
+                 && await ReadRequestPartitionAsync(table, metadataRequestId, ct).ConfigureAwait(false) is { } requestPartition
+                 && IsOrderPartition(requestPartition))
+        {
+            partition = requestPartition;
+            requestId = metadataRequestId;
+        }
+        else
+        {
+            partition = orderIdIfKnown ?? OrphanPartition(refundId);
+        }
+
+        var external = requestId is null;
+        var orphanNow = IsOrphanPartition(partition);
+        if (refund.Status == PingppRefundStatus.Pending || orphanNow)
+        {
+            await UpsertIndexAsync(partition, [$"refund {refundId} {refund.Status}"], ct, orphanNow ? refundId : null, refund.Charge).ConfigureAwait(false);
+        }
+
+        var write = await WriteRefundsAsync(table, partition, requestId, [refund], external, seed, ct).ConfigureAwait(false);
+        var result = write.Refunds[0];
+        await UpsertRefundLookupAsync(table, result, partition, ct).ConfigureAwait(false);
+
+        if (orphanNow && !write.Existed)
+        {
+            await UpdateOrderRowAsync(table, partition, refundId, MarkChange($"external refund {refundId} of an unknown order"), ct).ConfigureAwait(false);
+        }
+
+        if (write.NewConflict)
+        {
+            Log.RefundStatusConflict(_logger, refundId, result.OrderId, refund.Status.ToString(), result.Status.ToString());
+            await UpdateOrderRowAsync(table, partition, result.OrderId ?? refundId, MarkChange($"refund {refundId} reported {refund.Status} after {result.Status}"), ct).ConfigureAwait(false);
+        }
+
+        if (adoptedFrom is not null)
+        {
+            await DeletePartitionAsync(table, adoptedFrom, ct).ConfigureAwait(false);
+            await RefreshOpenWorkAsync(adoptedFrom, ct).ConfigureAwait(false);
+        }
+
+        await RefreshOpenWorkAsync(partition, ct).ConfigureAwait(false);
+        var outcome = !write.Existed ? RefundApplyOutcome.Created : write.RefundChanged ? RefundApplyOutcome.Updated : RefundApplyOutcome.Unchanged;
+        Log.RefundApplied(_logger, refundId, result.OrderId, result.RequestId, result.Status.ToString(), outcome.ToString());
+        return new RefundApplyResult(outcome, result);
+    }
+
+    public async Task<RefundRecord?> GetRefundAsync(string refundId, CancellationToken ct)
+    {
+        TableKeys.RequireValidId(refundId, nameof(refundId));
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        var lookup = await table.GetEntityIfExistsAsync<TableEntity>(RefundLookupPartition(refundId), LookupRow, cancellationToken: ct).ConfigureAwait(false);
+        if (!lookup.HasValue)
+        {
+            return null;
+        }
+
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(lookup.Value!.GetString("Partition"), RefundRowKey(refundId), cancellationToken: ct).ConfigureAwait(false);
+        return row.HasValue ? ToRefund(row.Value!) : null;
+    }
+
+    // ---------------------------------------------------------------- orders
+
+    public async Task<OrderLedger> ListOrderAsync(string orderId, CancellationToken ct)
+    {
+        TableKeys.RequireValidId(orderId, nameof(orderId));
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        var rows = await ReadPartitionAsync(table, orderId, ct).ConfigureAwait(false);
+        return new OrderLedger(
+            orderId,
+            rows.Where(r => Kind(r) == "order").Select(ToOrder).FirstOrDefault(),
+            [.. rows.Where(r => Kind(r) == "request").Select(ToRequest)],
+            [.. rows.Where(r => Kind(r) == "refund").Select(ToRefund)]);
+    }
+
+    public async Task MarkOrderForReconciliationAsync(string orderId, string reason, CancellationToken ct)
+    {
+        TableKeys.RequireValidId(orderId, nameof(orderId));
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        await UpsertIndexAsync(orderId, [reason], ct).ConfigureAwait(false);
+        await UpdateOrderRowAsync(table, orderId, orderId, MarkChange(reason), ct).ConfigureAwait(false);
+        Log.OrderMarked(_logger, orderId, reason);
+        await RefreshOpenWorkAsync(orderId, ct).ConfigureAwait(false);
+    }
+
+    public async Task RecordOrderRefundedAsync(PingppOrder order, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var orderId = TableKeys.RequireValidId(order.Id, nameof(order));
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        const string reason = "order.refunded";
+        await UpsertIndexAsync(orderId, [reason], ct).ConfigureAwait(false);
+        var mark = MarkChange(reason);
+        await UpdateOrderRowAsync(table, orderId, orderId, known =>
+        {
+            var marked = mark(known)!;
+            return marked with
+            {
+                PingppStatus = order.Status ?? marked.PingppStatus,
+                Paid = order.Paid,
+                Refunded = order.Refunded,
+                ActualAmount = order.ActualAmount,
+                // Events can arrive out of order; amounts Ping++ reports only grow.
+                AmountPaid = Math.Max(order.AmountPaid, known?.AmountPaid ?? 0),
+                AmountRefunded = Math.Max(order.AmountRefunded, known?.AmountRefunded ?? 0),
+            };
+        }, ct).ConfigureAwait(false);
+        Log.OrderMarked(_logger, orderId, reason);
+        await RefreshOpenWorkAsync(orderId, ct).ConfigureAwait(false);
+    }
+
+    public async Task<bool> ClearReconciliationMarkAsync(string ledgerKey, DateTimeOffset markedAtOrBefore, CancellationToken ct)
+    {
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        var cleared = false;
+        await UpdateOrderRowAsync(table, ledgerKey, ledgerKey, known =>
+        {
+            if (known is not { NeedsReconciliation: true } || known.MarkedAt > markedAtOrBefore)
+            {
+                return null;
+            }
+
+            cleared = true;
+            return known with { NeedsReconciliation = false, ReconciliationReasons = [] };
+        }, ct).ConfigureAwait(false);
+        await RefreshOpenWorkAsync(ledgerKey, ct).ConfigureAwait(false);
+        return cleared;
+    }
+
+    // ---------------------------------------------------------------- open-work index
+
+    public async Task<OpenWorkPage> ListOpenWorkAsync(int maxItems, string? continuation, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
+        var index = await _index.GetAsync(ct).ConfigureAwait(false);
+        var (bucket, token) = ParseContinuation(continuation);
+        var items = new List<OpenWorkItem>();
+        while (bucket < IndexPartitionCount && items.Count < maxItems)
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartition(bucket)}");
+            var pages = index.QueryAsync<TableEntity>(filter, maxPerPage: maxItems - items.Count, cancellationToken: ct).AsPages(token, maxItems - items.Count);
+            Page<TableEntity>? page = null;
+            await foreach (var p in pages.ConfigureAwait(false))
+            {
+                page = p;
+                break;
+            }
+
+            items.AddRange((page?.Values ?? []).Select(ToOpenWorkItem));
+            token = page?.ContinuationToken;
+            if (token is null)
+            {
+                bucket++;
+            }
+        }
+
+        var next = bucket >= IndexPartitionCount ? null : $"{bucket}:{token}";
+        return new OpenWorkPage(items, next);
+    }
+
+    public async Task<bool> RefreshOpenWorkAsync(string ledgerKey, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(ledgerKey);
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        var index = await _index.GetAsync(ct).ConfigureAwait(false);
+        var indexPartition = IndexPartition(TableKeys.Bucket(ledgerKey, IndexPartitionCount));
+
+        // Read the index row (and its ETag) BEFORE scanning: a delete must lose to any upsert that happened since.
+        var existing = await index.GetEntityIfExistsAsync<TableEntity>(indexPartition, ledgerKey, cancellationToken: ct).ConfigureAwait(false);
+        var rows = await ReadPartitionAsync(table, ledgerKey, ct).ConfigureAwait(false);
+        var reasons = new List<string>();
+        string? orphanRefund = null;
+        string? charge = null;
+        foreach (var row in rows)
+        {
+            switch (Kind(row))
+            {
+                case "request":
+                    var request = ToRequest(row);
+                    if (RefundRequestStateMachine.IsOpen(request.State, request.Attempt))
+                    {
+                        reasons.Add($"request {request.RequestId} {request.State}");
+                    }
+
+                    break;
+                case "refund":
+                    var refund = ToRefund(row);
+                    if (IsOrphanPartition(ledgerKey))
+                    {
+                        orphanRefund = refund.RefundId;
+                        charge = refund.ChargeId;
+                    }
+
+                    if (refund.Status == PingppRefundStatus.Pending)
+                    {
+                        reasons.Add($"refund {refund.RefundId} pending");
+                    }
+
+                    break;
+                case "order":
+                    var order = ToOrder(row);
+                    if (order.NeedsReconciliation)
+                    {
+                        reasons.AddRange(order.ReconciliationReasons.DefaultIfEmpty("marked"));
+                    }
+
+                    break;
+            }
+        }
+
+        if (reasons.Count > 0)
+        {
+            await UpsertIndexAsync(ledgerKey, reasons, ct, orphanRefund, charge).ConfigureAwait(false);
+            return true;
+        }
+
+        if (existing.HasValue)
+        {
+            try
+            {
+                await index.DeleteEntityAsync(indexPartition, ledgerKey, existing.Value!.ETag, ct).ConfigureAwait(false);
+                Log.OpenWorkClosed(_logger, ledgerKey);
+            }
+            catch (RequestFailedException e) when (e.Status is TableStatus.PreconditionFailed or TableStatus.NotFound)
+            {
+                // Someone opened work (or closed it) meanwhile; their refresh decides.
+            }
+        }
+
+        return false;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private sealed record RefundWrite(
+        IReadOnlyList<RefundRecord> Refunds,
+        bool Existed,
+        bool RefundChanged,
+        bool NewConflict,
+        RequestUpdateOutcome RequestOutcome,
+        RefundRequestRecord? Request);
+
+    /// <summary>
+    /// Merges refund reports into one partition and moves their request (if any) to the state the refunds imply, in one
+    /// entity-group transaction guarded by the ETags read.
+    /// </summary>
+    private async Task<RefundWrite> WriteRefundsAsync(
+        TableClient table, string partition, string? requestId, IReadOnlyList<PingppRefund> reports, bool external, RefundRecord? seed, CancellationToken ct)
+    {
+        var distinct = reports.DistinctBy(r => r.Id).ToList();
+        foreach (var report in distinct)
+        {
+            TableKeys.RequireValidId(report.Id, nameof(reports));
+        }
+
+        var orderId = IsOrderPartition(partition) ? partition : null;
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            var now = Now;
+            var actions = new List<TableTransactionAction>();
+            var merged = new List<RefundRecord>();
+            var existed = true;
+            var changed = false;
+            var newConflict = false;
+            foreach (var report in distinct)
+            {
+                var row = await table.GetEntityIfExistsAsync<TableEntity>(partition, RefundRowKey(report.Id), cancellationToken: ct).ConfigureAwait(false);
+                var known = row.HasValue ? ToRefund(row.Value!) : seed;
+                var next = RefundStatusRules.Merge(known, report, orderId, requestId, external) with { OrderId = known?.OrderId ?? orderId };
+                if (known is null)
+                {
+                    existed = false;
+                    next = next with { FirstSeenAt = now, UpdatedAt = now };
+                    actions.Add(new TableTransactionAction(TableTransactionActionType.Add, FromRefund(partition, next)));
+                    changed = true;
+                }
+                else if (next != known || !row.HasValue)
+                {
+                    newConflict |= next.StatusConflict && !known.StatusConflict;
+                    next = next with { UpdatedAt = now };
+                    actions.Add(row.HasValue
+                        ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRefund(partition, next), row.Value!.ETag)
+                        : new TableTransactionAction(TableTransactionActionType.Add, FromRefund(partition, next)));
+                    existed &= row.HasValue || seed is not null;
+                    changed = true;
+                }
+
+                merged.Add(next);
+            }
+
+            var requestOutcome = RequestUpdateOutcome.NotFound;
+            RefundRequestRecord? request = null;
+            if (requestId is not null && await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false) is { } read)
+            {
+                request = read.Record;
+                var ids = request.RefundIds.Union(merged.Select(m => m.RefundId)).ToList();
+                var statuses = new List<PingppRefundStatus>();
+                foreach (var id in ids)
+                {
+                    var inBatch = merged.FirstOrDefault(m => m.RefundId == id);
+                    if (inBatch is not null)
+                    {
+                        statuses.Add(inBatch.Status);
+                    }
+                    else if ((await table.GetEntityIfExistsAsync<TableEntity>(partition, RefundRowKey(id), cancellationToken: ct).ConfigureAwait(false)) is { HasValue: true } other)
+                    {
+                        statuses.Add(ToRefund(other.Value!).Status);
+                    }
+                }
+
+                var target = RefundRequestStateMachine.StateForRefunds(statuses);
+                var state = request.State == target || !RefundRequestStateMachine.CanMove(request.State, target) ? request.State : target;
+                if (state != request.State || ids.Count != request.RefundIds.Count)
+                {
+                    if (state == request.State && state != target)
+                    {
+                        Log.RequestStateKept(_logger, requestId, orderId, request.State.ToString(), target.ToString());
+                    }
+
+                    request = request with
+                    {
+                        State = state,
+                        RefundIds = ids,
+                        LeaseUntil = state == RefundRequestState.Submitting ? request.LeaseUntil : null,
+                        UpdatedAt = now,
+                    };
+                    actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRequest(partition, request), read.ETag));
+                    requestOutcome = RequestUpdateOutcome.Updated;
+                }
+                else
+                {
+                    requestOutcome = RequestUpdateOutcome.Unchanged;
+                }
+            }
+
+            if (actions.Count == 0)
+            {
+                return new RefundWrite(merged, existed, false, false, requestOutcome, request);
+            }
+
+            try
+            {
+                await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                return new RefundWrite(merged, existed, changed, newConflict, requestOutcome, request);
+            }
+            catch (RequestFailedException e) when (TableStatus.IsConcurrencyLoss(e))
+            {
+                await BackOffAsync(attempt, ct).ConfigureAwait(false);
+            }
+        }
+
+        throw new InvalidOperationException($"Could not record refunds in {partition}: too much contention.");
+    }
+
+    private async Task<RequestUpdateResult> ChangeRequestAsync(
+        string requestId, RefundRequestState target, Func<RefundRequestRecord, RefundRequestRecord> change, CancellationToken ct, RefundRequestState? onlyFrom = null)
+    {
+        TableKeys.RequireValidId(requestId, nameof(requestId));
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        var partition = await ReadRequestPartitionAsync(table, requestId, ct).ConfigureAwait(false);
+        if (partition is null)
+        {
+            return new RequestUpdateResult(RequestUpdateOutcome.NotFound, null);
+        }
+
+        if (RefundRequestStateMachine.IsOpen(target, int.MaxValue))
+        {
+            await UpsertIndexAsync(partition, [$"request {requestId} {target}"], ct).ConfigureAwait(false);
+        }
+
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            if (await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false) is not { } read)
+            {
+                return new RequestUpdateResult(RequestUpdateOutcome.NotFound, null);
+            }
+
+            var current = read.Record;
+            if (current.State == target)
+            {
+                return new RequestUpdateResult(RequestUpdateOutcome.Unchanged, current);
+            }
+
+            if ((onlyFrom is not null && current.State != onlyFrom) || !RefundRequestStateMachine.CanMove(current.State, target))
+            {
+                Log.MoveRefused(_logger, requestId, current.OrderId, current.State.ToString(), target.ToString());
+                return new RequestUpdateResult(RequestUpdateOutcome.NotAllowed, current);
+            }
+
+            var next = change(current) with { State = target, UpdatedAt = Now };
+            try
+            {
+                await table.UpdateEntityAsync(FromRequest(partition, next), read.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                Log.RequestMoved(_logger, requestId, current.OrderId, current.State.ToString(), target.ToString());
+                await RefreshOpenWorkAsync(partition, ct).ConfigureAwait(false);
+                return new RequestUpdateResult(RequestUpdateOutcome.Updated, next);
+            }
+            catch (RequestFailedException e) when (TableStatus.IsPreconditionFailed(e))
+            {
+                await BackOffAsync(attempt, ct).ConfigureAwait(false);
+            }
+        }
+
+        throw new InvalidOperationException($"Could not update refund request {requestId}: too much contention.");
+    }
+
+    private Func<OrderRecord?, OrderRecord?> MarkChange(string reason) => known =>
+    {
+        var reasons = (known?.ReconciliationReasons ?? []).Append(reason).Distinct().TakeLast(MaxReasons).ToList();
+        return (known ?? new OrderRecord { OrderId = "" }) with
+        {
+            NeedsReconciliation = true,
+            ReconciliationReasons = reasons,
+            MarkedAt = Now,
+        };
+    };
+
+    /// <summary>Read-modify-write of a partition's order row; <paramref name="change"/> returning null means "no change".</summary>
+    private async Task UpdateOrderRowAsync(TableClient table, string partition, string orderId, Func<OrderRecord?, OrderRecord?> change, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(partition, OrderRow, cancellationToken: ct).ConfigureAwait(false);
+            var known = row.HasValue ? ToOrder(row.Value!) : null;
+            var next = change(known);
+            if (next is null)
+            {
+                return;
+            }
+
+            var entity = FromOrder(partition, next with { OrderId = orderId, UpdatedAt = Now });
+            try
+            {
+                if (row.HasValue)
+                {
+                    await table.UpdateEntityAsync(entity, row.Value!.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await table.AddEntityAsync(entity, ct).ConfigureAwait(false);
+                }
+
+                return;
+            }
+            catch (RequestFailedException e) when (TableStatus.IsConcurrencyLoss(e))
+            {
+                await BackOffAsync(attempt, ct).ConfigureAwait(false);
+            }
+        }
+
+        throw new InvalidOperationException($"Could not update order row of {partition}: too much contention.");
+    }
+
+    private static async Task UpsertRefundLookupAsync(TableClient table, RefundRecord refund, string partition, CancellationToken ct)
+    {
+        var lookup = new TableEntity(RefundLookupPartition(refund.RefundId), LookupRow)
+        {
+            ["Partition"] = partition,
+            ["RequestId"] = refund.RequestId,
+        };
+        await table.UpsertEntityAsync(lookup, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+    }
+
+    private async Task UpsertIndexAsync(string ledgerKey, IReadOnlyList<string> reasons, CancellationToken ct, string? orphanRefundId = null, string? chargeId = null)
+    {
+        var index = await _index.GetAsync(ct).ConfigureAwait(false);
+        var entity = new TableEntity(IndexPartition(TableKeys.Bucket(ledgerKey, IndexPartitionCount)), ledgerKey)
+        {
+            ["OrderId"] = IsOrderPartition(ledgerKey) ? ledgerKey : null,
+            ["RefundId"] = orphanRefundId,
+            ["ChargeId"] = chargeId,
+            ["Reasons"] = System.Text.Json.JsonSerializer.Serialize(reasons.Take(MaxReasons)),
+            ["UpdatedAt"] = Now,
+        };
+        await index.UpsertEntityAsync(entity, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+    }
+
+    private static OpenWorkItem ToOpenWorkItem(TableEntity e) => new()
+    {
+        LedgerKey = e.RowKey,
+        OrderId = e.GetString("OrderId"),
+        RefundId = e.GetString("RefundId"),
+        ChargeId = e.GetString("ChargeId"),
+        Reasons = e.GetString("Reasons") is { } json ? System.Text.Json.JsonSerializer.Deserialize<List<string>>(json) ?? [] : [],
+        UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
+    };
+
+    private static string IndexPartition(int bucket) => $"open-{bucket}";
+
+    private static (int Bucket, string? Token) ParseContinuation(string? continuation)
+    {
+        if (string.IsNullOrEmpty(continuation))
+        {
+            return (0, null);
+        }
+
+        var colon = continuation.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0 || !int.TryParse(continuation.AsSpan(0, colon), out var bucket) || bucket is < 0 or >= IndexPartitionCount)
+        {
+            throw new ArgumentException("Not a continuation returned by ListOpenWorkAsync.", nameof(continuation));
+        }
+
+        var token = continuation[(colon + 1)..];
+        return (bucket, token.Length == 0 ? null : token);
+    }
+
+    private static async Task<string?> ReadRequestPartitionAsync(TableClient table, string requestId, CancellationToken ct)
+    {
+        var lookup = await table.GetEntityIfExistsAsync<TableEntity>(RequestLookupPartition(requestId), LookupRow, cancellationToken: ct).ConfigureAwait(false);
+        return lookup.HasValue ? lookup.Value!.GetString("Partition") : null;
+    }
+
+    private static async Task<(RefundRequestRecord Record, ETag ETag)?> ReadRequestAsync(TableClient table, string partition, string requestId, CancellationToken ct)
+    {
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(partition, RequestRowKey(requestId), cancellationToken: ct).ConfigureAwait(false);
+        return row.HasValue ? (ToRequest(row.Value!), row.Value!.ETag) : null;
+    }
+
+    private static async Task<List<TableEntity>> ReadPartitionAsync(TableClient table, string partition, CancellationToken ct)
+    {
+        var rows = new List<TableEntity>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    private static async Task DeletePartitionAsync(TableClient table, string partition, CancellationToken ct)
+    {
+        foreach (var row in await ReadPartitionAsync(table, partition, ct).ConfigureAwait(false))
+        {
+            await table.DeleteEntityAsync(partition, row.RowKey, ETag.All, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static Task BackOffAsync(int attempt, CancellationToken ct)
+        => Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 + Math.Min(attempt, 10) * 10)), ct);
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+
+namespace Refunds.Core.Ledger;
+
+public sealed partial class RefundLedger
+{
+    private static partial class Log
+    {
+        [LoggerMessage(2001, LogLevel.Information, "Refund request {RequestId} recorded for order {OrderId}")]
+        public static partial void RequestCreated(ILogger logger, string requestId, string orderId);
+
+        [LoggerMessage(2002, LogLevel.Information, "Refund request {RequestId} of order {OrderId} claimed for submission, attempt {Attempt}")]
+        public static partial void RequestClaimed(ILogger logger, string requestId, string? orderId, int attempt);
+
+        [LoggerMessage(2003, LogLevel.Information, "Refund request {RequestId} of order {OrderId} moved {From} -> {To}")]
+        public static partial void RequestMoved(ILogger logger, string requestId, string? orderId, string from, string to);
+
+        [LoggerMessage(2004, LogLevel.Warning, "Refund request {RequestId} of order {OrderId}: move {From} -> {To} refused by the state machine")]
+        public static partial void MoveRefused(ILogger logger, string requestId, string? orderId, string from, string to);
+
+        [LoggerMessage(2005, LogLevel.Warning, "Refund request {RequestId} rejected (order {OrderId}), {ReasonCount} reasons")]
+        public static partial void RequestRejected(ILogger logger, string requestId, string? orderId, int reasonCount);
+
+        [LoggerMessage(2006, LogLevel.Information, "Refund {RefundId} (order {OrderId}, request {RequestId}) is {Status}: {Outcome}")]
+        public static partial void RefundApplied(ILogger logger, string refundId, string? orderId, string? requestId, string status, string outcome);
+
+        [LoggerMessage(2007, LogLevel.Error, "Refund {RefundId} of order {OrderId} reported {Reported} but the ledger has {Kept}; kept, order marked for reconciliation")]
+        public static partial void RefundStatusConflict(ILogger logger, string refundId, string? orderId, string reported, string kept);
+
+        [LoggerMessage(2008, LogLevel.Warning, "Refund request {RequestId} of order {OrderId} stays {State} although its refunds say {Implied}")]
+        public static partial void RequestStateKept(ILogger logger, string requestId, string? orderId, string state, string implied);
+
+        [LoggerMessage(2009, LogLevel.Information, "Order {OrderId} marked for reconciliation: {Reason}")]
+        public static partial void OrderMarked(ILogger logger, string orderId, string reason);
+
+        [LoggerMessage(2010, LogLevel.Debug, "No open work left in ledger partition {LedgerKey}")]
+        public static partial void OpenWorkClosed(ILogger logger, string ledgerKey);
+    }
+}

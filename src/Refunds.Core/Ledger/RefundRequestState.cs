@@ -1,0 +1,85 @@
+namespace Refunds.Core.Ledger;
+
+/// <summary>Where a refund request is in its life. Allowed moves: <see cref="RefundRequestStateMachine"/>.</summary>
+public enum RefundRequestState
+{
+    /// <summary>Recorded; not yet sent to Ping++.</summary>
+    Received,
+
+    /// <summary>A processor holds the claim (lease) and may be calling Ping++ right now.</summary>
+    Submitting,
+
+    /// <summary>Ping++ answered with one or more refunds, at least one still pending.</summary>
+    Submitted,
+
+    /// <summary>Terminal: every refund ended and at least one succeeded.</summary>
+    Succeeded,
+
+    /// <summary>Terminal: Ping++ rejected the request (code + message), or every refund failed.</summary>
+    Failed,
+
+    /// <summary>Terminal: the message was invalid (reasons + raw text kept); Ping++ was never called.</summary>
+    Rejected,
+
+    /// <summary>Poison: processing kept failing (last error kept). Can be re-enqueued, back to <see cref="Received"/>.</summary>
+    DeadLettered,
+}
+
+/// <summary>The one place that says which request state may follow which, and what counts as open work.</summary>
+public static class RefundRequestStateMachine
+{
+    private static readonly IReadOnlyDictionary<RefundRequestState, RefundRequestState[]> Moves = new Dictionary<RefundRequestState, RefundRequestState[]>
+    {
+        // Refund evidence (a webhook or a listing carrying our request id) may move any non-terminal request forward.
+        [RefundRequestState.Received] =
+            [RefundRequestState.Submitting, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed, RefundRequestState.Rejected, RefundRequestState.DeadLettered],
+        // Submitting → Submitting is a re-claim after the lease expired (attempt + 1).
+        [RefundRequestState.Submitting] =
+            [RefundRequestState.Submitting, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed, RefundRequestState.DeadLettered],
+        [RefundRequestState.Submitted] = [RefundRequestState.Succeeded, RefundRequestState.Failed],
+        [RefundRequestState.DeadLettered] =
+            [RefundRequestState.Received, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed],
+        [RefundRequestState.Succeeded] = [],
+        [RefundRequestState.Failed] = [],
+        [RefundRequestState.Rejected] = [],
+    };
+
+    /// <summary>True when <paramref name="from"/> → <paramref name="to"/> is an allowed move. Staying put is not a move.</summary>
+    public static bool CanMove(RefundRequestState from, RefundRequestState to) => Moves[from].Contains(to);
+
+    public static IReadOnlyList<RefundRequestState> AllowedMoves(RefundRequestState from) => Moves[from];
+
+    public static bool IsTerminal(RefundRequestState state)
+        => state is RefundRequestState.Succeeded or RefundRequestState.Failed or RefundRequestState.Rejected;
+
+    /// <summary>
+    /// Open work for reconciliation: anything not terminal, except a dead-lettered request that never reached
+    /// Ping++ (attempt 0): nothing can exist at Ping++ for it until it is re-enqueued.
+    /// </summary>
+    public static bool IsOpen(RefundRequestState state, int attempt)
+        => state switch
+        {
+            RefundRequestState.Received or RefundRequestState.Submitting or RefundRequestState.Submitted => true,
+            RefundRequestState.DeadLettered => attempt > 0,
+            _ => false,
+        };
+
+    /// <summary>The state a request's refunds imply: none or any pending → Submitted; all final → Succeeded if any succeeded, else Failed.</summary>
+    public static RefundRequestState StateForRefunds(IEnumerable<Pingpp.PingppRefundStatus> statuses)
+    {
+        var any = false;
+        var anySucceeded = false;
+        foreach (var status in statuses)
+        {
+            any = true;
+            if (status == Pingpp.PingppRefundStatus.Pending)
+            {
+                return RefundRequestState.Submitted;
+            }
+
+            anySucceeded |= status == Pingpp.PingppRefundStatus.Succeeded;
+        }
+
+        return !any ? RefundRequestState.Submitted : anySucceeded ? RefundRequestState.Succeeded : RefundRequestState.Failed;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Refunds.Core.Webhooks;
+
+/// <summary>Webhook settings, bound from the <c>Pingpp</c> section (<c>Pingpp__WebhookPublicKeys__0</c>, …).</summary>
+public sealed class WebhookOptions
+{
+    public const string SectionName = "Pingpp";
+
+    /// <summary>The largest body accepted: Ping++ events are a few KiB; 1 MiB leaves room without inviting abuse.</summary>
+    public const int MaxBodyBytesLimit = 1024 * 1024;
+
+    /// <summary>
+    /// Ping++ public keys (PEM text, a single line with <c>\n</c> escapes, or a path to a PEM file). Several keys
+    /// allow rotation: an event is valid when any of them verifies it. At least one is required.
+    /// </summary>
+    public List<string> WebhookPublicKeys { get; set; } = [];
+
+    /// <summary>
+    /// Accept events that arrive without a signature header, but only when they say <c>livemode:false</c>.
+    /// Old Ping++ test mode sent unsigned events; never enable this for a live account.
+    /// </summary>
+    public bool AllowUnsignedTestEvents { get; set; }
+
+    /// <summary>Bodies larger than this are refused with 413 before any work. At most <see cref="MaxBodyBytesLimit"/>.</summary>
+    public int MaxBodyBytes { get; set; } = MaxBodyBytesLimit;
+
+    /// <summary>The app-setting name of the key at <paramref name="index"/>, for error messages.</summary>
+    public static string KeySettingName(int index) => $"{SectionName}__{nameof(WebhookPublicKeys)}__{index}";
+}

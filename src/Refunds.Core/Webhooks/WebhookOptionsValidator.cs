@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Options;
+
+namespace Refunds.Core.Webhooks;
+
+/// <summary>Fails startup with messages naming the settings: no key, an unusable key, a bad size limit.</summary>
+public sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WebhookOptions options)
+    {
+        var failures = new List<string>();
+        if (options.WebhookPublicKeys.Count == 0)
+        {
+            failures.Add($"{WebhookOptions.KeySettingName(0)} is required: the Ping++ public key that webhook signatures are verified with.");
+        }
+
+        for (var i = 0; i < options.WebhookPublicKeys.Count; i++)
+        {
+            if (WebhookPublicKeyLoader.TryLoad(WebhookOptions.KeySettingName(i), options.WebhookPublicKeys[i], out var key, out var error))
+            {
+                key.Dispose();
+            }
+            else
+            {
+                failures.Add(error);
+            }
+        }
+
+        if (options.MaxBodyBytes is < 1 or > WebhookOptions.MaxBodyBytesLimit)
+        {
+            failures.Add($"{WebhookOptions.SectionName}__{nameof(WebhookOptions.MaxBodyBytes)} must be between 1 and {WebhookOptions.MaxBodyBytesLimit}.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,212 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Refunds.Core.Ledger;
+using Refunds.Core.Pingpp;
+
+namespace Refunds.Core.Webhooks;
+
+/// <summary>
+/// Handles one webhook delivery: verify → parse → store → apply → outcome. The HTTP function reads the body bytes
+/// once, calls <see cref="ReceiveAsync"/> and answers <see cref="WebhookReceipt.StatusCode"/>.
+/// </summary>
+/// <remarks>
+/// An event is stored before it is applied and answered 200 only after both, so a verified event is never lost: a
+/// failure after storing answers 500, and the redelivery finds the stored copy unapplied and applies it. Applying is
+/// idempotent (the ledger merges monotonically), so concurrent deliveries of one event are safe.
+/// </remarks>
+public sealed partial class WebhookReceiver(
+    WebhookSignatureVerifier verifier,
+    IOptions<WebhookOptions> options,
+    WebhookEventStore store,
+    IRefundLedger ledger,
+    IPaymentEventObserver observer,
+    WebhookMetrics metrics,
+    TimeProvider time,
+    ILogger<WebhookReceiver> logger)
+{
+    private readonly WebhookOptions _options = options.Value;
+
+    public async Task<WebhookReceipt> ReceiveAsync(ReadOnlyMemory<byte> body, string? signatureHeader, CancellationToken ct)
+    {
+        if (body.Length > Math.Min(_options.MaxBodyBytes, WebhookEventStore.MaxBodyBytes))
+        {
+            metrics.Rejected("too_large");
+            Log.TooLarge(logger, body.Length);
+            return new WebhookReceipt(WebhookOutcome.PayloadTooLarge, "body too large");
+        }
+
+        var signature = verifier.Verify(body.Span, signatureHeader);
+        PingppEvent? pingppEvent = null;
+        string? reason = null;
+        if (signature != WebhookSignatureResult.Valid)
+        {
+            // Unsigned events pass only when configured AND the event itself says test mode.
+            var allowedUnsigned = signature == WebhookSignatureResult.MissingSignature
+                && _options.AllowUnsignedTestEvents
+                && PingppEventParser.TryParse(body, out pingppEvent, out reason)
+                && !pingppEvent.Livemode;
+            if (!allowedUnsigned)
+            {
+                metrics.Rejected(signature.ToString());
+                Log.SignatureRejected(logger, signature.ToString(), body.Length);
+                return new WebhookReceipt(WebhookOutcome.Unauthorized, "signature " + signature switch
+                {
+                    WebhookSignatureResult.MissingSignature => "missing",
+                    WebhookSignatureResult.MalformedSignature => "malformed",
+                    _ => "invalid",
+                });
+            }
+
+            Log.UnsignedTestEventAccepted(logger, pingppEvent!.Id, pingppEvent.Type);
+            signatureHeader = null;
+        }
+
+        if (pingppEvent is null && !PingppEventParser.TryParse(body, out pingppEvent, out reason))
+        {
+            metrics.Rejected("not_an_event");
+            Log.NotAnEvent(logger, reason);
+            return new WebhookReceipt(WebhookOutcome.BadRequest, reason);
+        }
+
+        metrics.Verified(pingppEvent.Type);
+        Log.Received(logger, pingppEvent.Id, pingppEvent.Type, pingppEvent.RefundId, pingppEvent.OrderId, pingppEvent.Livemode);
+
+        var needsApply = NeedsApply(pingppEvent);
+        var now = time.GetUtcNow();
+        var record = new StoredWebhookEvent
+        {
+            EventId = pingppEvent.Id,
+            Type = pingppEvent.Type,
+            Livemode = pingppEvent.Livemode,
+            Created = pingppEvent.Created,
+            Body = body,
+            SignatureHeader = signatureHeader,
+            ReceivedAt = now,
+            RefundId = pingppEvent.RefundId,
+            ChargeId = pingppEvent.ChargeId,
+            OrderId = pingppEvent.OrderId,
+            RequestId = pingppEvent.RequestId,
+            Applied = !needsApply,
+            AppliedAt = needsApply ? null : now,
+        };
+
+        WebhookEventAddResult added;
+        try
+        {
+            added = await store.AddAsync(record, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            metrics.RetryLater("store");
+            Log.StoreFailed(logger, e, pingppEvent.Id, pingppEvent.Type);
+            return new WebhookReceipt(WebhookOutcome.RetryLater, "storage unavailable", pingppEvent.Id, pingppEvent.Type);
+        }
+
+        if (!added.Added)
+        {
+            metrics.Duplicate(pingppEvent.Type);
+            if (added.Stored.Applied)
+            {
+                Log.Duplicate(logger, pingppEvent.Id, pingppEvent.Type);
+                return new WebhookReceipt(WebhookOutcome.Duplicate, null, pingppEvent.Id, pingppEvent.Type) { WasDuplicate = true };
+            }
+
+            // An earlier delivery stored it but failed before applying: apply the stored copy now.
+            if (PingppEventParser.TryParse(added.Stored.Body, out var stored, out _))
+            {
+                pingppEvent = stored;
+            }
+
+            Log.ApplyingStoredCopy(logger, pingppEvent.Id, pingppEvent.Type);
+        }
+        else if (!needsApply)
+        {
+            return new WebhookReceipt(WebhookOutcome.Stored, null, pingppEvent.Id, pingppEvent.Type);
+        }
+
+        bool changed;
+        try
+        {
+            changed = await ApplyAsync(pingppEvent, ct).ConfigureAwait(false);
+            await store.MarkAppliedAsync(pingppEvent.Id, time.GetUtcNow(), ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            metrics.RetryLater("apply");
+            Log.ApplyFailed(logger, e, pingppEvent.Id, pingppEvent.Type, pingppEvent.RefundId, pingppEvent.OrderId);
+            return new WebhookReceipt(WebhookOutcome.RetryLater, "could not apply; stored for retry", pingppEvent.Id, pingppEvent.Type);
+        }
+
+        return new WebhookReceipt(WebhookOutcome.Applied, null, pingppEvent.Id, pingppEvent.Type)
+        {
+            LedgerChanged = changed,
+            WasDuplicate = !added.Added,
+        };
+    }
+
+    private static bool NeedsApply(PingppEvent e) => e.Type switch
+    {
+        PingppEvent.Types.RefundSucceeded => e.Refund is not null,
+        PingppEvent.Types.OrderRefunded => e.Order is not null,
+        PingppEvent.Types.OrderSucceeded or PingppEvent.Types.ChargeSucceeded => true,
+        _ => false,
+    };
+
+    /// <summary>Applies the event; returns whether the ledger changed.</summary>
+    private async Task<bool> ApplyAsync(PingppEvent e, CancellationToken ct)
+    {
+        switch (e.Type)
+        {
+            case PingppEvent.Types.RefundSucceeded when e.Refund is { } refund:
+                // The event type is Ping++'s statement that the refund succeeded, whatever a stale status field says.
+                var succeeded = refund with { Status = PingppRefundStatus.Succeeded, Succeed = true };
+                var result = await ledger.ApplyRefundAsync(succeeded, null, ct).ConfigureAwait(false);
+                Log.RefundApplied(logger, e.Id, refund.Id, result.Refund.OrderId, result.Refund.RequestId, result.Outcome.ToString());
+                return result.Changed;
+
+            case PingppEvent.Types.OrderRefunded when e.Order is { } order:
+                await ledger.RecordOrderRefundedAsync(order, ct).ConfigureAwait(false);
+                return true;
+
+            case PingppEvent.Types.OrderSucceeded or PingppEvent.Types.ChargeSucceeded:
+                await observer.OnOrderPaymentEventAsync(e, ct).ConfigureAwait(false);
+                return false;
+
+            default:
+                return false;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1001, LogLevel.Warning, "Webhook rejected: signature {SignatureResult} ({BodyLength} bytes)")]
+        public static partial void SignatureRejected(ILogger logger, string signatureResult, int bodyLength);
+
+        [LoggerMessage(1002, LogLevel.Warning, "Webhook verified but not a Ping++ event: {Reason}")]
+        public static partial void NotAnEvent(ILogger logger, string? reason);
+
+        [LoggerMessage(1003, LogLevel.Warning, "Webhook body of {BodyLength} bytes refused as too large")]
+        public static partial void TooLarge(ILogger logger, int bodyLength);
+
+        [LoggerMessage(1004, LogLevel.Warning, "Unsigned test event {EventId} ({EventType}) accepted because AllowUnsignedTestEvents is on")]
+        public static partial void UnsignedTestEventAccepted(ILogger logger, string eventId, string eventType);
+
+        [LoggerMessage(1005, LogLevel.Information, "Event {EventId} ({EventType}) received: refund {RefundId}, order {OrderId}, livemode {Livemode}")]
+        public static partial void Received(ILogger logger, string eventId, string eventType, string? refundId, string? orderId, bool livemode);
+
+        [LoggerMessage(1006, LogLevel.Information, "Event {EventId} ({EventType}) is a duplicate; already applied")]
+        public static partial void Duplicate(ILogger logger, string eventId, string eventType);
+
+        [LoggerMessage(1007, LogLevel.Warning, "Event {EventId} ({EventType}) was stored earlier but not applied; applying now")]
+        public static partial void ApplyingStoredCopy(ILogger logger, string eventId, string eventType);
+
+        [LoggerMessage(1008, LogLevel.Error, "Event {EventId} ({EventType}) could not be stored; answering 500 so Ping++ retries")]
+        public static partial void StoreFailed(ILogger logger, Exception exception, string eventId, string eventType);
+
+        [LoggerMessage(1009, LogLevel.Error, "Event {EventId} ({EventType}) stored but not applied (refund {RefundId}, order {OrderId}); answering 500 so Ping++ retries")]
+        public static partial void ApplyFailed(ILogger logger, Exception exception, string eventId, string eventType, string? refundId, string? orderId);
+
+        [LoggerMessage(1010, LogLevel.Information, "Event {EventId} applied refund {RefundId} (order {OrderId}, request {RequestId}): {Outcome}")]
+        public static partial void RefundApplied(ILogger logger, string eventId, string refundId, string? orderId, string? requestId, string outcome);
+    }
+}

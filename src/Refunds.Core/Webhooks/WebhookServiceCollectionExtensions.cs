@@ -1,0 +1,31 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Refunds.Core.Ledger;
+
+namespace Refunds.Core.Webhooks;
+
+public static class WebhookServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the webhook receiver and the refund ledger. Needs a <see cref="TableServiceClient"/> in the container.
+    /// Options come from the <c>Pingpp</c> section and are validated at startup (messages name the setting).
+    /// </summary>
+    public static IServiceCollection AddPingppWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => WebhookSignatureVerifier.FromOptions(sp.GetRequiredService<IOptions<WebhookOptions>>().Value));
+        services.TryAddSingleton(sp => new WebhookEventStore(sp.GetRequiredService<TableServiceClient>()));
+        services.TryAddSingleton<IRefundLedger>(sp => new RefundLedger(
+            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RefundLedger>>()));
+        services.TryAddSingleton<IPaymentEventObserver, NoOpPaymentEventObserver>();
+        services.TryAddSingleton<WebhookMetrics>();
+        services.TryAddSingleton<WebhookReceiver>();
+        return services;
+    }
+}

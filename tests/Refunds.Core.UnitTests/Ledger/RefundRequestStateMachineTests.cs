@@ -1,0 +1,69 @@
+using Refunds.Core.Ledger;
+using Refunds.Core.Pingpp;
+using S = Refunds.Core.Ledger.RefundRequestState;
+
+namespace Refunds.Core.UnitTests.Ledger;
+
+public class RefundRequestStateMachineTests
+{
+    [Theory]
+    [InlineData(S.Received, S.Submitting)]
+    [InlineData(S.Received, S.Rejected)]
+    [InlineData(S.Received, S.DeadLettered)]
+    [InlineData(S.Submitting, S.Submitting)]
+    [InlineData(S.Submitting, S.Submitted)]
+    [InlineData(S.Submitting, S.Failed)]
+    [InlineData(S.Submitting, S.DeadLettered)]
+    [InlineData(S.Submitted, S.Succeeded)]
+    [InlineData(S.Submitted, S.Failed)]
+    [InlineData(S.DeadLettered, S.Received)]
+    public void Allowed_moves(S from, S to) => Assert.True(RefundRequestStateMachine.CanMove(from, to));
+
+    [Theory]
+    [InlineData(S.Succeeded, S.Failed)]
+    [InlineData(S.Succeeded, S.Submitted)]
+    [InlineData(S.Failed, S.Succeeded)]
+    [InlineData(S.Failed, S.Received)]
+    [InlineData(S.Rejected, S.Received)]
+    [InlineData(S.Rejected, S.Submitting)]
+    [InlineData(S.Submitted, S.Received)]
+    [InlineData(S.Submitted, S.Submitting)]
+    [InlineData(S.Submitted, S.DeadLettered)]
+    [InlineData(S.Submitting, S.Received)]
+    [InlineData(S.Submitting, S.Rejected)]
+    [InlineData(S.DeadLettered, S.Submitting)]
+    [InlineData(S.Received, S.Received)]
+    public void Forbidden_moves(S from, S to) => Assert.False(RefundRequestStateMachine.CanMove(from, to));
+
+    [Fact]
+    public void Terminal_states_have_no_moves()
+    {
+        foreach (var state in Enum.GetValues<S>().Where(RefundRequestStateMachine.IsTerminal))
+        {
+            Assert.Empty(RefundRequestStateMachine.AllowedMoves(state));
+        }
+
+        Assert.Equal([S.Succeeded, S.Failed, S.Rejected], Enum.GetValues<S>().Where(RefundRequestStateMachine.IsTerminal));
+    }
+
+    [Theory]
+    [InlineData(new PingppRefundStatus[0], S.Submitted)]
+    [InlineData(new[] { PingppRefundStatus.Pending }, S.Submitted)]
+    [InlineData(new[] { PingppRefundStatus.Succeeded, PingppRefundStatus.Pending }, S.Submitted)]
+    [InlineData(new[] { PingppRefundStatus.Succeeded, PingppRefundStatus.Failed }, S.Succeeded)]
+    [InlineData(new[] { PingppRefundStatus.Failed, PingppRefundStatus.Failed }, S.Failed)]
+    public void Refund_statuses_imply_a_request_state(PingppRefundStatus[] statuses, S expected)
+        => Assert.Equal(expected, RefundRequestStateMachine.StateForRefunds(statuses));
+
+    [Theory]
+    [InlineData(S.Received, 0, true)]
+    [InlineData(S.Submitting, 1, true)]
+    [InlineData(S.Submitted, 1, true)]
+    [InlineData(S.DeadLettered, 0, false)]
+    [InlineData(S.DeadLettered, 2, true)]
+    [InlineData(S.Succeeded, 1, false)]
+    [InlineData(S.Failed, 1, false)]
+    [InlineData(S.Rejected, 0, false)]
+    public void Open_work_is_what_may_still_change_at_pingpp(S state, int attempt, bool open)
+        => Assert.Equal(open, RefundRequestStateMachine.IsOpen(state, attempt));
+}
