@@ -179,4 +179,21 @@ public sealed class OrderRefundEndpointTests(SharedSimulator shared) : IClassFix
         Assert.Equal(1000, fully.AmountRefunded);
         Assert.Equal("refunded", fully.Status);
     }
+
+    [Fact]
+    public async Task Retrieve_shows_a_refund_the_channel_failed_with_its_reason()
+    {
+        var order = await _sim.Admin.SeedOrderAsync(800, status: "canceled", refundFailure: new SimulatedRefundFailure("REFUND_DECLINED", "渠道拒绝退款"));
+        var client = _sim.CreateClient();
+        var created = Assert.Single((await client.CreateOrderRefundAsync(order.Id, Refund())).Data);
+
+        await _sim.Admin.SettleAsync(order.Id);
+        var failed = await client.RetrieveOrderRefundAsync(order.Id, created.Id);
+        var orderAfter = await client.RetrieveOrderAsync(order.Id);
+
+        Assert.Equal(PingppRefundStatus.Failed, failed.Status);
+        Assert.False(failed.Succeed);
+        Assert.Equal(("REFUND_DECLINED", "渠道拒绝退款"), (failed.FailureCode, failed.FailureMsg));
+        Assert.Equal(("canceled", 0L, true), (orderAfter.Status, orderAfter.AmountRefunded, orderAfter.Refunded));
+    }
 }
