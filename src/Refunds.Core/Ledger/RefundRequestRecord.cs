@@ -1,3 +1,5 @@
+using Refunds.Core.Pingpp;
+
 namespace Refunds.Core.Ledger;
 
 /// <summary>
@@ -41,9 +43,6 @@ public sealed record RefundRequestRecord
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }
-
-/// <summary>A royalty (分润) user to claw back on refund: <c>{"user": …, "amount_refunded": …}</c>.</summary>
-public sealed record RoyaltyUserRefund(string User, long AmountRefunded);
 
 /// <summary>An invalid refund message, recorded instead of dropped.</summary>
 public sealed record RefundRejection
