@@ -12,8 +12,8 @@ public static class ExpectedFunctions
     public static readonly DeclaredFunction[] All =
     [
         Http("Health", "health", "get", "Anonymous"),
+        Http("PingppWebhook", "pingpp/webhooks", "post", "Anonymous"),
         // Teammates, as their functions land (names are theirs to choose):
-        // Http("PingppWebhook", "pingpp/webhooks", "post", "Anonymous"),
         // Queue("ProcessRefundRequest", "%RefundRequestsQueue%"),
         // Queue("RefundRequestPoison", "%RefundRequestsQueue%-poison"),
         // Timer("Reconcile", "%ReconcileSchedule%"),
