@@ -165,7 +165,7 @@ internal sealed class DemoCommand(CliConsole console, HttpClient http)
                 // Redraw one line: carriage return, the line, clear to its end.
                 console.Out.Write($"\r{counts}  {elapsed.TotalSeconds,4:0} s\u001b[K");
             }
-            else if (counts != lastCounts || elapsed - lastPrinted >= QuietLineInterval || done)
+            else if (counts != lastCounts || elapsed - lastPrinted >= QuietLineInterval || done || elapsed >= timeout)
             {
                 console.Out.WriteLine($"{counts}  {elapsed.TotalSeconds:0} s");
                 lastPrinted = elapsed;
@@ -227,8 +227,10 @@ internal sealed class DemoCommand(CliConsole console, HttpClient http)
         var byRequest = refunds.Where(r => r.RequestId is not null).GroupBy(r => r.RequestId!).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var made = tracked.Sum(t => byRequest.GetValueOrDefault(t.Request.RequestId));
         var duplicates = tracked.Count(t => byRequest.GetValueOrDefault(t.Request.RequestId) > 1);
+        var none = tracked.Count(t => byRequest.GetValueOrDefault(t.Request.RequestId) == 0);
         console.Out.WriteLine($"Ping++ (simulator) holds {made} refund(s) for these {tracked.Count} requests"
-                              + (duplicates == 0 ? "; none made twice." : $"; {duplicates} request(s) made MORE THAN ONE."));
+                              + (duplicates == 0 ? "; none made twice" : $"; {duplicates} request(s) made MORE THAN ONE")
+                              + (none == 0 ? "." : $"; {none} request(s) have none yet."));
         return duplicates;
     }
 
