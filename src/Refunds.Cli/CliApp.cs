@@ -131,7 +131,8 @@ public static class CliApp
         {
             case SubmitOutcome.Accepted accepted:
                 console.Out.WriteLine(accepted.RequestId);
-                console.Err.WriteLine($"accepted: request {accepted.RequestId} for order {orderId}"
+                // 202: new; 200: the app already had this request id with the same parameters (a safe resend).
+                console.Err.WriteLine($"{(accepted.Code == 202 ? "accepted" : "already known")} ({accepted.Code}{(accepted.State is { } st ? ", " + st : "")}): request {accepted.RequestId} for order {orderId}"
                     + (accepted.Location is { } l ? $"; status at {l}" : "")
                     + $"; resending with --request-id {accepted.RequestId} is safe; follow it with: refunds show {orderId}");
                 return ExitCodes.Ok;
@@ -158,8 +159,8 @@ public static class CliApp
         var code = (int)answer.Status;
         if (code is >= 200 and < 300)
         {
-            var id = AcceptedRequestId(answer.Body) ?? request.RequestId;
-            return new SubmitOutcome.Accepted(id, answer.Location);
+            var (id, state) = AcceptedAnswer(answer.Body);
+            return new SubmitOutcome.Accepted(id ?? request.RequestId, answer.Location, code, state);
         }
 
         if (code is 400 or 422)
@@ -263,20 +264,23 @@ public static class CliApp
     private static HttpClient CreateHttpClient()
         => new(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }) { Timeout = TimeSpan.FromSeconds(30) };
 
-    private static string? AcceptedRequestId(string body)
+    /// <summary>The app answers <c>{"request_id":…,"status":…}</c>.</summary>
+    private static (string? RequestId, string? State) AcceptedAnswer(string body)
     {
         try
         {
             using var doc = System.Text.Json.JsonDocument.Parse(body);
-            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
-                   && doc.RootElement.TryGetProperty(RefundRequestFields.RequestId, out var id)
-                   && id.ValueKind == System.Text.Json.JsonValueKind.String
-                ? id.GetString()
-                : null;
+            var root = doc.RootElement;
+            string? Get(string name)
+                => root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty(name, out var v)
+                   && v.ValueKind == System.Text.Json.JsonValueKind.String
+                    ? v.GetString()
+                    : null;
+            return (Get(RefundRequestFields.RequestId), Get("status"));
         }
         catch (System.Text.Json.JsonException)
         {
-            return null;
+            return (null, null);
         }
     }
 }
@@ -287,7 +291,7 @@ internal sealed record CliConsole(TextWriter Out, TextWriter Err, bool Interacti
 /// <summary>What became of one <c>POST /api/orders/{orderId}/refunds</c>.</summary>
 internal abstract record SubmitOutcome
 {
-    public sealed record Accepted(string RequestId, Uri? Location) : SubmitOutcome;
+    public sealed record Accepted(string RequestId, Uri? Location, int Code, string? State) : SubmitOutcome;
 
     public sealed record Rejected(System.Net.HttpStatusCode Status, IReadOnlyList<string> Reasons) : SubmitOutcome;
 

@@ -19,11 +19,12 @@ internal sealed record RefundRow(
 }
 
 /// <summary>
-/// Reads the app's refund views into rows. The ledger view (<c>GET /api/orders/{id}/refunds</c>) is read by its
-/// snake_case field names (<c>request_id</c>, <c>state</c>, <c>refund_ids</c>, <c>failure_code</c>, <c>updated_at</c>, …),
-/// whether the requests come as a bare array, under <c>requests</c> or <c>data</c>, or as one object, and with the
-/// order's <c>refunds</c> beside them; <c>?source=pingpp</c> answers Ping++'s own list of refund objects. Unknown fields
-/// are ignored so a richer API does not break the CLI.
+/// Reads the app's refund views into rows. The ledger view (<c>GET /api/orders/{id}/refunds</c>: <c>order_id</c>,
+/// <c>requests</c> [<c>request_id</c>, <c>status</c>, <c>refund_ids</c>, <c>refunds</c>, <c>failure_code</c>,
+/// <c>failure_message</c>, <c>updated_at</c>, …] and the order's <c>refunds</c> [<c>id</c>, <c>request_id</c>,
+/// <c>amount</c>, <c>status</c>, <c>external</c>, …]) is read by field name, as is one request on its own;
+/// <c>?source=pingpp</c> answers Ping++'s own list of refund objects, whose request id is the metadata marker.
+/// Unknown fields are ignored so a richer API does not break the CLI.
 /// </summary>
 internal static class LedgerView
 {
@@ -32,14 +33,17 @@ internal static class LedgerView
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
         var requests = new List<JsonElement>();
-        var refunds = new List<JsonElement>();
-        Collect(root, requests, refunds);
+        var found = new List<JsonElement>();
+        Collect(root, requests, found);
+
+        // A request's own refunds are repeated in the order's list: one row each.
+        var refunds = found.DistinctBy(r => RefundIdOf(r) ?? r.GetRawText(), StringComparer.Ordinal).ToList();
 
         var rows = new List<RefundRow>();
         var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (var request in requests)
         {
-            var requestId = Str(request, "request_id", "id") ?? "?";
+            var requestId = Str(request, "request_id") ?? "?";
             var refundIds = Strings(request, "refund_ids");
             var mine = refunds.Where(r => RefundRequestIdOf(r) == requestId || refundIds.Contains(RefundIdOf(r) ?? "")).ToList();
             foreach (var refund in mine)
@@ -48,7 +52,8 @@ internal static class LedgerView
             }
 
             var ids = refundIds.Count > 0 ? refundIds : mine.Select(RefundIdOf).OfType<string>().ToList();
-            var amount = mine.Count > 0 ? mine.Sum(r => Long(r, "amount") ?? 0) : Long(request, "amount", "charge_amount");
+            // What Ping++ refunds once there are refunds; before that, the amount asked for (null = all that is left).
+            var amount = mine.Count > 0 ? mine.Sum(r => Long(r, "amount") ?? 0) : Long(request, "charge_amount");
             var statuses = mine.Select(r => (Str(r, "status") ?? "?").ToLowerInvariant()).Distinct().ToList();
             var failed = mine.FirstOrDefault(r => Str(r, "failure_code") is not null);
             rows.Add(new RefundRow(
@@ -67,7 +72,7 @@ internal static class LedgerView
             // A Ping++ refund (or an external one in the ledger): the request id is what our metadata marker says.
             var status = (Str(refund, "status") ?? "?").ToLowerInvariant();
             rows.Add(new RefundRow(
-                RefundRequestIdOf(refund) ?? "(external)",
+                RefundRequestIdOf(refund) ?? (IsTrue(refund, "external") ? "(external)" : "-"),
                 "-",
                 RefundIdOf(refund) is { } id ? [id] : [],
                 Long(refund, "amount"),
@@ -110,7 +115,7 @@ internal static class LedgerView
             case JsonValueKind.Object when IsRefund(element):
                 refunds.Add(element);
                 break;
-            case JsonValueKind.Object when element.TryGetProperty("state", out _):
+            case JsonValueKind.Object when element.TryGetProperty("request_id", out _):
                 requests.Add(element);
                 if (element.TryGetProperty("refunds", out var own) && own.ValueKind == JsonValueKind.Array)
                 {
@@ -134,7 +139,9 @@ internal static class LedgerView
     private static bool IsRefund(JsonElement e)
         => Str(e, "object") == "refund"
            || e.TryGetProperty("refund_id", out _)
-           || (!e.TryGetProperty("state", out _) && Str(e, "id") is { } id && id.StartsWith("re_", StringComparison.Ordinal));
+           || (Str(e, "id") is { } id && id.StartsWith("re_", StringComparison.Ordinal));
+
+    private static bool IsTrue(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
 
     private static string? RefundIdOf(JsonElement refund) => Str(refund, "refund_id", "id");
 

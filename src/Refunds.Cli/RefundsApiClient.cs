@@ -126,7 +126,8 @@ internal sealed class RefundsApiClient(HttpClient http, Uri app, string? functio
         {
             if (error.ValueKind == JsonValueKind.String)
             {
-                found.Add(error.GetString()!);
+                // The app's errors: {"error":"not_found","message":"…"}; the message says more than the code.
+                found.Add(e.TryGetProperty("message", out var text) && text.ValueKind == JsonValueKind.String ? text.GetString()! : error.GetString()!);
             }
             else
             {

@@ -17,7 +17,7 @@ public sealed class HttpCommandTests : IAsyncLifetime
     [Fact]
     public async Task Submit_posts_the_fields_with_the_request_id_as_idempotency_key_and_the_function_key()
     {
-        _app.Reply(202, """{"request_id":"req-http-1"}""", ("Location", $"/api/orders/{OrderId}/refunds/req-http-1"));
+        _app.Reply(202, """{"request_id":"req-http-1","status":"received"}""", ("Location", $"/api/orders/{OrderId}/refunds/req-http-1"));
 
         var run = await CliRun.RunAsync(
             "submit", OrderId, "--description", "退款 partial", "--charge", "ch_L8qn10mLmr1GS8e5OODmHaL4", "--amount", "300",
@@ -26,6 +26,7 @@ public sealed class HttpCommandTests : IAsyncLifetime
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal("req-http-1", run.Out.Trim());
+        Assert.Contains("accepted (202, received)", run.Err);
         Assert.Contains($"{_app.BaseAddress}/api/orders/{OrderId}/refunds/req-http-1", run.Err);
         var request = Assert.Single(_app.Requests);
         Assert.Equal("POST", request.Method);
@@ -56,8 +57,9 @@ public sealed class HttpCommandTests : IAsyncLifetime
     [Fact]
     public async Task Submit_without_a_request_id_prints_the_generated_key_and_a_retry_with_it_sends_the_same_key()
     {
+        // The first answer has no body to read the id from: the CLI prints the key it sent.
         _app.Reply(202, "{}");
-        _app.Reply(202, "{}");
+        _app.Reply(200, """{"status":"succeeded"}""");
 
         var first = await CliRun.RunAsync("submit", OrderId, "--description", "full refund", "--app", _app.BaseAddress);
         var printed = first.Out.Trim();
@@ -65,6 +67,8 @@ public sealed class HttpCommandTests : IAsyncLifetime
 
         Assert.Equal(0, first.ExitCode);
         Assert.Equal(0, retry.ExitCode);
+        Assert.Equal(printed, retry.Out.Trim());
+        Assert.Contains("already known (200, succeeded)", retry.Err);
         Assert.StartsWith("cli-", printed, StringComparison.Ordinal);
         var requests = _app.Requests.ToArray();
         Assert.Equal(2, requests.Length);
@@ -76,7 +80,7 @@ public sealed class HttpCommandTests : IAsyncLifetime
     [Fact]
     public async Task Submit_shows_the_apps_rejection_reasons_and_exits_2()
     {
-        _app.Reply(400, """{"request_id":"r-1","reasons":[{"field":"charge","reason":"is not a charge of this order"},"charge_amount: is above the refundable amount"]}""");
+        _app.Reply(400, """{"error":"invalid_request","request_id":"r-1","reasons":[{"field":"charge","reason":"is not a charge of this order"},{"field":"charge_amount","reason":"is above the refundable amount"}]}""");
 
         var run = await CliRun.RunAsync("submit", OrderId, "--description", "x", "--charge", "ch_abc", "--amount", "5", "--app", _app.BaseAddress);
 
@@ -112,6 +116,19 @@ public sealed class HttpCommandTests : IAsyncLifetime
         run.AssertNoStackTrace();
     }
 
+    [Fact]
+    public async Task Submit_of_a_request_id_reused_with_other_fields_exits_1_with_the_apps_message()
+    {
+        _app.Reply(409, """{"error":"request_id_conflict","message":"This request id was already used for a refund request with different parameters.","request_id":"req-dup"}""");
+
+        var run = await CliRun.RunAsync("submit", OrderId, "--description", "other", "--request-id", "req-dup", "--app", _app.BaseAddress);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("409", run.Err);
+        Assert.Contains("already used for a refund request with different parameters", run.Err);
+        Assert.Equal("", run.Out);
+    }
+
     [Theory]
     [InlineData("submit", OrderId, "--description", "x")]
     [InlineData("show", OrderId)]
@@ -133,15 +150,22 @@ public sealed class HttpCommandTests : IAsyncLifetime
     [Fact]
     public async Task Show_renders_the_ledger_as_a_table_of_requests_with_their_refunds()
     {
+        // The app's OrderRefundsView: each request repeats its refunds, the order lists every refund once more.
         _app.Reply(200, $$"""
             {"order_id":"{{OrderId}}",
              "requests":[
-               {"request_id":"req-ok","order_id":"{{OrderId}}","state":"succeeded","refund_ids":["re_ok1"],"updated_at":"2026-11-28T08:00:05+00:00"},
-               {"request_id":"req-bad","order_id":"{{OrderId}}","state":"failed","refund_ids":["re_bad1"],"failure_code":"REFUND_FAILED","failure_message":"渠道退款失败","updated_at":"2026-11-28T08:01:00+00:00"}],
+               {"request_id":"req-ok","order_id":"{{OrderId}}","status":"succeeded","description":"full","amount_refunded":1000,
+                "refund_ids":["re_ok1"],"refunds":[{"id":"re_ok1","order_id":"{{OrderId}}","request_id":"req-ok","amount":1000,"status":"succeeded","external":false,"updated_at":"2026-11-28T08:00:04+00:00"}],
+                "attempts":1,"created_at":"2026-11-28T08:00:00+00:00","updated_at":"2026-11-28T08:00:05+00:00"},
+               {"request_id":"req-bad","order_id":"{{OrderId}}","status":"failed","description":"part","charge":"ch_x","charge_amount":500,"amount_refunded":500,
+                "refund_ids":["re_bad1"],"refunds":[{"id":"re_bad1","request_id":"req-bad","amount":500,"status":"failed","failure_code":"REFUND_FAILED","failure_message":"渠道退款失败","external":false}],
+                "failure_code":"REFUND_FAILED","failure_message":"渠道退款失败","attempts":1,"created_at":"2026-11-28T08:00:00+00:00","updated_at":"2026-11-28T08:01:00+00:00"},
+               {"request_id":"req-new","order_id":"{{OrderId}}","status":"received","charge":"ch_x","charge_amount":120,"amount_refunded":0,
+                "refund_ids":[],"refunds":[],"attempts":0,"created_at":"2026-11-28T08:02:00+00:00","updated_at":"2026-11-28T08:02:00+00:00"}],
              "refunds":[
-               {"refund_id":"re_ok1","request_id":"req-ok","amount":1000,"status":"succeeded"},
-               {"refund_id":"re_bad1","request_id":"req-bad","amount":500,"status":"failed","failure_code":"REFUND_FAILED"},
-               {"refund_id":"re_dash","amount":70,"status":"succeeded","external":true}]}
+               {"id":"re_ok1","order_id":"{{OrderId}}","request_id":"req-ok","amount":1000,"status":"succeeded","external":false},
+               {"id":"re_bad1","order_id":"{{OrderId}}","request_id":"req-bad","amount":500,"status":"failed","failure_code":"REFUND_FAILED","external":false},
+               {"id":"re_dash","order_id":"{{OrderId}}","amount":70,"status":"succeeded","external":true,"updated_at":"2026-11-28T07:59:00+00:00"}]}
             """);
 
         var run = await CliRun.RunAsync("show", OrderId, "--app", _app.BaseAddress, "--key", "fk-2");
@@ -155,7 +179,10 @@ public sealed class HttpCommandTests : IAsyncLifetime
         Assert.Contains(lines, l => l.StartsWith("REQUEST ID", StringComparison.Ordinal) && l.Contains("FAILURE", StringComparison.Ordinal));
         AssertRow(lines, "req-ok", "succeeded", "re_ok1", "1000", "2026-11-28 08:00:05");
         AssertRow(lines, "req-bad", "failed", "re_bad1", "500", "REFUND_FAILED 渠道退款失败", "2026-11-28 08:01:00");
-        AssertRow(lines, "(external)", "re_dash", "70", "succeeded");
+        AssertRow(lines, "req-new", "received", "120", "-");
+        AssertRow(lines, "(external)", "re_dash", "70", "succeeded", "2026-11-28 07:59:00");
+        // Each refund once: the request's copy and the order's copy are the same refund.
+        Assert.Single(lines, l => l.Contains("re_ok1", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -191,13 +218,14 @@ public sealed class HttpCommandTests : IAsyncLifetime
     [Fact]
     public async Task Show_of_an_order_the_app_does_not_know_exits_1_with_its_reason()
     {
-        _app.Reply(404, """{"error":"no refunds for order 2011708070000007521"}""");
+        _app.Reply(404, """{"error":"not_found","message":"The ledger has no refund or refund request for this order."}""");
 
         var run = await CliRun.RunAsync("show", OrderId, "--app", _app.BaseAddress);
 
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("404", run.Err);
-        Assert.Contains($"no refunds for order {OrderId}", run.Err);
+        Assert.Contains(OrderId, run.Err);
+        Assert.Contains("The ledger has no refund or refund request for this order.", run.Err);
         Assert.Equal("", run.Out);
     }
 
