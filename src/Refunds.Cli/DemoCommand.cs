@@ -28,6 +28,7 @@ internal sealed class DemoCommand(CliConsole console, HttpClient http)
         public string Via { get; } = via;
         public bool Submitted { get; set; }
         public string? SubmitError { get; set; }
+        /// <summary>Written by one poll task per order; read after they have all finished.</summary>
         public RefundRow? Row { get; set; }
         public bool Terminal => Row?.IsTerminal == true;
     }
@@ -142,20 +143,24 @@ internal sealed class DemoCommand(CliConsole console, HttpClient http)
         var open = tracked.Where(t => t.Submitted).ToList();
         while (true)
         {
-            foreach (var group in open.Where(t => !t.Terminal).GroupBy(t => t.Order.Id))
-            {
-                var answer = await api.ListAsync(group.Key, fromPingpp: false, ct).ConfigureAwait(false);
-                if ((int)answer.Status is < 200 or >= 300)
+            // A few orders at a time: one slow answer must not stall the whole display.
+            await Parallel.ForEachAsync(
+                open.Where(t => !t.Terminal).GroupBy(t => t.Order.Id).ToList(),
+                new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+                async (group, token) =>
                 {
-                    continue; // 404: not recorded yet (still in the queue).
-                }
+                    var answer = await api.ListAsync(group.Key, fromPingpp: false, token).ConfigureAwait(false);
+                    if ((int)answer.Status is < 200 or >= 300)
+                    {
+                        return; // 404: not recorded yet (still in the queue).
+                    }
 
-                var rows = LedgerView.Read(answer.Body);
-                foreach (var item in group)
-                {
-                    item.Row = rows.FirstOrDefault(r => r.RequestId == item.Request.RequestId) ?? item.Row;
-                }
-            }
+                    var rows = LedgerView.Read(answer.Body);
+                    foreach (var item in group)
+                    {
+                        item.Row = rows.FirstOrDefault(r => r.RequestId == item.Request.RequestId) ?? item.Row;
+                    }
+                }).ConfigureAwait(false);
 
             var done = open.All(t => t.Terminal);
             var counts = Counts(tracked);
