@@ -111,7 +111,7 @@ public static class WebhookIngestBenchmark
         {
             ["Type"] = e.Event["type"]!.GetValue<string>(),
             ["Livemode"] = false,
-            ["Created"] = e.Event["created"]!.GetValue<long>(),
+            ["Created"] = long.Parse(e.Event["created"]!.ToJsonString(), CultureInfo.InvariantCulture),
             ["BodyLength"] = e.Body.Length,
             ["SpillRows"] = 0,
             ["Signature"] = e.Signature,
