@@ -1,0 +1,17 @@
+using Refunds.Benchmarks;
+
+return args switch
+{
+    ["webhook-verify", ..] => WebhookVerifyBenchmark.Run(args[1..]),
+    ["webhook-ingest", ..] => await WebhookIngestBenchmark.RunAsync(args[1..]),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: dotnet run -c Release --project bench/Refunds.Benchmarks -- <scenario> [options]");
+    Console.Error.WriteLine("  webhook-verify  [--rounds N] [--ops N]                      verify + parse vs bare RSA.VerifyData");
+    Console.Error.WriteLine("  webhook-ingest  [--rounds N] [--events N] [--concurrency N]  POST through the function vs bare AddEntity");
+    Console.Error.WriteLine("env REFUNDS_TEST_STORAGE: storage connection string (default UseDevelopmentStorage=true, i.e. Azurite)");
+    return 2;
+}
