@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Refunds.Core.Reconciliation;
 using Refunds.Functions.Health;
 
 namespace Refunds.Functions.Hosting;
@@ -41,6 +42,9 @@ public static class FunctionAppServices
         // Refund ledger, refund processor and reconciliation (Refunds.Core/Ledger, /Refunds, /Reconciliation):
         //     services.AddRefundLedger(configuration);
         // ------------------------------------------------------------------------------------------------------
+
+        // Reconciliation + abnormal-payment check (Refunds.Core/Reconciliation, /Anomalies); needs the Ping++ client.
+        services.AddReconciliation(configuration);
 
         return services;
     }

@@ -12,11 +12,11 @@ public static class ExpectedFunctions
     public static readonly DeclaredFunction[] All =
     [
         Http("Health", "health", "get", "Anonymous"),
+        Timer("Reconcile", "%ReconcileSchedule%"),
         // Teammates, as their functions land (names are theirs to choose):
         // Http("PingppWebhook", "pingpp/webhooks", "post", "Anonymous"),
         // Queue("ProcessRefundRequest", "%RefundRequestsQueue%"),
         // Queue("RefundRequestPoison", "%RefundRequestsQueue%-poison"),
-        // Timer("Reconcile", "%ReconcileSchedule%"),
         // Http("CreateRefund", "refunds", "post", "Function"),
     ];
 
