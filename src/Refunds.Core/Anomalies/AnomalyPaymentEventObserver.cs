@@ -42,7 +42,7 @@ public sealed partial class AnomalyPaymentEventObserver(
             }
 
             var source = "webhook " + pingppEvent.Type;
-            await store.RecordAsync(anomaly, "detected; checked at Ping++ by the next reconciliation run", source, ct).ConfigureAwait(false);
+            await store.RecordAsync(anomaly, "detected; checked at Ping++ by the next reconciliation run", source, ct, keepOutcome: true).ConfigureAwait(false);
             await ledger.MarkOrderForReconciliationAsync(order.Id, MarkReasonPrefix + AnomalyRefundRequestIds.Slug(anomaly.Kind), ct).ConfigureAwait(false);
             metrics.Anomaly(anomaly.Kind, "webhook");
             Log.Detected(logger, order.Id, AnomalyRefundRequestIds.Slug(anomaly.Kind), anomaly.AmountToRefund, pingppEvent.Id);

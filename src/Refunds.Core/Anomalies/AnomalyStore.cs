@@ -33,8 +33,11 @@ public sealed class AnomalyStore(TableServiceClient service, TimeProvider time, 
 
     private readonly TableHandle _table = new(service, tableName);
 
-    /// <summary>Records (or refreshes) the anomaly; returns true when it is new.</summary>
-    public async Task<bool> RecordAsync(PaymentAnomaly anomaly, string outcome, string source, CancellationToken ct)
+    /// <summary>
+    /// Records (or refreshes) the anomaly; returns true when it is new. <paramref name="keepOutcome"/>: an existing
+    /// row keeps its outcome and source (a webhook seeing the anomaly again says nothing new about what was done).
+    /// </summary>
+    public async Task<bool> RecordAsync(PaymentAnomaly anomaly, string outcome, string source, CancellationToken ct, bool keepOutcome = false)
     {
         ArgumentNullException.ThrowIfNull(anomaly);
         var table = await _table.GetAsync(ct).ConfigureAwait(false);
@@ -62,6 +65,12 @@ public sealed class AnomalyStore(TableServiceClient service, TimeProvider time, 
         catch (RequestFailedException e) when (TableStatus.IsConflict(e))
         {
             entity.Remove("FirstSeenAt");
+            if (keepOutcome)
+            {
+                entity.Remove("Outcome");
+                entity.Remove("Source");
+            }
+
             await table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, ct).ConfigureAwait(false);
             return false;
         }
