@@ -12,9 +12,9 @@ public static class ExpectedFunctions
     public static readonly DeclaredFunction[] All =
     [
         Http("Health", "health", "get", "Anonymous"),
+        Http("PingppWebhook", "pingpp/webhooks", "post", "Anonymous"),
         Timer("Reconcile", "%ReconcileSchedule%"),
         // Teammates, as their functions land (names are theirs to choose):
-        // Http("PingppWebhook", "pingpp/webhooks", "post", "Anonymous"),
         // Queue("ProcessRefundRequest", "%RefundRequestsQueue%"),
         // Queue("RefundRequestPoison", "%RefundRequestsQueue%-poison"),
         // Http("CreateRefund", "refunds", "post", "Function"),

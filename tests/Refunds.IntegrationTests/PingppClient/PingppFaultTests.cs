@@ -119,6 +119,40 @@ public sealed class PingppFaultTests
     }
 
     [Fact]
+    public async Task Read_that_meets_server_errors_is_retried_until_it_succeeds()
+    {
+        await using var sim = await SimulatorServer.StartAsync();
+        var order = await sim.Admin.SeedOrderAsync(500);
+        var client = sim.CreateClient();
+        var created = Assert.Single((await client.CreateOrderRefundAsync(order.Id, Refund(NewRequestId()))).Data);
+        await SetFaultAsync(sim, FaultInjector.ErrorOnRead, new FaultSpec { Next = 2, Status = 502 });
+
+        var refund = await client.RetrieveOrderRefundAsync(order.Id, created.Id);
+
+        Assert.Equal(created.Id, refund.Id);
+        var fault = (await sim.Admin.GetFaultsAsync())[FaultInjector.ErrorOnRead];
+        Assert.Equal((2, 0), (fault.Triggered, fault.Next));
+    }
+
+    [Fact]
+    public async Task Read_that_keeps_failing_with_server_errors_surfaces_outcome_unknown_after_the_retries()
+    {
+        await using var sim = await SimulatorServer.StartAsync();
+        var order = await sim.Admin.SeedOrderAsync(500);
+        var client = sim.CreateClient(new Dictionary<string, string?>
+        {
+            [SimulatorServer.ConfigKey(SettingNames.PingppMaxReadRetries)] = "2",
+        });
+        await SetFaultAsync(sim, FaultInjector.ErrorOnRead, new FaultSpec { Status = 503 });
+
+        var ex = await Assert.ThrowsAsync<PingppException>(() => client.ListOrderRefundsAsync(order.Id));
+
+        Assert.Equal(PingppErrorKind.OutcomeUnknown, ex.Kind);
+        Assert.Equal(503, ex.StatusCode);
+        Assert.Equal(3, await TriggeredAsync(sim, FaultInjector.ErrorOnRead));
+    }
+
+    [Fact]
     public async Task Read_that_stays_rate_limited_gives_up_after_the_configured_retries()
     {
         await using var sim = await SimulatorServer.StartAsync();
