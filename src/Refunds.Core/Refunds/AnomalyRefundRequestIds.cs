@@ -30,14 +30,48 @@ public static class AnomalyRefundRequestIds
         return $"{Prefix}{orderId}-{Slug(kind)}";
     }
 
-    /// <summary>Reads an id made by <see cref="For"/>; false for any other id.</summary>
+    /// <summary>
+    /// <c>anomaly-{orderId}-{kind}-{chargeId}</c>: one request per refunded charge when an anomaly is refunded charge by
+    /// charge. The charge is part of the id because the plan (which charges, how much) is derived from the order's
+    /// charges only, so the same anomaly always yields the same ids.
+    /// </summary>
+    public static string For(string orderId, AnomalyKind kind, string chargeId)
+    {
+        if (!IsChargeId(chargeId))
+        {
+            throw new ArgumentException("The charge id is not a Ping++ charge id.", nameof(chargeId));
+        }
+
+        return $"{For(orderId, kind)}-{chargeId}";
+    }
+
+    /// <summary>Reads an id made by <see cref="For(string, AnomalyKind)"/>; false for any other id (including per-charge ids).</summary>
     public static bool TryParse(string? requestId, out string orderId, out AnomalyKind kind)
+        => TryParse(requestId, out orderId, out kind, out var chargeId) && chargeId is null;
+
+    /// <summary>Reads an id made by either <c>For</c> overload; <paramref name="chargeId"/> is null for the order-level form.</summary>
+    public static bool TryParse(string? requestId, out string orderId, out AnomalyKind kind, out string? chargeId)
     {
         orderId = "";
         kind = default;
+        chargeId = null;
         if (requestId is null || !requestId.StartsWith(Prefix, StringComparison.Ordinal))
         {
             return false;
+        }
+
+        // Charge ids never contain '-', so the part after the last "-{slug}-" is the charge when it looks like one.
+        foreach (var candidate in Enum.GetValues<AnomalyKind>())
+        {
+            var infix = "-" + Slug(candidate) + "-";
+            var at = requestId.LastIndexOf(infix, StringComparison.Ordinal);
+            if (at > Prefix.Length && IsChargeId(requestId[(at + infix.Length)..]) && RefundRequestRules.IsPingppOrderId(requestId[Prefix.Length..at]))
+            {
+                orderId = requestId[Prefix.Length..at];
+                kind = candidate;
+                chargeId = requestId[(at + infix.Length)..];
+                return true;
+            }
         }
 
         foreach (var candidate in Enum.GetValues<AnomalyKind>())
@@ -57,6 +91,9 @@ public static class AnomalyRefundRequestIds
 
         return false;
     }
+
+    private static bool IsChargeId(string? value)
+        => value is { Length: > 0 and <= 64 } && value.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     /// <summary>The kind as it appears in ids and logs: <c>paid-after-cancel</c>, <c>overpaid</c>.</summary>
     public static string Slug(AnomalyKind kind) => kind switch

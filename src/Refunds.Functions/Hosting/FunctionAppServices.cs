@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Refunds.Core.Ledger;
 using Refunds.Core.Pingpp;
+using Refunds.Core.Reconciliation;
 using Refunds.Core.Webhooks;
 using Refunds.Functions.Health;
 
@@ -45,6 +46,8 @@ public static class FunctionAppServices
             sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RefundLedger>>()));
         services.AddPingppWebhooks(configuration);
         // Refund processor and reconciliation (Refunds.Core/Refunds, /Reconciliation):
+        // Reconciliation + abnormal-payment check (also replaces the webhook module's no-op payment observer):
+        services.AddReconciliation(configuration);
         // ------------------------------------------------------------------------------------------------------
 
         return services;

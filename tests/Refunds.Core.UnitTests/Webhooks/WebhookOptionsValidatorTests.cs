@@ -37,7 +37,7 @@ public class WebhookOptionsValidatorTests
     {
         var options = new WebhookOptions { WebhookPublicKeys = [VectorFiles.Text("webhook1_pingpp_public_key.pem"), "junk"] };
 
-        var error = Assert.Throws<Refunds.Core.Signing.KeyConfigurationException>(() => WebhookSignatureVerifier.FromOptions(options));
+        var error = Assert.Throws<global::Refunds.Core.Signing.KeyConfigurationException>(() => WebhookSignatureVerifier.FromOptions(options));
 
         Assert.StartsWith("Pingpp__WebhookPublicKeys__1", error.Message);
     }

@@ -13,10 +13,10 @@ public static class ExpectedFunctions
     [
         Http("Health", "health", "get", "Anonymous"),
         Http("PingppWebhook", "pingpp/webhooks", "post", "Anonymous"),
+        Timer("Reconcile", "%ReconcileSchedule%"),
         // Teammates, as their functions land (names are theirs to choose):
         // Queue("ProcessRefundRequest", "%RefundRequestsQueue%"),
         // Queue("RefundRequestPoison", "%RefundRequestsQueue%-poison"),
-        // Timer("Reconcile", "%ReconcileSchedule%"),
         // Http("CreateRefund", "refunds", "post", "Function"),
     ];
 

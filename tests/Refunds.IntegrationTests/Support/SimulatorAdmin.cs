@@ -92,6 +92,13 @@ public sealed class SimulatorAdmin
         return JsonNode.Parse(json)!["settled"]!.GetValue<int>();
     }
 
+    /// <summary>A refund made "in the Ping++ dashboard" (<c>POST /_sim/orders/{id}/refunds</c>): no request of ours, no metadata.</summary>
+    public async Task<IReadOnlyList<PingppRefund>> DashboardRefundAsync(string orderId, string? charge = null, long? amount = null, CancellationToken cancellationToken = default)
+    {
+        var json = await SendAsync(HttpMethod.Post, $"_sim/orders/{orderId}/refunds", new { Charge = charge, Amount = amount, Description = "dashboard" }, cancellationToken);
+        return JsonSerializer.Deserialize<PingppList<PingppRefund>>(json, PingppJson.Options)!.Data;
+    }
+
     /// <summary>Every event the simulator raised, with its delivery state and attempts (<c>GET /_sim/events</c>).</summary>
     public async Task<IReadOnlyList<SimulatorEvent>> GetEventsAsync(CancellationToken cancellationToken = default)
     {

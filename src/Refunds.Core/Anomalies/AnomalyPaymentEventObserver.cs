@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Refunds.Core.Ledger;
+using Refunds.Core.Refunds;
+using Refunds.Core.Webhooks;
+
+namespace Refunds.Core.Anomalies;
+
+/// <summary>
+/// The abnormal-payment check on payment webhooks. Fast and idempotent: no Ping++ call. An order event is checked on
+/// the order it carries; an anomaly is recorded and the order is marked for reconciliation, where the next run
+/// retrieves the current order, lists its refunds and (in AutoRefund) enqueues the refund. A <c>charge.succeeded</c>
+/// for a charge that its order did not have when the order event came (a second payment) marks that order too.
+/// </summary>
+public sealed partial class AnomalyPaymentEventObserver(
+    AnomalyStore store,
+    IRefundLedger ledger,
+    IOptions<AnomalyOptions> options,
+    Reconciliation.ReconciliationMetrics metrics,
+    ILogger<AnomalyPaymentEventObserver> logger) : IPaymentEventObserver
+{
+    public const string MarkReasonPrefix = "anomaly ";
+
+    public async Task OnOrderPaymentEventAsync(PingppEvent pingppEvent, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(pingppEvent);
+        if (options.Value.Mode == AnomalyMode.Off)
+        {
+            return;
+        }
+
+        if (pingppEvent.Order is { } order)
+        {
+            if (order.MerchantOrderNo is { Length: > 0 } merchantNo)
+            {
+                await store.RememberOrderAsync(merchantNo, order.Id, order.Charges?.Data.Select(c => c.Id) ?? [], ct).ConfigureAwait(false);
+            }
+
+            if (PaymentAnomalyRules.Detect(order) is not { } anomaly)
+            {
+                return;
+            }
+
+            var source = "webhook " + pingppEvent.Type;
+            await store.RecordAsync(anomaly, "detected; checked at Ping++ by the next reconciliation run", source, ct, keepOutcome: true).ConfigureAwait(false);
+            await ledger.MarkOrderForReconciliationAsync(order.Id, MarkReasonPrefix + AnomalyRefundRequestIds.Slug(anomaly.Kind), ct).ConfigureAwait(false);
+            metrics.Anomaly(anomaly.Kind, "webhook");
+            Log.Detected(logger, order.Id, AnomalyRefundRequestIds.Slug(anomaly.Kind), anomaly.AmountToRefund, pingppEvent.Id);
+            return;
+        }
+
+        if (pingppEvent.Charge is { OrderNo: { Length: > 0 } merchantOrderNo } charge
+            && await store.FindOrderAsync(merchantOrderNo, ct).ConfigureAwait(false) is { } known
+            && !known.ChargeIds.Contains(charge.Id, StringComparer.Ordinal))
+        {
+            await ledger.MarkOrderForReconciliationAsync(known.OrderId, $"{MarkReasonPrefix}charge {charge.Id} paid after the order event", ct).ConfigureAwait(false);
+            Log.ExtraCharge(logger, known.OrderId, charge.Id, pingppEvent.Id);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(5001, LogLevel.Warning, "Abnormal payment {AnomalyKind} on order {OrderId}: {AmountToRefund} fen to refund (event {EventId}); marked for reconciliation")]
+        public static partial void Detected(ILogger logger, string orderId, string anomalyKind, long amountToRefund, string eventId);
+
+        [LoggerMessage(5002, LogLevel.Warning, "Charge {ChargeId} paid order {OrderId} after its order event (event {EventId}); marked for reconciliation")]
+        public static partial void ExtraCharge(ILogger logger, string orderId, string chargeId, string eventId);
+    }
+}

@@ -1,0 +1,359 @@
+using System.Diagnostics;
+using Azure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Refunds.Core.Anomalies;
+using Refunds.Core.Ledger;
+using Refunds.Core.Pingpp;
+using Refunds.Core.Refunds;
+
+namespace Refunds.Core.Reconciliation;
+
+/// <summary>
+/// One reconciliation run: walks the open-work index (never the ledger's history, so a run costs O(open)), checks each
+/// open order against Ping++ and converges the ledger (<see cref="OrderReconciliation"/> decides, this class performs).
+/// Bounded by a <see cref="ReconciliationBudget"/>; continues where the previous run stopped (a cursor in the index
+/// table), wrapping around so a large backlog is served in rotation. Safe when runs overlap: every write is an ETag
+/// update or an idempotent merge, and hand-backs are claimed per request id before anything is enqueued.
+/// </summary>
+public sealed partial class Reconciler(
+    IRefundLedger ledger,
+    PingppClient client,
+    RefundRequestQueue queue,
+    DiscrepancyStore discrepancies,
+    ReconcileStateStore state,
+    AnomalyResolver anomalies,
+    IOptions<ReconciliationOptions> options,
+    ReconciliationMetrics metrics,
+    TimeProvider time,
+    ILogger<Reconciler> logger)
+{
+    private const int MaxListPages = 100;
+    private const int MaxIndexPage = 100;
+
+    public Task<ReconciliationSummary> RunAsync(CancellationToken ct) => RunAsync(null, ct);
+
+    public async Task<ReconciliationSummary> RunAsync(ReconciliationBudget? budget, CancellationToken ct)
+    {
+        budget ??= ReconciliationBudget.From(options.Value);
+        ArgumentOutOfRangeException.ThrowIfLessThan(budget.MaxOrders, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(budget.MaxConcurrency, 1);
+        var started = time.GetTimestamp();
+        var run = new RunCounters();
+        var cursor = await state.GetCursorAsync(ct).ConfigureAwait(false);
+        var wrapAllowed = cursor is not null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var tasks = new List<Task>();
+        using var gate = new SemaphoreSlim(budget.MaxConcurrency, budget.MaxConcurrency);
+
+        var continuation = cursor;
+        string? nextCursor = null;
+        var exhausted = false;
+        try
+        {
+            while (true)
+            {
+                if (seen.Count >= budget.MaxOrders || time.GetElapsedTime(started) >= budget.MaxDuration)
+                {
+                    exhausted = true;
+                    nextCursor = continuation;
+                    break;
+                }
+
+                var pageStart = continuation;
+                var page = await ledger.ListOpenWorkAsync(Math.Min(MaxIndexPage, budget.MaxOrders - seen.Count), continuation, ct).ConfigureAwait(false);
+                var stoppedInPage = false;
+                foreach (var item in page.Items)
+                {
+                    if (time.GetElapsedTime(started) >= budget.MaxDuration)
+                    {
+                        exhausted = true;
+                        stoppedInPage = true;
+                        break;
+                    }
+
+                    if (!seen.Add(item.LedgerKey))
+                    {
+                        // Wrapped around to work this run already did.
+                        stoppedInPage = true;
+                        break;
+                    }
+
+                    await gate.WaitAsync(ct).ConfigureAwait(false);
+                    tasks.Add(CheckReleasingAsync(item, run, gate, ct));
+                }
+
+                if (stoppedInPage)
+                {
+                    // Redo the page next time rather than skip what this run did not reach.
+                    nextCursor = pageStart;
+                    break;
+                }
+
+                continuation = page.Continuation;
+                if (continuation is null)
+                {
+                    if (wrapAllowed)
+                    {
+                        // Started mid-index: go on from the start, up to where this run began.
+                        wrapAllowed = false;
+                        continue;
+                    }
+
+                    nextCursor = null;
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+
+        await state.SaveCursorAsync(nextCursor, time.GetUtcNow(), ct).ConfigureAwait(false);
+        var summary = run.ToSummary(time.GetElapsedTime(started), exhausted, nextCursor);
+        metrics.Run(summary);
+        Log.RunSummary(logger, summary.OrdersChecked, summary.OrdersFailed, summary.RefundsUpdated, summary.Adopted, summary.ReEnqueued,
+            summary.External, summary.Discrepancies, summary.Anomalies, summary.AnomalyRefundsEnqueued, summary.PingppCalls,
+            (long)summary.Duration.TotalMilliseconds, summary.BudgetExhausted);
+        return summary;
+    }
+
+    private async Task CheckReleasingAsync(OpenWorkItem item, RunCounters run, SemaphoreSlim gate, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Yield();
+            await CheckAsync(item, run, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task CheckAsync(OpenWorkItem item, RunCounters run, CancellationToken ct)
+    {
+        if (item.OrderId is not { } orderId)
+        {
+            // Ping++ can only be asked per order; an external refund whose order is unknown waits for a person.
+            var d = new Discrepancy(DiscrepancyKind.ExternalRefundOfUnknownOrder, item.LedgerKey, item.RefundId, null,
+                $"external refund, charge {item.ChargeId ?? "unknown"}", "order unknown: cannot be listed");
+            await RecordDiscrepancyAsync(d, run, ct).ConfigureAwait(false);
+            run.Add(ref run.Skipped);
+            return;
+        }
+
+        try
+        {
+            var orderLedger = await ledger.ListOrderAsync(orderId, ct).ConfigureAwait(false);
+            var atPingpp = await ListRefundsAsync(orderId, run, ct).ConfigureAwait(false);
+            PingppOrder? order = null;
+            if (orderLedger.Order is { NeedsReconciliation: true })
+            {
+                run.Add(ref run.PingppCalls);
+                order = await client.RetrieveOrderAsync(orderId, ct).ConfigureAwait(false);
+            }
+
+            var grace = options.Value.CreateGracePeriod;
+            var plan = OrderReconciliation.Decide(orderLedger, atPingpp, order, time.GetUtcNow(), grace);
+
+            foreach (var (requestId, refunds) in plan.Adopt)
+            {
+                var adopted = await ledger.RecordSubmittedAsync(requestId, refunds, ct).ConfigureAwait(false);
+                if (adopted.Outcome == RequestUpdateOutcome.Updated)
+                {
+                    run.Add(ref run.Adopted);
+                    Log.Adopted(logger, orderId, requestId, refunds[0].Id, refunds.Count);
+                }
+            }
+
+            foreach (var refund in plan.Apply)
+            {
+                var applied = await ledger.ApplyRefundAsync(refund, orderId, ct).ConfigureAwait(false);
+                if (applied.Outcome == RefundApplyOutcome.Created && applied.Refund.External)
+                {
+                    run.Add(ref run.External);
+                    Log.External(logger, orderId, refund.Id, refund.Amount, refund.Status.ToString());
+                }
+                else if (applied.Changed)
+                {
+                    run.Add(ref run.RefundsUpdated);
+                    Log.RefundUpdated(logger, orderId, refund.Id, applied.Refund.RequestId, applied.Refund.Status.ToString(), applied.Refund.FailureCode);
+                }
+            }
+
+            foreach (var request in plan.HandBack)
+            {
+                await HandBackAsync(request, grace, run, ct).ConfigureAwait(false);
+            }
+
+            foreach (var discrepancy in plan.Discrepancies)
+            {
+                await RecordDiscrepancyAsync(discrepancy, run, ct).ConfigureAwait(false);
+            }
+
+            if (order is not null)
+            {
+                var resolution = await anomalies.ResolveAsync(order, atPingpp, orderLedger, ct).ConfigureAwait(false);
+                if (resolution.Anomaly is not null)
+                {
+                    run.Add(ref run.Anomalies);
+                    run.Add(ref run.AnomalyRefundsEnqueued, resolution.Enqueued);
+                }
+            }
+
+            run.Add(ref run.OrdersChecked);
+            if (orderLedger.Order is { NeedsReconciliation: true, MarkedAt: { } markedAt })
+            {
+                // A mark set after this check began (a newer event) survives for the next run.
+                await ledger.ClearReconciliationMarkAsync(orderId, markedAt, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await ledger.RefreshOpenWorkAsync(orderId, ct).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is PingppException or RequestFailedException or InvalidOperationException && !ct.IsCancellationRequested)
+        {
+            run.Add(ref run.OrdersFailed);
+            Log.OrderFailed(logger, e, orderId);
+        }
+    }
+
+    /// <summary>Every refund of the order, page by page (counted as Ping++ calls); ids kept once when the list shifts while paging.</summary>
+    private async Task<IReadOnlyList<PingppRefund>> ListRefundsAsync(string orderId, RunCounters run, CancellationToken ct)
+    {
+        var all = new List<PingppRefund>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (var page = 1; page <= MaxListPages; page++)
+        {
+            run.Add(ref run.PingppCalls);
+            var list = await client.ListOrderRefundsAsync(orderId, page, 20, ct).ConfigureAwait(false);
+            all.AddRange(list.Data.Where(r => ids.Add(r.Id)));
+            if (!list.HasMore || list.Data.Count == 0)
+            {
+                return all;
+            }
+        }
+
+        throw new PingppException(PingppErrorKind.OutcomeUnknown, $"Order {orderId} has more than {MaxListPages} pages of refunds; not reconciled.");
+    }
+
+    private async Task HandBackAsync(RefundRequestRecord record, TimeSpan grace, RunCounters run, CancellationToken ct)
+    {
+        if (ToRefundRequest(record) is not { } request || RefundRequestRules.Validate(request) is { Count: > 0 })
+        {
+            Log.CannotHandBack(logger, record.OrderId, record.RequestId);
+            return;
+        }
+
+        if (!await state.TryClaimEnqueueAsync(record.RequestId, time.GetUtcNow(), grace, ct).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await queue.EnqueueAsync(request, ct).ConfigureAwait(false);
+        run.Add(ref run.ReEnqueued);
+        Log.HandedBack(logger, record.OrderId, record.RequestId, record.State.ToString(), record.Attempt);
+    }
+
+    private async Task RecordDiscrepancyAsync(Discrepancy discrepancy, RunCounters run, CancellationToken ct)
+    {
+        var isNew = await discrepancies.RecordAsync(discrepancy, ct).ConfigureAwait(false);
+        run.Add(ref run.Discrepancies);
+        metrics.Discrepancy(discrepancy.Kind);
+        if (isNew)
+        {
+            Log.Discrepancy(logger, discrepancy.Kind.ToString(), discrepancy.Key, discrepancy.RefundId, discrepancy.RequestId, discrepancy.LedgerView, discrepancy.PingppView);
+        }
+    }
+
+    /// <summary>The queue message that performs a recorded request again, under the same request id and parameters.</summary>
+    internal static RefundRequest? ToRefundRequest(RefundRequestRecord record)
+    {
+        if (record.OrderId is null || string.IsNullOrEmpty(record.Description))
+        {
+            return null;
+        }
+
+        var metadata = (record.Metadata ?? new Dictionary<string, string>())
+            .Where(p => p.Key != PingppMetadata.RequestId)
+            .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        return new RefundRequest
+        {
+            RequestId = record.RequestId,
+            OrderId = record.OrderId,
+            Description = record.Description,
+            Charge = record.Charge,
+            ChargeAmount = record.ChargeAmount,
+            RefundMode = record.RefundMode is { } mode ? RefundRequestRules.RefundModeFromWire(mode) : null,
+            FundingSource = record.FundingSource is { } source ? RefundRequestRules.FundingSourceFromWire(source) : null,
+            RoyaltyUsers = record.RoyaltyUsers is { Count: > 0 } users ? users : null,
+            Metadata = metadata,
+        };
+    }
+
+    private sealed class RunCounters
+    {
+        public int OrdersChecked;
+        public int OrdersFailed;
+        public int Skipped;
+        public int RefundsUpdated;
+        public int Adopted;
+        public int ReEnqueued;
+        public int External;
+        public int Discrepancies;
+        public int Anomalies;
+        public int AnomalyRefundsEnqueued;
+        public int PingppCalls;
+
+        public void Add(ref int field, int amount = 1) => Interlocked.Add(ref field, amount);
+
+        public ReconciliationSummary ToSummary(TimeSpan duration, bool exhausted, string? continuation) => new()
+        {
+            OrdersChecked = OrdersChecked,
+            OrdersFailed = OrdersFailed,
+            Skipped = Skipped,
+            RefundsUpdated = RefundsUpdated,
+            Adopted = Adopted,
+            ReEnqueued = ReEnqueued,
+            External = External,
+            Discrepancies = Discrepancies,
+            Anomalies = Anomalies,
+            AnomalyRefundsEnqueued = AnomalyRefundsEnqueued,
+            PingppCalls = PingppCalls,
+            Duration = duration,
+            BudgetExhausted = exhausted,
+            Continuation = continuation,
+        };
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(6001, LogLevel.Information, "Reconciliation run: {OrdersChecked} orders checked, {OrdersFailed} failed, {RefundsUpdated} refunds updated, {Adopted} adopted, {ReEnqueued} re-enqueued, {External} external, {Discrepancies} discrepancies, {Anomalies} anomalies ({AnomalyRefundsEnqueued} refunds enqueued), {PingppCalls} Ping++ calls, {DurationMs} ms, budget exhausted {BudgetExhausted}")]
+        public static partial void RunSummary(ILogger logger, int ordersChecked, int ordersFailed, int refundsUpdated, int adopted, int reEnqueued,
+            int external, int discrepancies, int anomalies, int anomalyRefundsEnqueued, int pingppCalls, long durationMs, bool budgetExhausted);
+
+        [LoggerMessage(6002, LogLevel.Information, "Request {RequestId} of order {OrderId} adopted: its refund {RefundId} exists at Ping++ ({RefundCount} refund(s))")]
+        public static partial void Adopted(ILogger logger, string orderId, string requestId, string refundId, int refundCount);
+
+        [LoggerMessage(6003, LogLevel.Information, "Refund {RefundId} of order {OrderId} (request {RequestId}) is now {Status} at Ping++ (failure code {FailureCode})")]
+        public static partial void RefundUpdated(ILogger logger, string orderId, string refundId, string? requestId, string status, string? failureCode);
+
+        [LoggerMessage(6004, LogLevel.Warning, "External refund {RefundId} of order {OrderId} recorded: {Amount} fen, {Status} (made outside this app)")]
+        public static partial void External(ILogger logger, string orderId, string refundId, long amount, string status);
+
+        [LoggerMessage(6005, LogLevel.Warning, "Request {RequestId} of order {OrderId} handed back to the refund queue: no refund at Ping++ after the grace period (state {State}, attempt {Attempt})")]
+        public static partial void HandedBack(ILogger logger, string? orderId, string requestId, string state, int attempt);
+
+        [LoggerMessage(6006, LogLevel.Error, "Request {RequestId} of order {OrderId} is stuck but cannot be re-enqueued: its stored parameters are not a valid refund request")]
+        public static partial void CannotHandBack(ILogger logger, string? orderId, string requestId);
+
+        [LoggerMessage(6007, LogLevel.Warning, "Discrepancy {Kind} on {OrderId} (refund {RefundId}, request {RequestId}): ledger says {LedgerView}; Ping++ says {PingppView}")]
+        public static partial void Discrepancy(ILogger logger, string kind, string orderId, string? refundId, string? requestId, string ledgerView, string pingppView);
+
+        [LoggerMessage(6008, LogLevel.Warning, "Reconciling order {OrderId} failed; it stays open for the next run")]
+        public static partial void OrderFailed(ILogger logger, Exception exception, string orderId);
+    }
+}

@@ -1,0 +1,141 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Refunds.Core.Anomalies;
+using Refunds.Core.Ledger;
+using Refunds.Core.Pingpp;
+using Refunds.Core.Reconciliation;
+using Refunds.Core.Refunds;
+using Refunds.Core.Webhooks;
+using Refunds.IntegrationTests.Support;
+
+namespace Refunds.IntegrationTests.Reconciliation;
+
+/// <summary>
+/// Reconciliation wired to real parts: its own simulator, unique Azurite tables and queue, the production-wired
+/// Ping++ client. The ledger and the reconciler share a <see cref="FakeTimeProvider"/> (started at the real clock) so
+/// tests can step past leases and grace periods without waiting.
+/// </summary>
+internal sealed class ReconcileHarness : IAsyncDisposable
+{
+    public static readonly TimeSpan Grace = TimeSpan.FromMinutes(2);
+
+    private ReconcileHarness(SimulatorServer simulator, string queueName, string suffix, AnomalyMode mode)
+    {
+        Simulator = simulator;
+        Time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var tables = Azurite.Tables();
+        LedgerTable = "led" + suffix;
+        IndexTable = "idx" + suffix;
+        Ledger = new RefundLedger(tables, Time, NullLogger<RefundLedger>.Instance, LedgerTable, IndexTable);
+        Client = simulator.CreateClient();
+        QueueClient = new QueueClient(Azurite.ConnectionString, queueName);
+        Queue = new RefundRequestQueue(new QueueServiceClient(Azurite.ConnectionString), queueName);
+        Discrepancies = new DiscrepancyStore(tables, Time, "dis" + suffix);
+        State = new ReconcileStateStore(tables, IndexTable);
+        Anomalies = new AnomalyStore(tables, Time, "ano" + suffix);
+        AnomalyOptions = Options.Create(new AnomalyOptions { Mode = mode });
+        Metrics = new ReconciliationMetrics();
+        Observer = new AnomalyPaymentEventObserver(Anomalies, Ledger, AnomalyOptions, Metrics, NullLogger<AnomalyPaymentEventObserver>.Instance);
+    }
+
+    public SimulatorServer Simulator { get; }
+    public FakeTimeProvider Time { get; }
+    public string LedgerTable { get; }
+    public string IndexTable { get; }
+    public RefundLedger Ledger { get; }
+    public Refunds.Core.Pingpp.PingppClient Client { get; }
+    public QueueClient QueueClient { get; }
+    public RefundRequestQueue Queue { get; }
+    public DiscrepancyStore Discrepancies { get; }
+    public ReconcileStateStore State { get; }
+    public AnomalyStore Anomalies { get; }
+    public IOptions<AnomalyOptions> AnomalyOptions { get; }
+    public ReconciliationMetrics Metrics { get; }
+    public AnomalyPaymentEventObserver Observer { get; }
+
+    public SimulatorAdmin Admin => Simulator.Admin;
+
+    public static async Task<ReconcileHarness> StartAsync(AnomalyMode mode = AnomalyMode.Report, string? webhookUrl = null, Action<Pingpp.Simulator.SimulatorOptions>? configure = null)
+    {
+        var simulator = await SimulatorServer.StartAsync(webhookUrl, configure: configure);
+        var suffix = Guid.NewGuid().ToString("N")[..12];
+        return new ReconcileHarness(simulator, "rec-" + suffix, suffix, mode);
+    }
+
+    /// <summary>A reconciler over the harness's parts (a new instance each call, as a second host would have).</summary>
+    public Reconciler Reconciler(int maxOrders = 500, int maxConcurrency = 4) => new(
+        Ledger, Client, Queue, Discrepancies, State,
+        new AnomalyResolver(Anomalies, Queue, State, AnomalyOptions, ReconciliationOptions(maxOrders, maxConcurrency), Metrics, Time, NullLogger<AnomalyResolver>.Instance),
+        ReconciliationOptions(maxOrders, maxConcurrency), Metrics, Time, NullLogger<Reconciler>.Instance);
+
+    private static IOptions<ReconciliationOptions> ReconciliationOptions(int maxOrders, int maxConcurrency) => Options.Create(new ReconciliationOptions
+    {
+        MaxOrdersPerRun = maxOrders,
+        MaxConcurrency = maxConcurrency,
+        MaxRunDuration = TimeSpan.FromMinutes(10),
+        CreateGracePeriod = Grace,
+    });
+
+    /// <summary>Records a request in the ledger as the refund processor does (before calling Ping++).</summary>
+    public async Task<RefundRequest> RecordRequestAsync(string orderId, string requestId, string? charge = null, long? amount = null)
+    {
+        var request = new RefundRequest { RequestId = requestId, OrderId = orderId, Description = "customer refund", Charge = charge, ChargeAmount = amount };
+        await Ledger.CreateRequestAsync(new RefundRequestRecord
+        {
+            RequestId = requestId,
+            OrderId = orderId,
+            Description = request.Description,
+            Charge = charge,
+            ChargeAmount = amount,
+        }, CancellationToken.None);
+        return request;
+    }
+
+    /// <summary>The processor's happy path with real parts: record, claim, create at Ping++, record what Ping++ answered.</summary>
+    public async Task<IReadOnlyList<PingppRefund>> SubmitAsync(string orderId, string requestId, string? charge = null, long? amount = null)
+    {
+        var request = await RecordRequestAsync(orderId, requestId, charge, amount);
+        var claim = await Ledger.TryBeginSubmitAsync(requestId, Time.GetUtcNow(), TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.Equal(SubmitClaimOutcome.Claimed, claim.Outcome);
+        var created = await Client.CreateOrderRefundAsync(orderId, request.ToCreateOrderRefundRequest());
+        await Ledger.RecordSubmittedAsync(requestId, created.Data, CancellationToken.None);
+        return created.Data;
+    }
+
+    /// <summary>Every message in the refund queue (peeked, left in place), parsed back into requests.</summary>
+    public async Task<IReadOnlyList<RefundRequest>> QueuedAsync()
+    {
+        if (!await QueueClient.ExistsAsync())
+        {
+            return [];
+        }
+
+        var peeked = await QueueClient.PeekMessagesAsync(32);
+        return [.. peeked.Value.Select(m => RefundRequestParser.Parse(m.Body.ToString(), null).Request!)];
+    }
+
+    /// <summary>The simulator's <c>order.succeeded</c> event for an order, parsed as the receiver would.</summary>
+    public async Task<PingppEvent> OrderSucceededEventAsync(string orderId)
+    {
+        var events = await Admin.GetEventsAsync();
+        var body = events.Single(e => e.Type == "order.succeeded" && e.ObjectId == orderId).Body;
+        Assert.True(PingppEventParser.TryParse(JsonSerializer.SerializeToUtf8Bytes(body), out var parsed, out var reason), reason);
+        return parsed;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await QueueClient.DeleteIfExistsAsync();
+        var tables = Azurite.Tables();
+        foreach (var name in new[] { LedgerTable, IndexTable })
+        {
+            await tables.DeleteTableAsync(name);
+        }
+
+        await Simulator.DisposeAsync();
+    }
+}
