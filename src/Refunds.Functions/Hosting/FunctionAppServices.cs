@@ -4,6 +4,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Refunds.Core.Pingpp;
+using Refunds.Core.Refunds;
 using Refunds.Functions.Health;
 
 namespace Refunds.Functions.Hosting;
@@ -40,6 +42,11 @@ public static class FunctionAppServices
         //     services.AddPingppWebhookReceiver(configuration);
         // Refund ledger, refund processor and reconciliation (Refunds.Core/Ledger, /Refunds, /Reconciliation):
         //     services.AddRefundLedger(configuration);
+        // ------------------------------------------------------------------------------------------------------
+
+        // ---- Refund requests (processor, poison, HTTP API, admin requeue); one block, see Refunds.Core/Refunds ----
+        services.AddPingppClient(configuration);
+        services.AddRefundProcessing(configuration);
         // ------------------------------------------------------------------------------------------------------
 
         return services;
