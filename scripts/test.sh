@@ -28,18 +28,24 @@ export BICEP_PATH="$bicep"
 azurite_pid=""
 stop_azurite() { if [ -n "$azurite_pid" ]; then kill "$azurite_pid" 2>/dev/null; wait "$azurite_pid" 2>/dev/null; azurite_pid=""; fi; }
 trap stop_azurite EXIT
-if curl -s -o /dev/null "http://127.0.0.1:10002/devstoreaccount1/Tables"; then
-  fail_early "something already listens on Azurite's ports (10000-10002); stop it first"
+# Ports: Azurite's defaults, or AZURITE_PORT_BASE (blob = base, queue = base + 1, table = base + 2).
+port_base="${AZURITE_PORT_BASE:-10000}"
+blob_port=$port_base; queue_port=$((port_base + 1)); table_port=$((port_base + 2))
+tables_url="http://127.0.0.1:$table_port/devstoreaccount1/Tables"
+if curl -s -o /dev/null "$tables_url"; then
+  fail_early "something already listens on Azurite's ports ($blob_port-$table_port); stop it first or set AZURITE_PORT_BASE"
 fi
 "$root/node_modules/.bin/azurite" --silent --disableTelemetry --skipApiVersionCheck --inMemoryPersistence \
-  --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$log_dir/azurite.log" 2>&1 &
+  --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+  --blobPort "$blob_port" --queuePort "$queue_port" --tablePort "$table_port" >"$log_dir/azurite.log" 2>&1 &
 azurite_pid=$!
 for _ in $(seq 1 100); do
-  curl -s -o /dev/null "http://127.0.0.1:10002/devstoreaccount1/Tables" && break
+  curl -s -o /dev/null "$tables_url" && break
   sleep 0.2
 done
-curl -s -o /dev/null "http://127.0.0.1:10002/devstoreaccount1/Tables" || fail_early "Azurite did not start (see $log_dir/azurite.log)"
-export REFUNDS_TEST_STORAGE="UseDevelopmentStorage=true"
+curl -s -o /dev/null "$tables_url" || fail_early "Azurite did not start (see $log_dir/azurite.log)"
+well_known_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+export REFUNDS_TEST_STORAGE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$well_known_key;BlobEndpoint=http://127.0.0.1:$blob_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;"
 
 # 3. Build once, then run every test project.
 if ! dotnet build Refunds.Functions.sln -c Release >"$log_dir/build.log" 2>&1; then

@@ -58,6 +58,13 @@ public sealed partial class PingppApiGate : IDisposable
                 "请求过于频繁, 请稍后再试 (too many requests)", "too_many_requests").ToResult().ExecuteAsync(context);
             return;
         }
+        if (HttpMethods.IsGet(context.Request.Method) && _faults.Trigger(FaultInjector.ErrorOnRead) is { } readError)
+        {
+            // A transient server error on a read: nothing changes at "Ping++", so a client may retry it.
+            await new PingppApiError(readError.Status ?? StatusCodes.Status500InternalServerError, PingppApiError.ApiError,
+                "服务器内部错误 (internal error)", "internal_error").ToResult().ExecuteAsync(context);
+            return;
+        }
         await next(context);
     }
 

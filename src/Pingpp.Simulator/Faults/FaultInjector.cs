@@ -9,6 +9,7 @@ public sealed class FaultInjector(IOptions<SimulatorOptions> options)
     public const string ErrorAfterCreate = "error_after_create";
     public const string HangAfterCreate = "hang_after_create";
     public const string RateLimit = "rate_limit";
+    public const string ErrorOnRead = "error_on_read";
     public const string RefundFailure = "refund_failure";
     public const string Duplicate = "duplicate";
     public const string Delay = "delay";
@@ -16,7 +17,7 @@ public sealed class FaultInjector(IOptions<SimulatorOptions> options)
     public const string Drop = "drop";
 
     public static readonly IReadOnlyList<string> Kinds =
-        [ErrorBeforeCreate, ErrorAfterCreate, HangAfterCreate, RateLimit, RefundFailure, Duplicate, Delay, Reorder, Drop];
+        [ErrorBeforeCreate, ErrorAfterCreate, HangAfterCreate, RateLimit, ErrorOnRead, RefundFailure, Duplicate, Delay, Reorder, Drop];
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, FaultSpec> _faults = [];

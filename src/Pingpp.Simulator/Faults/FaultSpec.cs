@@ -10,7 +10,7 @@ public sealed class FaultSpec
     /// <summary>Only calls/refunds of this order trigger the fault.</summary>
     public string? OrderId { get; set; }
 
-    /// <summary>error_before_create / error_after_create: the 5xx status (default 500).</summary>
+    /// <summary>error_before_create / error_after_create / error_on_read: the 5xx status (default 500).</summary>
     public int? Status { get; set; }
 
     /// <summary>hang_after_create: how long the response is held before the connection is dropped (default 30000).</summary>
