@@ -26,10 +26,20 @@ public sealed class RunningDevHost : IAsyncDisposable
         options.UseLocalSettingsFile = false;
         options.Settings.TryAdd("AzureWebJobsStorage", TestStorage.ConnectionString);
         options.Settings.TryAdd("Logging:LogLevel:Default", "Warning");
+        // The app validates its Ping++ client options on start; harmless values (nothing here calls Ping++).
+        options.Settings.TryAdd("Pingpp:ApiBase", "http://127.0.0.1:1");
+        options.Settings.TryAdd("Pingpp:ApiKey", "sk_test_devhost000000000000000");
+        options.Settings.TryAdd("Pingpp:SigningPrivateKey", TestSigningKey.Value);
         var app = DevHostApplication.Build(["--urls", "http://127.0.0.1:0"], options);
         await app.StartAsync();
         return new RunningDevHost(app);
     }
+
+    private static readonly Lazy<string> TestSigningKey = new(() =>
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        return rsa.ExportRSAPrivateKeyPem();
+    });
 
     public async ValueTask DisposeAsync()
     {

@@ -12,12 +12,16 @@ public static class ExpectedFunctions
     public static readonly DeclaredFunction[] All =
     [
         Http("Health", "health", "get", "Anonymous"),
+        Queue("ProcessRefundRequest", "%RefundRequestsQueue%"),
+        Queue("RefundRequestPoison", "%RefundRequestsQueue%-poison"),
+        Http("SubmitRefund", "orders/{orderId}/refunds", "post", "Function"),
+        Http("ListOrderRefunds", "orders/{orderId}/refunds", "get", "Function"),
+        Http("GetOrderRefund", "orders/{orderId}/refunds/{id}", "get", "Function"),
+        Http("RequeueRefundRequest", "admin/refund-requests/{requestId}/requeue", "post", "Admin"),
+        Http("RequeueDeadLetteredRefundRequests", "admin/refund-requests/requeue-dead-lettered", "post", "Admin"),
         // Teammates, as their functions land (names are theirs to choose):
         // Http("PingppWebhook", "pingpp/webhooks", "post", "Anonymous"),
-        // Queue("ProcessRefundRequest", "%RefundRequestsQueue%"),
-        // Queue("RefundRequestPoison", "%RefundRequestsQueue%-poison"),
         // Timer("Reconcile", "%ReconcileSchedule%"),
-        // Http("CreateRefund", "refunds", "post", "Function"),
     ];
 
     public static DeclaredFunction Http(string name, string route, string method, string authLevel) =>
