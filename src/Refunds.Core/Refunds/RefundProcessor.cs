@@ -156,8 +156,9 @@ public sealed partial class RefundProcessor(
         var waited = time.GetUtcNow() - since;
         if (waited < _options.CreateGracePeriod)
         {
+            // Keep the create's own error as LastError: it is what a dead-lettered request must report.
             await ReleaseQuietlyAsync(requestId, claimed.Attempt, definitelyNotSent: false,
-                $"outcome of the create started {since:O} unknown and no refund listed yet; waiting for the grace period ({_options.CreateGracePeriod})").ConfigureAwait(false);
+                claimed.LastError ?? $"outcome of the create started {since:O} unknown; waiting for the grace period ({_options.CreateGracePeriod})").ConfigureAwait(false);
             metrics.RetryLater("grace_period");
             LogWithinGrace(logger, requestId, request.OrderId, since, _options.CreateGracePeriod, claimed.Attempt, dequeueCount);
             throw new RefundRetryLaterException(requestId,

@@ -16,12 +16,13 @@ using Refunds.Core.Refunds;
 /// <summary>
 /// The refund functions served by the dev host (real Azurite queues with host.json semantics, real HTTP on
 /// 127.0.0.1:0) against an in-process Ping++ simulator, with a unique queue and unique ledger tables per harness.
-/// Timings are shrunk for tests: Ping++ request timeout 2 s, grace period 3 s, lease 6 s, visibility timeout 200 ms.
+/// Timings are shrunk for tests with host.json's proportions (visibility × (attempts − 1) well above the grace
+/// period): Ping++ request timeout 1 s, grace period 1.5 s, lease 6 s, visibility timeout 1 s, 5 attempts.
 /// </summary>
 public sealed class RefundAppHarness : IAsyncDisposable
 {
-    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
-    public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(1.5);
 
     private readonly WebApplication _app;
 
@@ -73,7 +74,7 @@ public sealed class RefundAppHarness : IAsyncDisposable
                     BatchSize = 16,
                     NewBatchThreshold = 8,
                     MaxDequeueCount = maxDequeueCount,
-                    VisibilityTimeout = TimeSpan.FromMilliseconds(200),
+                    VisibilityTimeout = TimeSpan.FromSeconds(1),
                     MaxPollingInterval = TimeSpan.FromMilliseconds(200),
                     MessageEncoding = QueueMessageEncoding.None,
                     MessageLease = TimeSpan.FromMinutes(2),
@@ -88,7 +89,7 @@ public sealed class RefundAppHarness : IAsyncDisposable
             }
 
             options.Settings["AzureWebJobsStorage"] = Azurite.ConnectionString;
-            options.Settings["Logging:LogLevel:Default"] = "Warning";
+            options.Settings["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("REFUNDS_TEST_LOGLEVEL") ?? "Warning";
             options.Settings["RefundRequestsQueue"] = queueName;
             options.Settings["Pingpp:RequestTimeout"] = RequestTimeout.ToString();
             options.Settings["Pingpp:MaxReadRetries"] = "1";

@@ -63,23 +63,40 @@ public sealed class RefundProcessingEndToEndTests
         Assert.False(record.Uncertain);
     }
 
-    [Theory]
-    [InlineData(FaultInjector.ErrorBeforeCreate)]
-    [InlineData(FaultInjector.RateLimit)]
-    public async Task A_create_that_was_not_performed_is_retried_and_makes_exactly_one_refund(string fault)
+    [Fact]
+    public async Task A_5xx_before_recording_is_retried_after_the_grace_period_and_makes_exactly_one_refund()
     {
         await using var app = await RefundAppHarness.StartAsync();
-        var request = await app.SeededRequestAsync("retry-" + Guid.NewGuid().ToString("N"));
-        await app.Sim.SetFaultsAsync(new Dictionary<string, FaultSpec> { [fault] = new() { Next = 2, RetryAfterSeconds = 1 } });
+        var request = await app.SeededRequestAsync("5xx-" + Guid.NewGuid().ToString("N"));
+        await app.Sim.SetFaultsAsync(new Dictionary<string, FaultSpec> { [FaultInjector.ErrorBeforeCreate] = new() { Next = 1 } });
 
         await app.RequestQueue.EnqueueAsync(request, CancellationToken.None);
         var record = await app.WaitForStateAsync(request.RequestId, RefundRequestState.Submitted);
         await app.WaitForQueuesDrainedAsync();
 
-        Assert.Equal(2, (await app.Sim.GetFaultsAsync())[fault].Triggered);
+        Assert.Equal(1, (await app.Sim.GetFaultsAsync())[FaultInjector.ErrorBeforeCreate].Triggered);
         var refund = Assert.Single(await app.Sim.GetRefundsAsync(request.OrderId));
         Assert.Equal(request.RequestId, refund.RequestId);
         Assert.Equal([refund.RefundId], record.RefundIds);
+        // A 5xx leaves the outcome unknown: the retry listed first, and created only once the grace period was over.
+        Assert.True(record.LastSendStartedAt - record.CreatedAt >= RefundAppHarness.GracePeriod, $"second create at {record.LastSendStartedAt:O}, first seen {record.CreatedAt:O}");
+    }
+
+    [Fact]
+    public async Task A_rate_limited_create_is_retried_without_waiting_for_the_grace_period_and_makes_exactly_one_refund()
+    {
+        await using var app = await RefundAppHarness.StartAsync();
+        var request = await app.SeededRequestAsync("429-" + Guid.NewGuid().ToString("N"));
+        await app.Sim.SetFaultsAsync(new Dictionary<string, FaultSpec> { [FaultInjector.RateLimit] = new() { Next = 2, RetryAfterSeconds = 1 } });
+
+        await app.RequestQueue.EnqueueAsync(request, CancellationToken.None);
+        var record = await app.WaitForStateAsync(request.RequestId, RefundRequestState.Submitted);
+        await app.WaitForQueuesDrainedAsync();
+
+        Assert.Equal(2, (await app.Sim.GetFaultsAsync())[FaultInjector.RateLimit].Triggered);
+        var refund = Assert.Single(await app.Sim.GetRefundsAsync(request.OrderId));
+        Assert.Equal([refund.RefundId], record.RefundIds);
+        // Rate limited = certainly not performed: each retry created straight away (three claims, three creates).
         Assert.Equal(3, record.Attempt);
     }
 
@@ -120,16 +137,17 @@ public sealed class RefundProcessingEndToEndTests
     [Fact]
     public async Task A_request_that_keeps_failing_is_dead_lettered_with_its_last_error_and_an_admin_requeue_finishes_it()
     {
-        await using var app = await RefundAppHarness.StartAsync(maxDequeueCount: 3);
+        await using var app = await RefundAppHarness.StartAsync(maxDequeueCount: 2);
         var request = await app.SeededRequestAsync("poison-" + Guid.NewGuid().ToString("N"));
-        await app.Sim.SetFaultsAsync(new Dictionary<string, FaultSpec> { [FaultInjector.ErrorBeforeCreate] = new() { Next = 3, Status = 503 } });
+        await app.Sim.SetFaultsAsync(new Dictionary<string, FaultSpec> { [FaultInjector.RateLimit] = new() { Next = 2, RetryAfterSeconds = 1 } });
 
         await app.RequestQueue.EnqueueAsync(request, CancellationToken.None);
         var dead = await app.WaitForStateAsync(request.RequestId, RefundRequestState.DeadLettered);
         await app.WaitForQueuesDrainedAsync();
 
-        Assert.Contains("503", dead.LastError);
-        Assert.True(dead.Uncertain, "a 5xx leaves the outcome unknown: a requeued request must look up first");
+        Assert.Contains("RateLimited", dead.LastError);
+        Assert.Equal(2, dead.Attempt);
+        Assert.False(dead.Uncertain, "rate limited = not performed");
         Assert.Empty(await app.Sim.GetRefundsAsync());
 
         using var response = await app.Client.PostAsync("/api/admin/refund-requests/requeue-dead-lettered", null);
@@ -138,7 +156,6 @@ public sealed class RefundProcessingEndToEndTests
         var item = Assert.Single(answer);
         Assert.Equal((request.RequestId, true), (item!["request_id"]!.GetValue<string>(), item["requeued"]!.GetValue<bool>()));
 
-        // The requeued request is still uncertain: it lists, waits out the grace period, then creates once.
         var done = await app.WaitForStateAsync(request.RequestId, RefundRequestState.Submitted);
         await app.WaitForQueuesDrainedAsync();
         var refund = Assert.Single(await app.Sim.GetRefundsAsync(request.OrderId));
