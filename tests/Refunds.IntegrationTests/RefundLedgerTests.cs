@@ -81,6 +81,7 @@ public class RefundLedgerTests
         Assert.All(claims.Where(c => c != winner), c => Assert.Equal(SubmitClaimOutcome.HeldByOther, c.Outcome));
         Assert.Equal(1, winner.Request!.Attempt);
         Assert.False(winner.MayHaveReachedPingpp);
+        await _ledger.RecordSendStartingAsync("r_claim", 1, now, Ct);
 
         var later = await _ledger.TryBeginSubmitAsync("r_claim", now.AddMinutes(3), TimeSpan.FromMinutes(2), Ct);
         Assert.Equal(SubmitClaimOutcome.Claimed, later.Outcome);
@@ -211,7 +212,8 @@ public class RefundLedgerTests
     {
         const string order = "2011609290000000021";
         await _ledger.CreateRequestAsync(Request("r_dead", order), Ct);
-        await _ledger.TryBeginSubmitAsync("r_dead", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        var first = await _ledger.TryBeginSubmitAsync("r_dead", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        await _ledger.RecordSendStartingAsync("r_dead", first.Request!.Attempt, _time.GetUtcNow(), Ct);
 
         var dead = await _ledger.RecordDeadLetteredAsync("r_dead", "timeout talking to Ping++", Ct);
         Assert.Equal((RequestUpdateOutcome.Updated, RefundRequestState.DeadLettered), (dead.Outcome, dead.Request!.State));
