@@ -201,10 +201,11 @@ public class RefundLedgerTests
         await _ledger.RecordSubmittedAsync("r_open0", [Refund("re_open0", PingppRefundStatus.Succeeded, "r_open0", 1700000000)], Ct);
         await _ledger.TryBeginSubmitAsync("r_open1", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
         await _ledger.RecordFailedAsync("r_open1", "channel_refund_error", "余额不足", Ct);
-        await _ledger.RecordRejectedAsync(new RefundRejection { Id = "r_open2", Reasons = ["description is required"], RawText = "{}" }, Ct);
+        // (An invalid message can no longer end a valid request; a never-claimed dead-lettered one closes the work.)
+        await _ledger.RecordDeadLetteredAsync("r_open2", "poison before any attempt", Ct);
 
         Assert.Equal([orders[3]], (await AllOpenAsync()).Select(i => i.OrderId));
-        Assert.Equal(RefundRequestState.Rejected, (await _ledger.GetRequestAsync("r_open2", Ct))!.State);
+        Assert.Equal(RefundRequestState.DeadLettered, (await _ledger.GetRequestAsync("r_open2", Ct))!.State);
     }
 
     [Fact]
