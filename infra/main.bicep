@@ -40,8 +40,9 @@ param pingppApiKeySecretExists bool = false
 @description('Ping++ API base URL.')
 param pingppApiBase string = 'https://api.pingxx.com'
 
-@description('Ping++ public key (PEM text) from the dashboard; webhooks are verified with it. Empty: every webhook is rejected.')
-param pingppWebhookPublicKey string = ''
+@description('Ping++ public key (PEM text) from the dashboard (企业面板 → 开发参数 → Ping++ 公钥); webhooks are verified with it. Required: the app refuses to start without it.')
+@minLength(1)
+param pingppWebhookPublicKey string
 
 @description('Timeout of one Ping++ API call (TimeSpan, hh:mm:ss).')
 param pingppRequestTimeout string = '00:00:30'

@@ -56,6 +56,9 @@ use_func=false
 if command -v func >/dev/null 2>&1; then use_func=true; else
   dotnet build src/Refunds.DevHost -c Debug -v q -nologo >"$logs/build-devhost.log" 2>&1 || { tail -20 "$logs/build-devhost.log"; exit 1; }
 fi
+if $demo; then # built up front so the demo starts as soon as the app answers
+  dotnet build src/Refunds.Cli -c Debug -v q -nologo >"$logs/build-cli.log" 2>&1 || { tail -20 "$logs/build-cli.log"; exit 1; }
+fi
 
 echo "== fresh key pairs in .local/keys (never commit them)"
 openssl genrsa -out "$keys/merchant_private.pem" 2048 2>/dev/null
@@ -118,7 +121,10 @@ Submit a refund:
 EOF
 
 if $demo; then
-  dotnet run --project tools/Refunds.Cli -- demo --app "$APP_URL" --simulator "$SIM_URL" || true
+  echo
+  echo "== demo (refunds demo --help for its options)"
+  dotnet run --no-build --project src/Refunds.Cli -- demo --app "$APP_URL" --simulator "$SIM_URL" \
+    || echo "the demo did not finish (see above); the system keeps running, Ctrl-C stops it" >&2
 fi
 
 wait "${pids[@]}"

@@ -5,10 +5,17 @@ namespace Refunds.Core.Signing;
 
 /// <summary>
 /// Loads RSA keys from app settings that hold either PEM text or the path of a PEM file, tolerating what app settings
-/// and key files do to PEMs: a UTF-8 BOM, CRLF line ends and <c>\n</c>-escaped single-line values.
+/// and key files do to PEMs: a UTF-8 BOM, CRLF line ends and <c>\n</c>-escaped single-line values. One loader for
+/// every key the app reads: the request-signing private key and the Ping++ webhook public keys.
 /// </summary>
 public static class PemKey
 {
+    /// <summary>Smallest RSA key accepted: shorter keys are breakable, and neither Ping++ nor we issue them.</summary>
+    public const int MinKeyBits = 2048;
+
+    /// <summary>Largest RSA key accepted: bounds the cost of one verification and the signature length we parse.</summary>
+    public const int MaxKeyBits = 4096;
+
     private const string PrivatePkcs1 = "RSA PRIVATE KEY";
     private const string PrivatePkcs8 = "PRIVATE KEY";
     private const string PublicPkcs1 = "RSA PUBLIC KEY";
@@ -17,6 +24,7 @@ public static class PemKey
     /// <summary>
     /// Loads an RSA key. <paramref name="requirePrivate"/> = true accepts only private keys (PKCS#1 or PKCS#8);
     /// false accepts only public keys (SPKI or PKCS#1), so a private key pasted into a public-key setting is refused.
+    /// Either way the key must have <see cref="MinKeyBits"/>–<see cref="MaxKeyBits"/> bits.
     /// Throws <see cref="KeyConfigurationException"/> naming <paramref name="settingName"/>; the key is never echoed.
     /// </summary>
     public static RSA LoadRsa(string? textOrPath, string settingName, bool requirePrivate)
@@ -24,7 +32,7 @@ public static class PemKey
         ArgumentException.ThrowIfNullOrWhiteSpace(settingName);
         var pem = ReadPemText(textOrPath, settingName);
 
-        var (label, der) = FindKeyBlock(pem, settingName);
+        var (label, der) = FindKeyBlock(pem, settingName, requirePrivate);
         var isPrivate = label is PrivatePkcs1 or PrivatePkcs8;
         if (requirePrivate && !isPrivate)
         {
@@ -33,7 +41,9 @@ public static class PemKey
 
         if (!requirePrivate && isPrivate)
         {
-            throw new KeyConfigurationException($"{settingName} holds a private key; only a public key (BEGIN PUBLIC KEY) belongs here. Remove it and rotate the key if it was exposed.");
+            // Whoever pasted it may have pasted it elsewhere too: a private key in a setting meant for a public one has
+            // been handled as non-secret.
+            throw new KeyConfigurationException($"{settingName} holds a private key ({label}); only a public key (-----BEGIN PUBLIC KEY-----) belongs here. Treat that private key as exposed: remove it and rotate it.");
         }
 
         var rsa = RSA.Create();
@@ -51,6 +61,11 @@ public static class PemKey
             if (read != der.Length)
             {
                 throw new KeyConfigurationException($"{settingName} has trailing data after the {label} structure.");
+            }
+
+            if (rsa.KeySize is < MinKeyBits or > MaxKeyBits)
+            {
+                throw new KeyConfigurationException($"{settingName} is a {rsa.KeySize}-bit RSA key; {MinKeyBits}–{MaxKeyBits} bits are required.");
             }
         }
         catch (CryptographicException ex)
@@ -125,7 +140,7 @@ public static class PemKey
         return text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
     }
 
-    private static (string Label, byte[] Der) FindKeyBlock(string pem, string settingName)
+    private static (string Label, byte[] Der) FindKeyBlock(string pem, string settingName, bool requirePrivate)
     {
         var remaining = pem.AsSpan();
         var sawEncrypted = false;
@@ -149,6 +164,8 @@ public static class PemKey
 
         throw new KeyConfigurationException(sawEncrypted
             ? $"{settingName} holds an encrypted private key; provide an unencrypted PKCS#1 or PKCS#8 PEM."
-            : $"{settingName} holds no readable RSA key PEM block (expected BEGIN RSA PRIVATE KEY, BEGIN PRIVATE KEY or BEGIN PUBLIC KEY).");
+            : requirePrivate
+                ? $"{settingName} holds no readable RSA key PEM block (expected BEGIN RSA PRIVATE KEY or BEGIN PRIVATE KEY)."
+                : $"{settingName} holds no readable RSA key PEM block (expected BEGIN PUBLIC KEY).");
     }
 }

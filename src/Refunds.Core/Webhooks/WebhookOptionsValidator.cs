@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Refunds.Core.Signing;
 
 namespace Refunds.Core.Webhooks;
 
@@ -15,13 +16,13 @@ public sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
 
         for (var i = 0; i < options.WebhookPublicKeys.Count; i++)
         {
-            if (WebhookPublicKeyLoader.TryLoad(WebhookOptions.KeySettingName(i), options.WebhookPublicKeys[i], out var key, out var error))
+            try
             {
-                key.Dispose();
+                PemKey.LoadRsa(options.WebhookPublicKeys[i], WebhookOptions.KeySettingName(i), requirePrivate: false).Dispose();
             }
-            else
+            catch (KeyConfigurationException e)
             {
-                failures.Add(error);
+                failures.Add(e.Message);
             }
         }
 

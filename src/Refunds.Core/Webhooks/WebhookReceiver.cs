@@ -26,13 +26,25 @@ public sealed partial class WebhookReceiver(
 {
     private readonly WebhookOptions _options = options.Value;
 
+    /// <summary>The largest body accepted; the HTTP layer stops reading past it and calls <see cref="RefuseTooLarge"/>.</summary>
+    public int MaxBodyBytes => Math.Min(_options.MaxBodyBytes, WebhookEventStore.MaxBodyBytes);
+
+    /// <summary>
+    /// The receipt for a body the HTTP layer did not read to the end because it passed <see cref="MaxBodyBytes"/>
+    /// (declared in Content-Length, or seen while reading). Counted and logged like any other rejection.
+    /// </summary>
+    public WebhookReceipt RefuseTooLarge(long bytesDeclaredOrSeen)
+    {
+        metrics.Rejected("too_large");
+        Log.TooLarge(logger, bytesDeclaredOrSeen);
+        return new WebhookReceipt(WebhookOutcome.PayloadTooLarge, "body too large");
+    }
+
     public async Task<WebhookReceipt> ReceiveAsync(ReadOnlyMemory<byte> body, string? signatureHeader, CancellationToken ct)
     {
-        if (body.Length > Math.Min(_options.MaxBodyBytes, WebhookEventStore.MaxBodyBytes))
+        if (body.Length > MaxBodyBytes)
         {
-            metrics.Rejected("too_large");
-            Log.TooLarge(logger, body.Length);
-            return new WebhookReceipt(WebhookOutcome.PayloadTooLarge, "body too large");
+            return RefuseTooLarge(body.Length);
         }
 
         var signature = verifier.Verify(body.Span, signatureHeader);
@@ -185,8 +197,8 @@ public sealed partial class WebhookReceiver(
         [LoggerMessage(1002, LogLevel.Warning, "Webhook verified but not a Ping++ event: {Reason}")]
         public static partial void NotAnEvent(ILogger logger, string? reason);
 
-        [LoggerMessage(1003, LogLevel.Warning, "Webhook body of {BodyLength} bytes refused as too large")]
-        public static partial void TooLarge(ILogger logger, int bodyLength);
+        [LoggerMessage(1003, LogLevel.Warning, "Webhook body of {BodyLength} bytes (declared, or read before stopping) refused as too large")]
+        public static partial void TooLarge(ILogger logger, long bodyLength);
 
         [LoggerMessage(1004, LogLevel.Warning, "Unsigned test event {EventId} ({EventType}) accepted because AllowUnsignedTestEvents is on")]
         public static partial void UnsignedTestEventAccepted(ILogger logger, string eventId, string eventType);

@@ -2,7 +2,6 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Refunds.Core.Ledger;
 
@@ -11,7 +10,9 @@ namespace Refunds.Core.Webhooks;
 public static class WebhookServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the webhook receiver and the refund ledger. Needs a <see cref="TableServiceClient"/> in the container.
+    /// Registers the webhook receiver and its event store. Needs a <see cref="TableServiceClient"/> and an
+    /// <see cref="IRefundLedger"/> in the container (the ledger is shared with the refund processor, so the app
+    /// registers it once, not here).
     /// Options come from the <c>Pingpp</c> section and are validated at startup (messages name the setting).
     /// </summary>
     public static IServiceCollection AddPingppWebhooks(this IServiceCollection services, IConfiguration configuration)
@@ -21,8 +22,6 @@ public static class WebhookServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => WebhookSignatureVerifier.FromOptions(sp.GetRequiredService<IOptions<WebhookOptions>>().Value));
         services.TryAddSingleton(sp => new WebhookEventStore(sp.GetRequiredService<TableServiceClient>()));
-        services.TryAddSingleton<IRefundLedger>(sp => new RefundLedger(
-            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RefundLedger>>()));
         services.TryAddSingleton<IPaymentEventObserver, NoOpPaymentEventObserver>();
         services.TryAddSingleton<WebhookMetrics>();
         services.TryAddSingleton<WebhookReceiver>();

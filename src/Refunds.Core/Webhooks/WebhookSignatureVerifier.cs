@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Refunds.Core.Signing;
 
 namespace Refunds.Core.Webhooks;
 
@@ -11,7 +12,7 @@ public sealed class WebhookSignatureVerifier : IDisposable
     /// <summary>The header Ping++ puts the signature in; look it up case-insensitively.</summary>
     public const string SignatureHeaderName = "X-Pingplusplus-Signature";
 
-    private const int MaxSignatureBytes = 4096 / 8;
+    private const int MaxSignatureBytes = PemKey.MaxKeyBits / 8;
 
     // Base64 of the largest signature plus room for whitespace/line breaks some proxies insert.
     private const int MaxSignatureChars = (MaxSignatureBytes + 2) / 3 * 4 + 16;
@@ -31,10 +32,10 @@ public sealed class WebhookSignatureVerifier : IDisposable
         }
 
         _signatureLengths = [.. _keys.Select(k => k.KeySize / 8)];
-        KeyFingerprints = [.. _keys.Select(WebhookPublicKeyLoader.Fingerprint)];
+        KeyFingerprints = [.. _keys.Select(PemKey.Fingerprint)];
     }
 
-    /// <summary>Loads every key of <paramref name="options"/>; throws with the setting name when one is unusable.</summary>
+    /// <summary>Loads every key of <paramref name="options"/>; throws <see cref="KeyConfigurationException"/> naming the setting when one is unusable.</summary>
     public static WebhookSignatureVerifier FromOptions(WebhookOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -43,7 +44,7 @@ public sealed class WebhookSignatureVerifier : IDisposable
         {
             for (var i = 0; i < options.WebhookPublicKeys.Count; i++)
             {
-                keys.Add(WebhookPublicKeyLoader.Load(WebhookOptions.KeySettingName(i), options.WebhookPublicKeys[i]));
+                keys.Add(PemKey.LoadRsa(options.WebhookPublicKeys[i], WebhookOptions.KeySettingName(i), requirePrivate: false));
             }
 
             return new WebhookSignatureVerifier(keys);

@@ -3,9 +3,12 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Refunds.Core.Ledger;
 using Refunds.Core.Pingpp;
 using Refunds.Core.Refunds;
+using Refunds.Core.Webhooks;
 using Refunds.Functions.Health;
 
 namespace Refunds.Functions.Hosting;
@@ -36,16 +39,17 @@ public static class FunctionAppServices
         services.TryAddSingleton<AppHealthCheck>();
 
         // ---- Teammates' registrations go here (one line each; each validates its own options on start) ----
-        // Ping++ client and request signer (Refunds.Core/Pingpp, Refunds.Core/Signing):
-        //     services.AddPingppClient(configuration);
-        // Webhook receiver (Refunds.Core/Webhooks): verifier + WebhookEvents store:
-        //     services.AddPingppWebhookReceiver(configuration);
-        // Refund ledger, refund processor and reconciliation (Refunds.Core/Ledger, /Refunds, /Reconciliation):
-        //     services.AddRefundLedger(configuration);
+        // Ping++ client + request signer, the refund ledger (default table names; tests replace it with their own
+        // tables), and the webhook receiver (verifier + WebhookEvents store) that applies events to that ledger.
+        services.AddPingppClient(configuration);
+        services.TryAddSingleton<IRefundLedger>(sp => new RefundLedger(
+            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RefundLedger>>()));
+        services.AddPingppWebhooks(configuration);
+        // Refund processor and reconciliation (Refunds.Core/Refunds, /Reconciliation):
         // ------------------------------------------------------------------------------------------------------
 
         // ---- Refund requests (processor, poison, HTTP API, admin requeue); one block, see Refunds.Core/Refunds ----
-        services.AddPingppClient(configuration);
+        // (The Ping++ client and the ledger are registered above.)
         services.AddRefundProcessing(configuration);
         // ------------------------------------------------------------------------------------------------------
 

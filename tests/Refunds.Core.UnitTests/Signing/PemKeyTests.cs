@@ -7,6 +7,20 @@ namespace Refunds.Core.UnitTests.Signing;
 public class PemKeyTests
 {
     private const string Setting = TestKeys.PrivateKeySetting;
+    private const string PublicSetting = "Pingpp__WebhookPublicKeys__0";
+
+    /// <summary>The loaded key is the one that verifies the official vector 1 (not merely "some RSA key").</summary>
+    private static void AssertVerifiesVector1(RSA key)
+    {
+        using (key)
+        {
+            Assert.True(key.VerifyData(
+                VectorFiles.Bytes("webhook1_body.json"),
+                Convert.FromBase64String(VectorFiles.Text("webhook1_signature.b64")),
+                HashAlgorithmName.SHA256,
+                RSASignaturePadding.Pkcs1));
+        }
+    }
 
     public static TheoryData<string, string> PrivateKeyVariants()
     {
@@ -68,6 +82,99 @@ public class PemKeyTests
         Assert.Equal(PemKey.Fingerprint(plain), PemKey.Fingerprint(rsa));
     }
 
+    [Fact]
+    public void Ping_public_key_pem_text_loads() =>
+        AssertVerifiesVector1(PemKey.LoadRsa(VectorFiles.Text("webhook1_pingpp_public_key.pem"), PublicSetting, requirePrivate: false));
+
+    [Fact]
+    public void Ping_public_key_text_with_a_BOM_kept_in_the_string_loads()
+    {
+        var withBom = Encoding.UTF8.GetString(VectorFiles.Bytes("webhook1_pingpp_public_key_csharp_with_bom.pem"));
+        Assert.StartsWith("\uFEFF", withBom);
+        AssertVerifiesVector1(PemKey.LoadRsa(withBom, PublicSetting, requirePrivate: false));
+    }
+
+    [Fact]
+    public void Ping_public_key_on_one_line_with_escaped_newlines_loads()
+    {
+        var escaped = VectorFiles.Text("webhook1_pingpp_public_key.pem").Replace("\r", "").Replace("\n", "\\n");
+        Assert.DoesNotContain("\n", escaped);
+        AssertVerifiesVector1(PemKey.LoadRsa(escaped, PublicSetting, requirePrivate: false));
+    }
+
+    [Fact]
+    public void Ping_public_key_path_to_the_BOM_file_loads() =>
+        AssertVerifiesVector1(PemKey.LoadRsa(VectorFiles.PathOf("webhook1_pingpp_public_key_csharp_with_bom.pem"), PublicSetting, requirePrivate: false));
+
+    [Theory]
+    [InlineData("webhook2_pingpp_public_key.pem")]
+    [InlineData("webhook3_pingpp_public_key.pem")]
+    public void Every_official_ping_public_key_loads_as_a_public_key(string file)
+    {
+        using var rsa = PemKey.LoadRsa(VectorFiles.Text(file), PublicSetting, requirePrivate: false);
+        Assert.InRange(rsa.KeySize, PemKey.MinKeyBits, PemKey.MaxKeyBits);
+    }
+
+    [Theory]
+    [InlineData(null, "is empty")]
+    [InlineData("", "is empty")]
+    [InlineData("   ", "is empty")]
+    [InlineData("hello world", "neither PEM text")]
+    [InlineData("/no/such/file.pem", "neither PEM text")]
+    [InlineData("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----", "not a valid RSA key")]
+    [InlineData("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----", "expected BEGIN PUBLIC KEY")]
+    public void Garbage_in_a_public_key_setting_fails_naming_the_setting(string? value, string reason)
+    {
+        var ex = Assert.Throws<KeyConfigurationException>(() => PemKey.LoadRsa(value, PublicSetting, requirePrivate: false));
+
+        Assert.StartsWith(PublicSetting, ex.Message);
+        Assert.Contains(reason, ex.Message);
+    }
+
+    [Fact]
+    public void An_ec_public_key_is_refused_where_an_rsa_public_key_is_required()
+    {
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+        var ex = Assert.Throws<KeyConfigurationException>(() => PemKey.LoadRsa(ec.ExportSubjectPublicKeyInfoPem(), PublicSetting, requirePrivate: false));
+
+        Assert.Contains("not a valid RSA key", ex.Message);
+    }
+
+    public static TheoryData<int, bool> OutOfRangeKeySizes() => new()
+    {
+        { 1024, false },
+        { 1024, true },
+        { 8192, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(OutOfRangeKeySizes))]
+    public void Keys_outside_2048_to_4096_bits_are_refused_public_and_private_alike(int bits, bool isPrivate)
+    {
+        using var rsa = RSA.Create(bits);
+        var pem = isPrivate ? rsa.ExportPkcs8PrivateKeyPem() : rsa.ExportSubjectPublicKeyInfoPem();
+
+        var ex = Assert.Throws<KeyConfigurationException>(() => PemKey.LoadRsa(pem, PublicSetting, requirePrivate: isPrivate));
+
+        Assert.StartsWith(PublicSetting, ex.Message);
+        Assert.Contains($"{bits}-bit", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(2048, false)]
+    [InlineData(4096, false)]
+    [InlineData(4096, true)]
+    public void Keys_of_2048_and_4096_bits_load(int bits, bool isPrivate)
+    {
+        using var generated = RSA.Create(bits);
+        var pem = isPrivate ? generated.ExportRSAPrivateKeyPem() : generated.ExportSubjectPublicKeyInfoPem();
+
+        using var rsa = PemKey.LoadRsa(pem, PublicSetting, requirePrivate: isPrivate);
+
+        Assert.Equal(PemKey.Fingerprint(generated), PemKey.Fingerprint(rsa));
+    }
+
     [Theory]
     [InlineData(null, "is empty")]
     [InlineData("", "is empty")]
@@ -94,13 +201,19 @@ public class PemKeyTests
         Assert.Contains("public key", ex.Message);
     }
 
-    [Fact]
-    public void A_private_key_is_refused_where_a_public_key_is_required()
+    [Theory]
+    [InlineData("pkcs1")]
+    [InlineData("pkcs8")]
+    public void A_private_key_is_refused_where_a_public_key_is_required_and_called_exposed(string format)
     {
-        var ex = Assert.Throws<KeyConfigurationException>(() => PemKey.LoadRsa(TestKeys.MerchantPkcs1Pem, "Pingpp__WebhookPublicKeys__0", requirePrivate: false));
+        var pem = format == "pkcs1" ? TestKeys.MerchantPkcs1Pem : TestKeys.MerchantPkcs8Pem;
 
-        Assert.Contains("Pingpp__WebhookPublicKeys__0", ex.Message);
+        var ex = Assert.Throws<KeyConfigurationException>(() => PemKey.LoadRsa(pem, PublicSetting, requirePrivate: false));
+
+        Assert.StartsWith(PublicSetting, ex.Message);
         Assert.Contains("private key", ex.Message);
+        Assert.Contains("Treat that private key as exposed", ex.Message);
+        Assert.DoesNotContain(pem.Split('\n')[1][..20], ex.ToString());
     }
 
     [Fact]

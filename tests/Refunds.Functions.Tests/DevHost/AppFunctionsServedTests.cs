@@ -14,7 +14,7 @@ public sealed class AppFunctionsServedTests
     /// Settings the app's functions need to start in the dev host. Teammates: add what your registrations validate
     /// on start (e.g. Pingpp__ApiBase), with harmless test values; queue names stay unique per test run.
     /// </summary>
-    private static Dictionary<string, string?> AppSettings() => new()
+    private static Dictionary<string, string?> AppSettings() => new(TestPingppSettings.Baseline())
     {
         ["RefundRequestsQueue"] = TestStorage.UniqueQueueName("devhost-refunds"),
         ["ReconcileSchedule"] = "0 0 3 1 1 *",

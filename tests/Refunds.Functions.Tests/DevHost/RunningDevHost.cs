@@ -4,7 +4,10 @@ using Refunds.DevHost;
 
 namespace Refunds.Functions.Tests.DevHost;
 
-/// <summary>The dev host in-process on 127.0.0.1, port 0, against the shared Azurite; no local.settings.json.</summary>
+/// <summary>
+/// The dev host in-process on 127.0.0.1, port 0, against the shared Azurite; no local.settings.json. Ping++ settings
+/// the caller leaves out get working test values (<see cref="TestPingppSettings"/>): the app validates them on start.
+/// </summary>
 public sealed class RunningDevHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -26,20 +29,11 @@ public sealed class RunningDevHost : IAsyncDisposable
         options.UseLocalSettingsFile = false;
         options.Settings.TryAdd("AzureWebJobsStorage", TestStorage.ConnectionString);
         options.Settings.TryAdd("Logging:LogLevel:Default", "Warning");
-        // The app validates its Ping++ client options on start; harmless values (nothing here calls Ping++).
-        options.Settings.TryAdd("Pingpp:ApiBase", "http://127.0.0.1:1");
-        options.Settings.TryAdd("Pingpp:ApiKey", "sk_test_devhost000000000000000");
-        options.Settings.TryAdd("Pingpp:SigningPrivateKey", TestSigningKey.Value);
+        TestPingppSettings.AddMissingTo(options.Settings);
         var app = DevHostApplication.Build(["--urls", "http://127.0.0.1:0"], options);
         await app.StartAsync();
         return new RunningDevHost(app);
     }
-
-    private static readonly Lazy<string> TestSigningKey = new(() =>
-    {
-        using var rsa = System.Security.Cryptography.RSA.Create(2048);
-        return rsa.ExportRSAPrivateKeyPem();
-    });
 
     public async ValueTask DisposeAsync()
     {

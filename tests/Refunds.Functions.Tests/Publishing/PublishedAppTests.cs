@@ -12,6 +12,7 @@ public static class ExpectedFunctions
     public static readonly DeclaredFunction[] All =
     [
         Http("Health", "health", "get", "Anonymous"),
+        Http("PingppWebhook", "pingpp/webhooks", "post", "Anonymous"),
         Queue("ProcessRefundRequest", "%RefundRequestsQueue%"),
         Queue("RefundRequestPoison", "%RefundRequestsQueue%-poison"),
         Http("SubmitRefund", "orders/{orderId}/refunds", "post", "Function"),
@@ -20,7 +21,6 @@ public static class ExpectedFunctions
         Http("RequeueRefundRequest", "admin/refund-requests/{requestId}/requeue", "post", "Admin"),
         Http("RequeueDeadLetteredRefundRequests", "admin/refund-requests/requeue-dead-lettered", "post", "Admin"),
         // Teammates, as their functions land (names are theirs to choose):
-        // Http("PingppWebhook", "pingpp/webhooks", "post", "Anonymous"),
         // Timer("Reconcile", "%ReconcileSchedule%"),
     ];
 

@@ -1,0 +1,44 @@
+using System.Collections.Concurrent;
+using Refunds.Core.Ledger;
+using Refunds.Core.Pingpp;
+
+namespace Refunds.Functions.Tests.Webhooks;
+
+/// <summary>The real ledger, passed through, with a record of every refund change it reported.</summary>
+public sealed class CountingLedger(IRefundLedger inner) : IRefundLedger
+{
+    public ConcurrentQueue<RefundApplyResult> RefundApplies { get; } = new();
+
+    public int RefundChanges => RefundApplies.Count(r => r.Changed);
+
+    public async Task<RefundApplyResult> ApplyRefundAsync(PingppRefund refund, string? orderIdIfKnown, CancellationToken ct)
+    {
+        var result = await inner.ApplyRefundAsync(refund, orderIdIfKnown, ct);
+        RefundApplies.Enqueue(result);
+        return result;
+    }
+
+    public Task<CreateRequestResult> CreateRequestAsync(RefundRequestRecord request, CancellationToken ct) => inner.CreateRequestAsync(request, ct);
+    public Task<RefundRequestRecord?> GetRequestAsync(string requestId, CancellationToken ct) => inner.GetRequestAsync(requestId, ct);
+    public Task<SubmitClaim> TryBeginSubmitAsync(string requestId, DateTimeOffset now, TimeSpan lease, CancellationToken ct) => inner.TryBeginSubmitAsync(requestId, now, lease, ct);
+    public Task<RequestUpdateResult> RecordSubmittedAsync(string requestId, IReadOnlyList<PingppRefund> refunds, CancellationToken ct) => inner.RecordSubmittedAsync(requestId, refunds, ct);
+    public Task<RequestUpdateResult> RecordFailedAsync(string requestId, string? code, string message, CancellationToken ct) => inner.RecordFailedAsync(requestId, code, message, ct);
+    public Task<RequestUpdateResult> RecordRejectedAsync(RefundRejection rejection, CancellationToken ct) => inner.RecordRejectedAsync(rejection, ct);
+    public Task<RequestUpdateResult> RecordDeadLetteredAsync(string requestId, string lastError, CancellationToken ct) => inner.RecordDeadLetteredAsync(requestId, lastError, ct);
+
+    public Task<RequestUpdateResult> RecordSendStartingAsync(string requestId, int attempt, DateTimeOffset now, CancellationToken ct) => inner.RecordSendStartingAsync(requestId, attempt, now, ct);
+
+    public Task<RequestUpdateResult> ReleaseClaimAsync(string requestId, int attempt, bool definitelyNotSent, string lastError, CancellationToken ct) => inner.ReleaseClaimAsync(requestId, attempt, definitelyNotSent, lastError, ct);
+
+    public Task<RequestUpdateResult> RecordIgnoredMessageAsync(string requestId, string note, CancellationToken ct) => inner.RecordIgnoredMessageAsync(requestId, note, ct);
+
+    public Task<IReadOnlyList<RefundRequestRecord>> ListRequestsInStateAsync(RefundRequestState state, int maxItems, CancellationToken ct) => inner.ListRequestsInStateAsync(state, maxItems, ct);
+    public Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, CancellationToken ct) => inner.RequeueDeadLetteredAsync(requestId, ct);
+    public Task<RefundRecord?> GetRefundAsync(string refundId, CancellationToken ct) => inner.GetRefundAsync(refundId, ct);
+    public Task<OrderLedger> ListOrderAsync(string orderId, CancellationToken ct) => inner.ListOrderAsync(orderId, ct);
+    public Task MarkOrderForReconciliationAsync(string orderId, string reason, CancellationToken ct) => inner.MarkOrderForReconciliationAsync(orderId, reason, ct);
+    public Task RecordOrderRefundedAsync(PingppOrder order, CancellationToken ct) => inner.RecordOrderRefundedAsync(order, ct);
+    public Task<bool> ClearReconciliationMarkAsync(string ledgerKey, DateTimeOffset markedAtOrBefore, CancellationToken ct) => inner.ClearReconciliationMarkAsync(ledgerKey, markedAtOrBefore, ct);
+    public Task<OpenWorkPage> ListOpenWorkAsync(int maxItems, string? continuation, CancellationToken ct) => inner.ListOpenWorkAsync(maxItems, continuation, ct);
+    public Task<bool> RefreshOpenWorkAsync(string ledgerKey, CancellationToken ct) => inner.RefreshOpenWorkAsync(ledgerKey, ct);
+}
