@@ -89,6 +89,8 @@ public sealed class RefundAppHarness : IAsyncDisposable
             }
 
             options.Settings["AzureWebJobsStorage"] = Azurite.ConnectionString;
+            // The app validates its webhook key on start (the webhook function is not served here).
+            options.Settings["Pingpp:WebhookPublicKeys:0"] = simulator.Admin.PingppPublicKeyPem;
             options.Settings["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("REFUNDS_TEST_LOGLEVEL") ?? "Warning";
             options.Settings["RefundRequestsQueue"] = queueName;
             options.Settings["Pingpp:RequestTimeout"] = RequestTimeout.ToString();
