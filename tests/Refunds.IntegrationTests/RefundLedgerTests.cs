@@ -81,6 +81,7 @@ public class RefundLedgerTests
         Assert.All(claims.Where(c => c != winner), c => Assert.Equal(SubmitClaimOutcome.HeldByOther, c.Outcome));
         Assert.Equal(1, winner.Request!.Attempt);
         Assert.False(winner.MayHaveReachedPingpp);
+        await _ledger.RecordSendStartingAsync("r_claim", 1, now, Ct);
 
         var later = await _ledger.TryBeginSubmitAsync("r_claim", now.AddMinutes(3), TimeSpan.FromMinutes(2), Ct);
         Assert.Equal(SubmitClaimOutcome.Claimed, later.Outcome);
@@ -200,10 +201,11 @@ public class RefundLedgerTests
         await _ledger.RecordSubmittedAsync("r_open0", [Refund("re_open0", PingppRefundStatus.Succeeded, "r_open0", 1700000000)], Ct);
         await _ledger.TryBeginSubmitAsync("r_open1", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
         await _ledger.RecordFailedAsync("r_open1", "channel_refund_error", "余额不足", Ct);
-        await _ledger.RecordRejectedAsync(new RefundRejection { Id = "r_open2", Reasons = ["description is required"], RawText = "{}" }, Ct);
+        // (An invalid message can no longer end a valid request; a never-claimed dead-lettered one closes the work.)
+        await _ledger.RecordDeadLetteredAsync("r_open2", "poison before any attempt", Ct);
 
         Assert.Equal([orders[3]], (await AllOpenAsync()).Select(i => i.OrderId));
-        Assert.Equal(RefundRequestState.Rejected, (await _ledger.GetRequestAsync("r_open2", Ct))!.State);
+        Assert.Equal(RefundRequestState.DeadLettered, (await _ledger.GetRequestAsync("r_open2", Ct))!.State);
     }
 
     [Fact]
@@ -211,7 +213,8 @@ public class RefundLedgerTests
     {
         const string order = "2011609290000000021";
         await _ledger.CreateRequestAsync(Request("r_dead", order), Ct);
-        await _ledger.TryBeginSubmitAsync("r_dead", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        var first = await _ledger.TryBeginSubmitAsync("r_dead", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        await _ledger.RecordSendStartingAsync("r_dead", first.Request!.Attempt, _time.GetUtcNow(), Ct);
 
         var dead = await _ledger.RecordDeadLetteredAsync("r_dead", "timeout talking to Ping++", Ct);
         Assert.Equal((RequestUpdateOutcome.Updated, RefundRequestState.DeadLettered), (dead.Outcome, dead.Request!.State));

@@ -8,7 +8,11 @@ namespace Refunds.Core.Ledger;
 /// </summary>
 public interface IRefundLedger
 {
-    /// <summary>Records a new request in <see cref="RefundRequestState.Received"/>; on an existing id returns the stored one.</summary>
+    /// <summary>
+    /// Records a new request in <see cref="RefundRequestState.Received"/>; on an existing id returns the stored one
+    /// (compare <see cref="RefundRequestRecord.Fingerprint"/>), except that a validation rejection of the same id (a
+    /// rejected record without a fingerprint) is replaced: a corrected message is performed, not dropped.
+    /// </summary>
     Task<CreateRequestResult> CreateRequestAsync(RefundRequestRecord request, CancellationToken ct);
 
     Task<RefundRequestRecord?> GetRequestAsync(string requestId, CancellationToken ct);
@@ -20,13 +24,41 @@ public interface IRefundLedger
     /// </summary>
     Task<SubmitClaim> TryBeginSubmitAsync(string requestId, DateTimeOffset now, TimeSpan lease, CancellationToken ct);
 
+    /// <summary>
+    /// Write-ahead before a create: <see cref="RefundRequestRecord.Uncertain"/> = true and
+    /// <see cref="RefundRequestRecord.LastSendStartedAt"/> = <paramref name="now"/>. Only the holder of claim
+    /// <paramref name="attempt"/> (still Submitting) succeeds (<see cref="RequestUpdateOutcome.Updated"/>); anything
+    /// else is <see cref="RequestUpdateOutcome.NotAllowed"/> and the caller must not call Ping++.
+    /// </summary>
+    Task<RequestUpdateResult> RecordSendStartingAsync(string requestId, int attempt, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>
+    /// Gives claim <paramref name="attempt"/> back (Submitting → Received) so the retry can claim at once, keeping
+    /// <paramref name="lastError"/>. <paramref name="definitelyNotSent"/>: this claim's create certainly did not reach
+    /// Ping++ (rate limited, not sent), which clears <see cref="RefundRequestRecord.Uncertain"/> only if the uncertainty
+    /// was set by this claim's own write-ahead; an older uncertainty (a lookup that did not finish) is kept. A claim
+    /// that is no longer the caller's is left alone (<see cref="RequestUpdateOutcome.NotAllowed"/>).
+    /// </summary>
+    Task<RequestUpdateResult> ReleaseClaimAsync(string requestId, int attempt, bool definitelyNotSent, string lastError, CancellationToken ct);
+
+    /// <summary>
+    /// Notes a message with this request id that was not performed (different parameters, or an invalid duplicate of a
+    /// valid request) on the existing record, without changing its state: count + last note with its raw text.
+    /// </summary>
+    Task<RequestUpdateResult> RecordIgnoredMessageAsync(string requestId, string note, CancellationToken ct);
+
     /// <summary>Ping++ answered the create with these refunds (or a listing found them by our request id).</summary>
     Task<RequestUpdateResult> RecordSubmittedAsync(string requestId, IReadOnlyList<PingppRefund> refunds, CancellationToken ct);
 
     /// <summary>Ping++ rejected the request (e.g. 400/402 with an error code).</summary>
     Task<RequestUpdateResult> RecordFailedAsync(string requestId, string? code, string message, CancellationToken ct);
 
-    /// <summary>The message was invalid; recorded with reasons and raw text (creates the record when none exists).</summary>
+    /// <summary>
+    /// The message was invalid; recorded with reasons and raw text (creates the record when none exists; a rejected
+    /// record gets the latest reasons). An existing valid request is never moved to Rejected by an invalid message with
+    /// its id: the message is noted on it (<see cref="RecordIgnoredMessageAsync"/>) and the result is
+    /// <see cref="RequestUpdateOutcome.NotAllowed"/>.
+    /// </summary>
     Task<RequestUpdateResult> RecordRejectedAsync(RefundRejection rejection, CancellationToken ct);
 
     Task<RequestUpdateResult> RecordDeadLetteredAsync(string requestId, string lastError, CancellationToken ct);
@@ -42,6 +74,9 @@ public interface IRefundLedger
     Task<RefundApplyResult> ApplyRefundAsync(PingppRefund refund, string? orderIdIfKnown, CancellationToken ct);
 
     Task<RefundRecord?> GetRefundAsync(string refundId, CancellationToken ct);
+
+    /// <summary>Requests in <paramref name="state"/>, at most <paramref name="maxItems"/>. Scans the ledger table: for admin use, not hot paths.</summary>
+    Task<IReadOnlyList<RefundRequestRecord>> ListRequestsInStateAsync(RefundRequestState state, int maxItems, CancellationToken ct);
 
     /// <summary>Requests, refunds and order facts of one order (one partition query).</summary>
     Task<OrderLedger> ListOrderAsync(string orderId, CancellationToken ct);

@@ -23,8 +23,14 @@ internal static class LedgerEntities
     public const string OrphanPrefix = "orphan|";
     public const string RejectedPrefix = "rejected|";
 
-    // Table string properties hold 64 KiB (32K UTF-16 chars); keep rejected raw text well inside that.
-    private const int MaxRawTextChars = 16 * 1024;
+    // A table string property holds 64 KiB = 32K UTF-16 chars; raw text is split over RawText, RawText1, … in chunks
+    // of RawTextChunkChars. A queue message is at most 64 KiB of UTF-8 (≤ 64K chars), so 3 chunks hold any of them;
+    // 8 chunks (240K chars, ~480 KiB of the 1 MiB entity limit) is the cap for anything bigger (an HTTP body).
+    public const int RawTextChunkChars = 30_000;
+    public const int RawTextChunks = 8;
+    public const int MaxRawTextChars = RawTextChunkChars * RawTextChunks;
+    public const string TruncatedMarker = "…[truncated: {0} more characters]";
+    private const int MaxNoteChars = 8 * 1024;
 
     public static string RequestRowKey(string requestId) => RequestPrefix + requestId;
 
@@ -42,7 +48,7 @@ internal static class LedgerEntities
 
     public static string? Kind(TableEntity e) => e.GetString("Kind");
 
-    public static TableEntity FromRequest(string partition, RefundRequestRecord r) => new(partition, RequestRowKey(r.RequestId))
+    public static TableEntity FromRequest(string partition, RefundRequestRecord r) => new TableEntity(partition, RequestRowKey(r.RequestId))
     {
         ["Kind"] = "request",
         ["RequestId"] = r.RequestId,
@@ -54,19 +60,23 @@ internal static class LedgerEntities
         ["FundingSource"] = r.FundingSource,
         ["RoyaltyUsers"] = r.RoyaltyUsers is null ? null : JsonSerializer.Serialize(r.RoyaltyUsers, PingppJson.Options),
         ["Metadata"] = r.Metadata is null ? null : JsonSerializer.Serialize(r.Metadata, PingppJson.Options),
+        ["Fingerprint"] = r.Fingerprint,
         ["State"] = r.State.ToString(),
         ["Attempt"] = r.Attempt,
+        ["Uncertain"] = r.Uncertain,
+        ["LastSendStartedAt"] = r.LastSendStartedAt,
+        ["IgnoredMessages"] = r.IgnoredMessages,
+        ["LastIgnoredMessage"] = Truncate(r.LastIgnoredMessage, MaxNoteChars),
         ["SubmittingSince"] = r.SubmittingSince,
         ["LeaseUntil"] = r.LeaseUntil,
         ["RefundIds"] = JsonSerializer.Serialize(r.RefundIds),
         ["FailureCode"] = r.FailureCode,
         ["FailureMessage"] = r.FailureMessage,
         ["RejectionReasons"] = JsonSerializer.Serialize(r.RejectionReasons),
-        ["RawText"] = r.RawText is { Length: > MaxRawTextChars } raw ? raw[..MaxRawTextChars] : r.RawText,
-        ["LastError"] = r.LastError is { Length: > 4096 } error ? error[..4096] : r.LastError,
+        ["LastError"] = Truncate(r.LastError, 4096),
         ["CreatedAt"] = r.CreatedAt,
         ["UpdatedAt"] = r.UpdatedAt,
-    };
+    }.WithRawText(r.RawText);
 
     public static RefundRequestRecord ToRequest(TableEntity e) => new()
     {
@@ -79,15 +89,20 @@ internal static class LedgerEntities
         FundingSource = e.GetString("FundingSource"),
         RoyaltyUsers = Json<List<RoyaltyUserRefund>>(e, "RoyaltyUsers", PingppJson.Options),
         Metadata = Json<Dictionary<string, string>>(e, "Metadata", PingppJson.Options),
+        Fingerprint = e.GetString("Fingerprint"),
         State = Enum.Parse<RefundRequestState>(e.GetString("State")!),
         Attempt = e.GetInt32("Attempt") ?? 0,
+        Uncertain = e.GetBoolean("Uncertain") ?? false,
+        LastSendStartedAt = e.GetDateTimeOffset("LastSendStartedAt"),
+        IgnoredMessages = e.GetInt32("IgnoredMessages") ?? 0,
+        LastIgnoredMessage = e.GetString("LastIgnoredMessage"),
         SubmittingSince = e.GetDateTimeOffset("SubmittingSince"),
         LeaseUntil = e.GetDateTimeOffset("LeaseUntil"),
         RefundIds = Json<List<string>>(e, "RefundIds") ?? [],
         FailureCode = e.GetString("FailureCode"),
         FailureMessage = e.GetString("FailureMessage"),
         RejectionReasons = Json<List<string>>(e, "RejectionReasons") ?? [],
-        RawText = e.GetString("RawText"),
+        RawText = ReadRawText(e),
         LastError = e.GetString("LastError"),
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
@@ -170,6 +185,73 @@ internal static class LedgerEntities
         MarkedAt = e.GetDateTimeOffset("MarkedAt"),
         UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
     };
+
+    /// <summary>Cuts <paramref name="text"/> to <paramref name="max"/> characters with a marker saying how much was cut (never inside a surrogate pair).</summary>
+    public static string? Truncate(string? text, int max)
+    {
+        if (text is null || text.Length <= max)
+        {
+            return text;
+        }
+
+        var marker = string.Format(System.Globalization.CultureInfo.InvariantCulture, TruncatedMarker, text.Length - max);
+        var keep = max - marker.Length;
+        if (keep > 0 && char.IsHighSurrogate(text[keep - 1]))
+        {
+            keep--;
+        }
+
+        return string.Concat(text.AsSpan(0, keep), marker);
+    }
+
+    private static TableEntity WithRawText(this TableEntity entity, string? rawText)
+    {
+        var text = Truncate(rawText, MaxRawTextChars);
+        if (text is null)
+        {
+            return entity;
+        }
+
+        var start = 0;
+        for (var chunk = 0; start < text.Length; chunk++)
+        {
+            var length = Math.Min(RawTextChunkChars, text.Length - start);
+            // A property must hold valid UTF-16: never end a chunk between the halves of a surrogate pair.
+            if (start + length < text.Length && char.IsHighSurrogate(text[start + length - 1]))
+            {
+                length--;
+            }
+
+            entity[RawTextProperty(chunk)] = text.Substring(start, length);
+            start += length;
+        }
+
+        if (text.Length == 0)
+        {
+            entity[RawTextProperty(0)] = "";
+        }
+
+        return entity;
+    }
+
+    private static string? ReadRawText(TableEntity e)
+    {
+        var first = e.GetString(RawTextProperty(0));
+        if (first is null)
+        {
+            return null;
+        }
+
+        var builder = new System.Text.StringBuilder(first);
+        for (var chunk = 1; e.GetString(RawTextProperty(chunk)) is { } next; chunk++)
+        {
+            builder.Append(next);
+        }
+
+        return builder.ToString();
+    }
+
+    private static string RawTextProperty(int chunk) => chunk == 0 ? "RawText" : "RawText" + chunk.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static T? Json<T>(TableEntity e, string name, JsonSerializerOptions? options = null)
         where T : class

@@ -21,10 +21,11 @@ public enum SubmitClaimOutcome
 public sealed record SubmitClaim(SubmitClaimOutcome Outcome, RefundRequestRecord? Request)
 {
     /// <summary>
-    /// An earlier claim existed, so an earlier attempt may have created the refund at Ping++: list the order's refunds
-    /// and look for our request id before creating.
+    /// An earlier create may have reached Ping++ with an unknown outcome (<see cref="RefundRequestRecord.Uncertain"/>):
+    /// list the order's refunds and look for our request id before creating; if none is found, create only once
+    /// <see cref="RefundRequestRecord.LastSendStartedAt"/> is older than the grace period.
     /// </summary>
-    public bool MayHaveReachedPingpp => Outcome == SubmitClaimOutcome.Claimed && Request is { Attempt: > 1 };
+    public bool MayHaveReachedPingpp => Outcome == SubmitClaimOutcome.Claimed && Request is { Uncertain: true };
 }
 
 public enum RequestUpdateOutcome

@@ -61,47 +61,105 @@ public sealed partial class RefundLedger : IRefundLedger
             Attempt = 0,
             SubmittingSince = null,
             LeaseUntil = null,
+            Uncertain = false,
+            LastSendStartedAt = null,
             RefundIds = [],
+            RejectionReasons = [],
+            RawText = null,
             CreatedAt = now,
             UpdatedAt = now,
         };
 
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
-
-        // The lookup row is the arbiter of request-id uniqueness across orders.
-        var lookup = new TableEntity(RequestLookupPartition(requestId), LookupRow) { ["Partition"] = orderId };
-        try
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
         {
-            await table.AddEntityAsync(lookup, ct).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (TableStatus.IsConflict(e))
-        {
-            var existingPartition = await ReadRequestPartitionAsync(table, requestId, ct).ConfigureAwait(false);
-            if (existingPartition != orderId)
+            // The lookup row is the arbiter of request-id uniqueness across orders.
+            var lookup = new TableEntity(RequestLookupPartition(requestId), LookupRow) { ["Partition"] = orderId };
+            try
             {
-                var other = existingPartition is null ? null : await ReadRequestAsync(table, existingPartition, requestId, ct).ConfigureAwait(false);
-                return other is not null
-                    ? new CreateRequestResult(false, other.Value.Record)
-                    : throw new InvalidOperationException($"Refund request id {requestId} is already taken by another order.");
+                await table.AddEntityAsync(lookup, ct).ConfigureAwait(false);
             }
-        }
+            catch (RequestFailedException e) when (TableStatus.IsConflict(e))
+            {
+                var existingLookup = await table.GetEntityIfExistsAsync<TableEntity>(RequestLookupPartition(requestId), LookupRow, cancellationToken: ct).ConfigureAwait(false);
+                if (!existingLookup.HasValue)
+                {
+                    continue;
+                }
 
-        await UpsertIndexAsync(orderId, [$"request {requestId} {RefundRequestState.Received}"], ct).ConfigureAwait(false);
-        try
-        {
-            await table.AddEntityAsync(FromRequest(orderId, fresh), ct).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (TableStatus.IsConflict(e))
-        {
-            var existing = await ReadRequestAsync(table, orderId, requestId, ct).ConfigureAwait(false);
+                var existingPartition = existingLookup.Value!.GetString("Partition")!;
+                var existing = await ReadRequestAsync(table, existingPartition, requestId, ct).ConfigureAwait(false);
+                if (existing is { Record: { State: RefundRequestState.Rejected, Fingerprint: null } rejected } && existingPartition != orderId)
+                {
+                    // A validation rejection filed elsewhere (no usable order id then): point the lookup at the order,
+                    // then drop the old row. A crash in between leaves an unreferenced row, never two requests.
+                    try
+                    {
+                        await table.UpdateEntityAsync(lookup, existingLookup.Value.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                    }
+                    catch (RequestFailedException e2) when (TableStatus.IsConcurrencyLoss(e2))
+                    {
+                        continue;
+                    }
+
+                    await table.DeleteEntityAsync(existingPartition, RequestRowKey(requestId), existing.Value.ETag, ct).ConfigureAwait(false);
+                    Log.RejectionReplaced(_logger, requestId, orderId, rejected.RejectionReasons.Count);
+                    fresh = fresh with { LastIgnoredMessage = ReplacedNote(rejected), IgnoredMessages = rejected.IgnoredMessages + 1 };
+                }
+                else if (existingPartition != orderId)
+                {
+                    return existing is not null
+                        ? new CreateRequestResult(false, existing.Value.Record)
+                        : throw new InvalidOperationException($"Refund request id {requestId} is already taken by another order.");
+                }
+            }
+
+            await UpsertIndexAsync(orderId, [$"request {requestId} {RefundRequestState.Received}"], ct).ConfigureAwait(false);
+            try
+            {
+                await table.AddEntityAsync(FromRequest(orderId, fresh), ct).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (TableStatus.IsConflict(e))
+            {
+                var existing = await ReadRequestAsync(table, orderId, requestId, ct).ConfigureAwait(false);
+                if (existing is { Record: { State: RefundRequestState.Rejected, Fingerprint: null } rejected } read)
+                {
+                    var replacement = fresh with { LastIgnoredMessage = ReplacedNote(rejected), IgnoredMessages = rejected.IgnoredMessages + 1 };
+                    try
+                    {
+                        await table.UpdateEntityAsync(FromRequest(orderId, replacement), read.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                    }
+                    catch (RequestFailedException e2) when (TableStatus.IsConcurrencyLoss(e2))
+                    {
+                        await BackOffAsync(attempt, ct).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    Log.RejectionReplaced(_logger, requestId, orderId, rejected.RejectionReasons.Count);
+                    await RefreshOpenWorkAsync(orderId, ct).ConfigureAwait(false);
+                    return new CreateRequestResult(true, replacement);
+                }
+
+                await RefreshOpenWorkAsync(orderId, ct).ConfigureAwait(false);
+                if (existing is null)
+                {
+                    continue;
+                }
+
+                return new CreateRequestResult(false, existing.Value.Record);
+            }
+
+            Log.RequestCreated(_logger, requestId, orderId);
             await RefreshOpenWorkAsync(orderId, ct).ConfigureAwait(false);
-            return new CreateRequestResult(false, existing!.Value.Record);
+            return new CreateRequestResult(true, fresh);
         }
 
-        Log.RequestCreated(_logger, requestId, orderId);
-        await RefreshOpenWorkAsync(orderId, ct).ConfigureAwait(false);
-        return new CreateRequestResult(true, fresh);
+        throw new InvalidOperationException($"Could not record refund request {requestId}: too much contention.");
     }
+
+    private static string ReplacedNote(RefundRequestRecord rejected)
+        => "replaced an earlier validation rejection: " + string.Join("; ", rejected.RejectionReasons)
+           + (rejected.RawText is null ? "" : " | raw: " + rejected.RawText);
 
     public async Task<RefundRequestRecord?> GetRequestAsync(string requestId, CancellationToken ct)
     {
@@ -187,8 +245,45 @@ public sealed partial class RefundLedger : IRefundLedger
         {
             FailureCode = code,
             FailureMessage = message,
+            LastError = code is null ? message : $"{code}: {message}",
             LeaseUntil = null,
+            // Ping++ answered definitely (it did not perform it): nothing is in doubt any more.
+            Uncertain = false,
         }, ct);
+
+    public Task<RequestUpdateResult> RecordSendStartingAsync(string requestId, int attempt, DateTimeOffset now, CancellationToken ct)
+        => MutateRequestAsync(requestId, r => r.State == RefundRequestState.Submitting && r.Attempt == attempt
+            ? r with { Uncertain = true, LastSendStartedAt = now }
+            : null, ct);
+
+    public Task<RequestUpdateResult> ReleaseClaimAsync(string requestId, int attempt, bool definitelyNotSent, string lastError, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(lastError);
+        return MutateRequestAsync(requestId, r =>
+        {
+            if (r.State != RefundRequestState.Submitting || r.Attempt != attempt)
+            {
+                return null;
+            }
+
+            // Only this claim's own write-ahead may be cleared: an uncertainty inherited from an earlier attempt stays
+            // until a listing settles it.
+            var ownSend = r.LastSendStartedAt is { } sent && r.SubmittingSince is { } claimed && sent >= claimed;
+            return r with
+            {
+                State = RefundRequestState.Received,
+                LeaseUntil = null,
+                LastError = lastError,
+                Uncertain = r.Uncertain && !(definitelyNotSent && ownSend),
+            };
+        }, ct);
+    }
+
+    public Task<RequestUpdateResult> RecordIgnoredMessageAsync(string requestId, string note, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        return MutateRequestAsync(requestId, r => r with { IgnoredMessages = r.IgnoredMessages + 1, LastIgnoredMessage = note }, ct);
+    }
 
     public Task<RequestUpdateResult> RecordDeadLetteredAsync(string requestId, string lastError, CancellationToken ct)
         => ChangeRequestAsync(requestId, RefundRequestState.DeadLettered, r => r with { LastError = lastError, LeaseUntil = null }, ct);
@@ -203,11 +298,24 @@ public sealed partial class RefundLedger : IRefundLedger
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
         if (await ReadRequestPartitionAsync(table, id, ct).ConfigureAwait(false) is not null)
         {
-            return await ChangeRequestAsync(id, RefundRequestState.Rejected, r => r with
+            var refused = false;
+            var result = await MutateRequestAsync(id, r =>
             {
-                RejectionReasons = rejection.Reasons,
-                RawText = rejection.RawText,
+                if (r.State == RefundRequestState.Rejected)
+                {
+                    return r with { RejectionReasons = rejection.Reasons, RawText = rejection.RawText };
+                }
+
+                // A valid request stands: an invalid message with its id is noted on it, not allowed to end it.
+                refused = true;
+                return r with
+                {
+                    IgnoredMessages = r.IgnoredMessages + 1,
+                    LastIgnoredMessage = "invalid message with this request id: " + string.Join("; ", rejection.Reasons)
+                                         + (rejection.RawText is null ? "" : " | raw: " + rejection.RawText),
+                };
             }, ct).ConfigureAwait(false);
+            return refused ? result with { Outcome = RequestUpdateOutcome.NotAllowed } : result;
         }
 
         var partition = TableKeys.IsValidId(rejection.OrderId) ? rejection.OrderId! : RejectedPrefix + id;
@@ -348,6 +456,24 @@ public sealed partial class RefundLedger : IRefundLedger
             rows.Where(r => Kind(r) == "order").Select(ToOrder).FirstOrDefault(),
             [.. rows.Where(r => Kind(r) == "request").Select(ToRequest)],
             [.. rows.Where(r => Kind(r) == "refund").Select(ToRefund)]);
+    }
+
+    public async Task<IReadOnlyList<RefundRequestRecord>> ListRequestsInStateAsync(RefundRequestState state, int maxItems, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter($"Kind eq {"request"} and State eq {state.ToString()}");
+        var found = new List<RefundRequestRecord>();
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+        {
+            found.Add(ToRequest(row));
+            if (found.Count >= maxItems)
+            {
+                break;
+            }
+        }
+
+        return found;
     }
 
     public async Task MarkOrderForReconciliationAsync(string orderId, string reason, CancellationToken ct)
@@ -587,7 +713,7 @@ public sealed partial class RefundLedger : IRefundLedger
 
                 var target = RefundRequestStateMachine.StateForRefunds(statuses);
                 var state = request.State == target || !RefundRequestStateMachine.CanMove(request.State, target) ? request.State : target;
-                if (state != request.State || ids.Count != request.RefundIds.Count)
+                if (state != request.State || ids.Count != request.RefundIds.Count || request.Uncertain)
                 {
                     if (state == request.State && state != target)
                     {
@@ -599,6 +725,8 @@ public sealed partial class RefundLedger : IRefundLedger
                         State = state,
                         RefundIds = ids,
                         LeaseUntil = state == RefundRequestState.Submitting ? request.LeaseUntil : null,
+                        // Refunds carrying our request id exist: whether a create reached Ping++ is no longer in doubt.
+                        Uncertain = false,
                         UpdatedAt = now,
                     };
                     actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRequest(partition, request), read.ETag));
@@ -676,6 +804,74 @@ public sealed partial class RefundLedger : IRefundLedger
             {
                 await BackOffAsync(attempt, ct).ConfigureAwait(false);
             }
+        }
+
+        throw new InvalidOperationException($"Could not update refund request {requestId}: too much contention.");
+    }
+
+    /// <summary>
+    /// Read-modify-write of one request with its ETag. <paramref name="change"/> returns the new record, or null when
+    /// the change does not apply (<see cref="RequestUpdateOutcome.NotAllowed"/>); a state change must be allowed by
+    /// <see cref="RefundRequestStateMachine"/>.
+    /// </summary>
+    private async Task<RequestUpdateResult> MutateRequestAsync(string requestId, Func<RefundRequestRecord, RefundRequestRecord?> change, CancellationToken ct)
+    {
+        TableKeys.RequireValidId(requestId, nameof(requestId));
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        var partition = await ReadRequestPartitionAsync(table, requestId, ct).ConfigureAwait(false);
+        if (partition is null)
+        {
+            return new RequestUpdateResult(RequestUpdateOutcome.NotFound, null);
+        }
+
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            if (await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false) is not { } read)
+            {
+                return new RequestUpdateResult(RequestUpdateOutcome.NotFound, null);
+            }
+
+            var current = read.Record;
+            var next = change(current);
+            if (next is null)
+            {
+                return new RequestUpdateResult(RequestUpdateOutcome.NotAllowed, current);
+            }
+
+            if (next == current)
+            {
+                return new RequestUpdateResult(RequestUpdateOutcome.Unchanged, current);
+            }
+
+            if (next.State != current.State && !RefundRequestStateMachine.CanMove(current.State, next.State))
+            {
+                Log.MoveRefused(_logger, requestId, current.OrderId, current.State.ToString(), next.State.ToString());
+                return new RequestUpdateResult(RequestUpdateOutcome.NotAllowed, current);
+            }
+
+            next = next with { UpdatedAt = Now };
+            if (next.State != current.State && RefundRequestStateMachine.IsOpen(next.State, int.MaxValue) && IsOrderPartition(partition))
+            {
+                await UpsertIndexAsync(partition, [$"request {requestId} {next.State}"], ct).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await table.UpdateEntityAsync(FromRequest(partition, next), read.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (TableStatus.IsPreconditionFailed(e))
+            {
+                await BackOffAsync(attempt, ct).ConfigureAwait(false);
+                continue;
+            }
+
+            if (next.State != current.State)
+            {
+                Log.RequestMoved(_logger, requestId, current.OrderId, current.State.ToString(), next.State.ToString());
+                await RefreshOpenWorkAsync(partition, ct).ConfigureAwait(false);
+            }
+
+            return new RequestUpdateResult(RequestUpdateOutcome.Updated, next);
         }
 
         throw new InvalidOperationException($"Could not update refund request {requestId}: too much contention.");

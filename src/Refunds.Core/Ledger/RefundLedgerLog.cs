@@ -33,6 +33,9 @@ public sealed partial class RefundLedger
         [LoggerMessage(2009, LogLevel.Information, "Order {OrderId} marked for reconciliation: {Reason}")]
         public static partial void OrderMarked(ILogger logger, string orderId, string reason);
 
+        [LoggerMessage(2011, LogLevel.Information, "Refund request {RequestId} of order {OrderId} replaces its earlier validation rejection ({ReasonCount} reasons)")]
+        public static partial void RejectionReplaced(ILogger logger, string requestId, string orderId, int reasonCount);
+
         [LoggerMessage(2010, LogLevel.Debug, "No open work left in ledger partition {LedgerKey}")]
         public static partial void OpenWorkClosed(ILogger logger, string ledgerKey);
     }

@@ -24,10 +24,26 @@ public sealed record RefundRequestRecord
     /// <summary>Metadata to send to Ping++ besides our request id.</summary>
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 
+    /// <summary>
+    /// <see cref="Refunds.RefundRequest.Fingerprint"/> of the parameters; tells a redelivery (same) from a request id
+    /// reused with different parameters. Null for a rejected message (no valid parameters).
+    /// </summary>
+    public string? Fingerprint { get; init; }
+
     public RefundRequestState State { get; init; } = RefundRequestState.Received;
 
-    /// <summary>How many claims were taken. Above zero means Ping++ may have been called: list the order's refunds before creating.</summary>
+    /// <summary>How many claims were taken (each claim may or may not have gone on to call Ping++).</summary>
     public int Attempt { get; init; }
+
+    /// <summary>
+    /// A create may have reached Ping++ and its outcome is not known: set before every create (write-ahead), cleared
+    /// once the outcome is known (refunds recorded, Ping++ rejected it, or it certainly was not sent). While set, a
+    /// processor lists the order's refunds before it creates again.
+    /// </summary>
+    public bool Uncertain { get; init; }
+
+    /// <summary>When the last create that may have reached Ping++ started; the grace period counts from here.</summary>
+    public DateTimeOffset? LastSendStartedAt { get; init; }
 
     public DateTimeOffset? SubmittingSince { get; init; }
     public DateTimeOffset? LeaseUntil { get; init; }
@@ -36,10 +52,20 @@ public sealed record RefundRequestRecord
     public string? FailureMessage { get; init; }
     public IReadOnlyList<string> RejectionReasons { get; init; } = [];
 
-    /// <summary>The raw queue message of a rejected request (truncated to what a table property holds).</summary>
+    /// <summary>
+    /// The raw queue message of a rejected request. Stored over several table properties; beyond
+    /// <c>LedgerEntities.MaxRawTextChars</c> it is cut and ends with a <c>[truncated …]</c> marker.
+    /// </summary>
     public string? RawText { get; init; }
 
+    /// <summary>Why the last attempt did not finish (Ping++ error, rate limit, grace period); reported when dead-lettered.</summary>
     public string? LastError { get; init; }
+
+    /// <summary>Messages with this request id that were not performed: different parameters, or invalid duplicates.</summary>
+    public int IgnoredMessages { get; init; }
+
+    /// <summary>What the last ignored message was and why (with its raw text, truncated).</summary>
+    public string? LastIgnoredMessage { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }

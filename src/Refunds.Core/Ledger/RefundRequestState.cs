@@ -33,15 +33,19 @@ public static class RefundRequestStateMachine
         // Refund evidence (a webhook or a listing carrying our request id) may move any non-terminal request forward.
         [RefundRequestState.Received] =
             [RefundRequestState.Submitting, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed, RefundRequestState.Rejected, RefundRequestState.DeadLettered],
-        // Submitting → Submitting is a re-claim after the lease expired (attempt + 1).
+        // Submitting → Submitting is a re-claim after the lease expired (attempt + 1); Submitting → Received releases
+        // the claim after an attempt that must be retried (rate limited, not sent, outcome unknown, grace period).
         [RefundRequestState.Submitting] =
-            [RefundRequestState.Submitting, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed, RefundRequestState.DeadLettered],
+            [RefundRequestState.Received, RefundRequestState.Submitting, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed, RefundRequestState.DeadLettered],
         [RefundRequestState.Submitted] = [RefundRequestState.Succeeded, RefundRequestState.Failed],
         [RefundRequestState.DeadLettered] =
             [RefundRequestState.Received, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed],
         [RefundRequestState.Succeeded] = [],
         [RefundRequestState.Failed] = [],
-        [RefundRequestState.Rejected] = [],
+        // A validation rejection recorded no parameters and sent nothing: a corrected message with the same request id
+        // replaces it (a producer fixing its message must not be silently dropped). The ledger allows this only for a
+        // rejected record without a fingerprint, i.e. one that never held a valid request.
+        [RefundRequestState.Rejected] = [RefundRequestState.Received],
     };
 
     /// <summary>True when <paramref name="from"/> → <paramref name="to"/> is an allowed move. Staying put is not a move.</summary>

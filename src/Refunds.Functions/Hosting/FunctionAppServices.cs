@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Refunds.Core.Ledger;
 using Refunds.Core.Pingpp;
 using Refunds.Core.Reconciliation;
+using Refunds.Core.Refunds;
 using Refunds.Core.Webhooks;
 using Refunds.Functions.Health;
 
@@ -48,6 +49,11 @@ public static class FunctionAppServices
         // Refund processor and reconciliation (Refunds.Core/Refunds, /Reconciliation):
         // Reconciliation + abnormal-payment check (also replaces the webhook module's no-op payment observer):
         services.AddReconciliation(configuration);
+        // ------------------------------------------------------------------------------------------------------
+
+        // ---- Refund requests (processor, poison, HTTP API, admin requeue); one block, see Refunds.Core/Refunds ----
+        // (The Ping++ client and the ledger are registered above.)
+        services.AddRefundProcessing(configuration);
         // ------------------------------------------------------------------------------------------------------
 
         return services;

@@ -17,6 +17,8 @@ public class RefundRequestStateMachineTests
     [InlineData(S.Submitted, S.Succeeded)]
     [InlineData(S.Submitted, S.Failed)]
     [InlineData(S.DeadLettered, S.Received)]
+    [InlineData(S.Submitting, S.Received)]
+    [InlineData(S.Rejected, S.Received)]
     public void Allowed_moves(S from, S to) => Assert.True(RefundRequestStateMachine.CanMove(from, to));
 
     [Theory]
@@ -24,23 +26,22 @@ public class RefundRequestStateMachineTests
     [InlineData(S.Succeeded, S.Submitted)]
     [InlineData(S.Failed, S.Succeeded)]
     [InlineData(S.Failed, S.Received)]
-    [InlineData(S.Rejected, S.Received)]
     [InlineData(S.Rejected, S.Submitting)]
     [InlineData(S.Submitted, S.Received)]
     [InlineData(S.Submitted, S.Submitting)]
     [InlineData(S.Submitted, S.DeadLettered)]
-    [InlineData(S.Submitting, S.Received)]
     [InlineData(S.Submitting, S.Rejected)]
     [InlineData(S.DeadLettered, S.Submitting)]
     [InlineData(S.Received, S.Received)]
     public void Forbidden_moves(S from, S to) => Assert.False(RefundRequestStateMachine.CanMove(from, to));
 
     [Fact]
-    public void Terminal_states_have_no_moves()
+    public void Terminal_states_have_no_moves_but_a_rejection_can_be_replaced()
     {
+        // Except a validation rejection, which a corrected request with the same id replaces (back to Received).
         foreach (var state in Enum.GetValues<S>().Where(RefundRequestStateMachine.IsTerminal))
         {
-            Assert.Empty(RefundRequestStateMachine.AllowedMoves(state));
+            Assert.Equal(state == S.Rejected ? [S.Received] : [], RefundRequestStateMachine.AllowedMoves(state));
         }
 
         Assert.Equal([S.Succeeded, S.Failed, S.Rejected], Enum.GetValues<S>().Where(RefundRequestStateMachine.IsTerminal));

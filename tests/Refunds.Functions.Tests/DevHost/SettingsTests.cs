@@ -61,7 +61,7 @@ public sealed class SettingsTests
                 BatchSize = 16,
                 NewBatchThreshold = 8,
                 MaxDequeueCount = 5,
-                VisibilityTimeout = TimeSpan.FromSeconds(30),
+                VisibilityTimeout = TimeSpan.FromSeconds(60),
                 MaxPollingInterval = TimeSpan.FromSeconds(2),
                 MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.None,
                 MessageLease = TimeSpan.FromMinutes(10),

@@ -86,7 +86,14 @@ public sealed class StorageConnectionTests
     public void App_wiring_resolves_the_storage_clients_from_the_setting()
     {
         var services = new ServiceCollection().AddLogging();
-        services.AddRefundsFunctionApp(Configuration(new() { ["AzureWebJobsStorage"] = TestStorage.Unreachable }));
+        using var signingKey = System.Security.Cryptography.RSA.Create(2048);
+        services.AddRefundsFunctionApp(Configuration(new()
+        {
+            ["AzureWebJobsStorage"] = TestStorage.Unreachable,
+            // The app also validates its Ping++ client options on start.
+            ["Pingpp:ApiKey"] = "sk_test_wiring00000000000000000",
+            ["Pingpp:SigningPrivateKey"] = signingKey.ExportRSAPrivateKeyPem(),
+        }));
         using var provider = services.BuildServiceProvider();
 
         provider.GetRequiredService<IStartupValidator>().Validate();

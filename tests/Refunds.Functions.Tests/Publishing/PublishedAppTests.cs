@@ -14,10 +14,13 @@ public static class ExpectedFunctions
         Http("Health", "health", "get", "Anonymous"),
         Http("PingppWebhook", "pingpp/webhooks", "post", "Anonymous"),
         Timer("Reconcile", "%ReconcileSchedule%"),
-        // Teammates, as their functions land (names are theirs to choose):
-        // Queue("ProcessRefundRequest", "%RefundRequestsQueue%"),
-        // Queue("RefundRequestPoison", "%RefundRequestsQueue%-poison"),
-        // Http("CreateRefund", "refunds", "post", "Function"),
+        Queue("ProcessRefundRequest", "%RefundRequestsQueue%"),
+        Queue("RefundRequestPoison", "%RefundRequestsQueue%-poison"),
+        Http("SubmitRefund", "orders/{orderId}/refunds", "post", "Function"),
+        Http("ListOrderRefunds", "orders/{orderId}/refunds", "get", "Function"),
+        Http("GetOrderRefund", "orders/{orderId}/refunds/{id}", "get", "Function"),
+        Http("RequeueRefundRequest", "admin/refund-requests/{requestId}/requeue", "post", "Admin"),
+        Http("RequeueDeadLetteredRefundRequests", "admin/refund-requests/requeue-dead-lettered", "post", "Admin"),
     ];
 
     public static DeclaredFunction Http(string name, string route, string method, string authLevel) =>

@@ -25,6 +25,14 @@ public sealed class CountingLedger(IRefundLedger inner) : IRefundLedger
     public Task<RequestUpdateResult> RecordFailedAsync(string requestId, string? code, string message, CancellationToken ct) => inner.RecordFailedAsync(requestId, code, message, ct);
     public Task<RequestUpdateResult> RecordRejectedAsync(RefundRejection rejection, CancellationToken ct) => inner.RecordRejectedAsync(rejection, ct);
     public Task<RequestUpdateResult> RecordDeadLetteredAsync(string requestId, string lastError, CancellationToken ct) => inner.RecordDeadLetteredAsync(requestId, lastError, ct);
+
+    public Task<RequestUpdateResult> RecordSendStartingAsync(string requestId, int attempt, DateTimeOffset now, CancellationToken ct) => inner.RecordSendStartingAsync(requestId, attempt, now, ct);
+
+    public Task<RequestUpdateResult> ReleaseClaimAsync(string requestId, int attempt, bool definitelyNotSent, string lastError, CancellationToken ct) => inner.ReleaseClaimAsync(requestId, attempt, definitelyNotSent, lastError, ct);
+
+    public Task<RequestUpdateResult> RecordIgnoredMessageAsync(string requestId, string note, CancellationToken ct) => inner.RecordIgnoredMessageAsync(requestId, note, ct);
+
+    public Task<IReadOnlyList<RefundRequestRecord>> ListRequestsInStateAsync(RefundRequestState state, int maxItems, CancellationToken ct) => inner.ListRequestsInStateAsync(state, maxItems, ct);
     public Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, CancellationToken ct) => inner.RequeueDeadLetteredAsync(requestId, ct);
     public Task<RefundRecord?> GetRefundAsync(string refundId, CancellationToken ct) => inner.GetRefundAsync(refundId, ct);
     public Task<OrderLedger> ListOrderAsync(string orderId, CancellationToken ct) => inner.ListOrderAsync(orderId, ct);

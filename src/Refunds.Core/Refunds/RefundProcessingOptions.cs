@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Options;
+using Refunds.Core.Configuration;
+using Refunds.Core.Pingpp;
+
+namespace Refunds.Core.Refunds;
+
+/// <summary>Settings of <see cref="RefundProcessor"/>, bound from the section <c>Refunds</c> (app settings <c>Refunds__*</c>).</summary>
+public sealed class RefundProcessingOptions
+{
+    public const string SectionName = "Refunds";
+
+    /// <summary>
+    /// <c>Refunds__CreateGracePeriod</c>: how long after a create whose outcome is unknown a retry that finds no refund
+    /// in Ping++'s list still waits before creating again (a slow create may not be visible yet).
+    /// </summary>
+    public TimeSpan CreateGracePeriod { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// The claim's lease: how long other deliveries of the same request stay away. Must outlast one Ping++ call
+    /// (a listing with its read retries, a Key Vault sign and a create): code default, not an app setting.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+/// <summary>Fails startup naming the setting; checks the timings against the Ping++ client's request timeout.</summary>
+public sealed class RefundProcessingOptionsValidator(IOptions<PingppClientOptions> pingpp) : IValidateOptions<RefundProcessingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RefundProcessingOptions options)
+    {
+        var failures = new List<string>();
+        var timeout = pingpp.Value.RequestTimeout;
+        if (options.CreateGracePeriod <= timeout)
+        {
+            failures.Add($"{SettingNames.RefundsCreateGracePeriod} ({options.CreateGracePeriod}) must be longer than {SettingNames.PingppRequestTimeout} ({timeout}): "
+                         + "a create still in flight must be able to become visible before it is given up.");
+        }
+
+        if (options.LeaseDuration <= timeout * 2)
+        {
+            failures.Add($"Refunds__LeaseDuration ({options.LeaseDuration}) must be more than twice {SettingNames.PingppRequestTimeout} ({timeout}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

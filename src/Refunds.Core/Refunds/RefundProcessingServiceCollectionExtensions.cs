@@ -1,0 +1,43 @@
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Refunds.Core.Configuration;
+using Refunds.Core.Ledger;
+
+namespace Refunds.Core.Refunds;
+
+public static class RefundProcessingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the refund processor, the dead-letter recorder, the HTTP intake, the admin requeue, the refund queue
+    /// (name from <c>RefundRequestsQueue</c>, default <c>refund-requests</c>) and the ledger (unless registered).
+    /// Needs <see cref="TableServiceClient"/>, <see cref="QueueServiceClient"/> and the Ping++ client in the container.
+    /// Options from section <c>Refunds</c>, validated on start.
+    /// </summary>
+    public static IServiceCollection AddRefundProcessing(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<RefundProcessingOptions>()
+            .Bind(configuration.GetSection(RefundProcessingOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RefundProcessingOptions>, RefundProcessingOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IRefundLedger>(sp => new RefundLedger(
+            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RefundLedger>>()));
+        services.TryAddSingleton(sp => new RefundRequestQueue(
+            sp.GetRequiredService<QueueServiceClient>(),
+            configuration[SettingNames.RefundRequestsQueue] is { Length: > 0 } name ? name : StorageNames.DefaultRefundRequestsQueue));
+        services.TryAddSingleton<RefundMetrics>();
+        // Transient: it holds the typed Ping++ HttpClient, whose handlers the factory rotates.
+        services.TryAddTransient<RefundProcessor>();
+        services.TryAddSingleton<DeadLetterRecorder>();
+        services.TryAddSingleton<RefundRequestIntake>();
+        services.TryAddSingleton<RefundRequestAdmin>();
+        return services;
+    }
+}

@@ -1,0 +1,239 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Refunds.Core.Ledger;
+using Refunds.Core.Pingpp;
+
+namespace Refunds.Core.Refunds;
+
+/// <summary>
+/// Performs one delivery of a refund request message at Ping++ at most once per request id, following
+/// docs/refund-protocol.md: validate → record → claim → (look up) → write-ahead → create → record the outcome.
+/// Returns when the message may be completed; throws (<see cref="RefundRetryLaterException"/>, or a storage error)
+/// when the queue must deliver it again.
+/// </summary>
+public sealed partial class RefundProcessor(
+    IRefundLedger ledger,
+    PingppClient pingpp,
+    IOptions<RefundProcessingOptions> options,
+    TimeProvider time,
+    RefundMetrics metrics,
+    ILogger<RefundProcessor> logger)
+{
+    private readonly RefundProcessingOptions _options = options.Value;
+
+    public async Task<RefundProcessingOutcome> ProcessAsync(ReadOnlyMemory<byte> messageBody, string messageId, long dequeueCount, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(messageId);
+        var parsed = RefundRequestParser.Parse(messageBody.Span, messageId);
+        if (!parsed.IsValid)
+        {
+            return await RecordInvalidAsync(parsed, messageId, cancellationToken).ConfigureAwait(false);
+        }
+
+        var request = parsed.Request;
+        var requestId = request.RequestId;
+        var created = await ledger.CreateRequestAsync(request.ToLedgerRecord(), cancellationToken).ConfigureAwait(false);
+        var stored = created.Request;
+        if (!created.Created && !string.Equals(stored.Fingerprint, request.Fingerprint, StringComparison.Ordinal))
+        {
+            LogConflict(logger, requestId, request.OrderId, stored.OrderId, messageId);
+            metrics.Rejected("request_id_reused");
+            await ledger.RecordIgnoredMessageAsync(requestId,
+                $"request_id reused with different parameters (order {request.OrderId}, fingerprint {request.Fingerprint}); not performed | raw: {parsed.RawText}",
+                cancellationToken).ConfigureAwait(false);
+            return RefundProcessingOutcome.Conflict;
+        }
+
+        if (stored.State is not (RefundRequestState.Received or RefundRequestState.Submitting))
+        {
+            LogAlreadyHandled(logger, requestId, request.OrderId, stored.State.ToString(), dequeueCount);
+            return RefundProcessingOutcome.AlreadyHandled;
+        }
+
+        var claim = await ledger.TryBeginSubmitAsync(requestId, time.GetUtcNow(), _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+        switch (claim.Outcome)
+        {
+            case SubmitClaimOutcome.HeldByOther:
+                metrics.RetryLater("claim_held");
+                LogClaimHeld(logger, requestId, request.OrderId, claim.Request?.LeaseUntil, dequeueCount);
+                throw new RefundRetryLaterException(requestId, $"Refund request {requestId} is being processed by another delivery (lease until {claim.Request?.LeaseUntil:O}).");
+            case SubmitClaimOutcome.NotClaimable:
+                LogAlreadyHandled(logger, requestId, request.OrderId, claim.Request!.State.ToString(), dequeueCount);
+                return RefundProcessingOutcome.AlreadyHandled;
+            case SubmitClaimOutcome.NotFound:
+                throw new InvalidOperationException($"Refund request {requestId} vanished from the ledger after it was recorded.");
+        }
+
+        var claimed = claim.Request!;
+        var attempt = claimed.Attempt;
+        if (claim.MayHaveReachedPingpp)
+        {
+            var adopted = await LookUpAsync(request, claimed, dequeueCount, cancellationToken).ConfigureAwait(false);
+            if (adopted)
+            {
+                return RefundProcessingOutcome.Adopted;
+            }
+        }
+
+        var now = time.GetUtcNow();
+        var mark = await ledger.RecordSendStartingAsync(requestId, attempt, now, cancellationToken).ConfigureAwait(false);
+        if (mark.Outcome != RequestUpdateOutcome.Updated)
+        {
+            // The lease ran out and another delivery took over (or the request moved on): it decides, not us.
+            metrics.RetryLater("claim_lost");
+            throw new RefundRetryLaterException(requestId, $"Refund request {requestId} lost its claim (attempt {attempt}) before sending; now {mark.Request?.State}.");
+        }
+
+        LogCreating(logger, requestId, request.OrderId, attempt, dequeueCount);
+        PingppList<PingppRefund> answer;
+        try
+        {
+            answer = await pingpp.CreateOrderRefundAsync(request.OrderId, request.ToCreateOrderRefundRequest(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (PingppException e) when (e.Kind == PingppErrorKind.Rejected)
+        {
+            await ledger.RecordFailedAsync(requestId, e.ErrorCode ?? e.ErrorType, e.Message, CancellationToken.None).ConfigureAwait(false);
+            metrics.Failed(e.ErrorCode);
+            LogRejectedByPingpp(logger, requestId, request.OrderId, e.StatusCode, e.ErrorCode, attempt);
+            return RefundProcessingOutcome.FailedAtPingpp;
+        }
+        catch (PingppException e)
+        {
+            var notSent = e.Kind is PingppErrorKind.RateLimited or PingppErrorKind.NotSent;
+            await ReleaseQuietlyAsync(requestId, attempt, notSent, $"create: {e.Kind}: {e.Message}").ConfigureAwait(false);
+            metrics.RetryLater(e.Kind.ToString());
+            LogCreateNotFinished(logger, requestId, request.OrderId, e.Kind.ToString(), e.StatusCode, attempt, dequeueCount);
+            throw new RefundRetryLaterException(requestId,
+                $"Create for refund request {requestId} {(notSent ? "was not performed" : "has an unknown outcome")} ({e.Kind}); retry later.", e);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not a Ping++ answer (e.g. a bug or resource failure around the call): whether it was sent is unknown.
+            await ReleaseQuietlyAsync(requestId, attempt, definitelyNotSent: false, $"create: {e.GetType().Name}").ConfigureAwait(false);
+            throw;
+        }
+
+        if (answer.Data.Count == 0)
+        {
+            await ReleaseQuietlyAsync(requestId, attempt, definitelyNotSent: false, "create: Ping++ answered an empty list").ConfigureAwait(false);
+            throw new RefundRetryLaterException(requestId, $"Ping++ answered the create of refund request {requestId} with no refund; looking it up on the next attempt.");
+        }
+
+        // A storage failure here leaves Uncertain set: the retry lists and adopts what was just created.
+        await ledger.RecordSubmittedAsync(requestId, answer.Data, cancellationToken).ConfigureAwait(false);
+        metrics.Created(answer.Data.Count, "created");
+        LogCreated(logger, requestId, request.OrderId, string.Join(",", answer.Data.Select(r => r.Id)), string.Join(",", answer.Data.Select(r => r.Status)), attempt);
+        return RefundProcessingOutcome.Created;
+    }
+
+    /// <summary>True when the refunds of an earlier attempt were found and recorded; false when a new create may go ahead.</summary>
+    private async Task<bool> LookUpAsync(RefundRequest request, RefundRequestRecord claimed, long dequeueCount, CancellationToken cancellationToken)
+    {
+        var requestId = request.RequestId;
+        IReadOnlyList<PingppRefund> all;
+        try
+        {
+            all = await pingpp.ListAllOrderRefundsAsync(request.OrderId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PingppException e)
+        {
+            await ReleaseQuietlyAsync(requestId, claimed.Attempt, definitelyNotSent: false, $"lookup: {e.Kind}: {e.Message}").ConfigureAwait(false);
+            metrics.RetryLater("lookup_failed");
+            LogLookupFailed(logger, requestId, request.OrderId, e.Kind.ToString(), e.StatusCode, claimed.Attempt);
+            throw new RefundRetryLaterException(requestId, $"Listing the refunds of order {request.OrderId} failed ({e.Kind}); retry later.", e);
+        }
+
+        var mine = all.Where(r => string.Equals(r.RequestId, requestId, StringComparison.Ordinal)).ToList();
+        if (mine.Count > 0)
+        {
+            await ledger.RecordSubmittedAsync(requestId, mine, cancellationToken).ConfigureAwait(false);
+            metrics.Created(mine.Count, "adopted");
+            LogAdopted(logger, requestId, request.OrderId, string.Join(",", mine.Select(r => r.Id)), claimed.Attempt);
+            return true;
+        }
+
+        var since = claimed.LastSendStartedAt ?? DateTimeOffset.MinValue;
+        var waited = time.GetUtcNow() - since;
+        if (waited < _options.CreateGracePeriod)
+        {
+            // Keep the create's own error as LastError: it is what a dead-lettered request must report.
+            await ReleaseQuietlyAsync(requestId, claimed.Attempt, definitelyNotSent: false,
+                claimed.LastError ?? $"outcome of the create started {since:O} unknown; waiting for the grace period ({_options.CreateGracePeriod})").ConfigureAwait(false);
+            metrics.RetryLater("grace_period");
+            LogWithinGrace(logger, requestId, request.OrderId, since, _options.CreateGracePeriod, claimed.Attempt, dequeueCount);
+            throw new RefundRetryLaterException(requestId,
+                $"No refund of request {requestId} listed yet; the uncertain create started {waited.TotalSeconds:F0} s ago, grace period {_options.CreateGracePeriod}.");
+        }
+
+        LogNotFoundAfterGrace(logger, requestId, request.OrderId, since, claimed.Attempt);
+        return false;
+    }
+
+    /// <summary>Release failures are logged, not thrown: the lease expires on its own, and the original error is what matters.</summary>
+    private async Task ReleaseQuietlyAsync(string requestId, int attempt, bool definitelyNotSent, string lastError)
+    {
+        try
+        {
+            await ledger.ReleaseClaimAsync(requestId, attempt, definitelyNotSent, lastError, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LogReleaseFailed(logger, e, requestId, attempt);
+        }
+    }
+
+    private async Task<RefundProcessingOutcome> RecordInvalidAsync(RefundRequestParseResult parsed, string messageId, CancellationToken cancellationToken)
+    {
+        var id = parsed.RequestId ?? messageId;
+        var reasons = parsed.Reasons.Select(r => r.ToString()).ToList();
+        var result = await ledger.RecordRejectedAsync(new RefundRejection
+        {
+            Id = id,
+            OrderId = parsed.OrderId,
+            Reasons = reasons,
+            RawText = parsed.RawText,
+        }, cancellationToken).ConfigureAwait(false);
+        metrics.Rejected(result.Outcome == RequestUpdateOutcome.NotAllowed ? "invalid_duplicate" : "invalid");
+        LogInvalid(logger, id, parsed.OrderId, messageId, reasons.Count, string.Join(" | ", reasons), result.Outcome.ToString());
+        return RefundProcessingOutcome.Rejected;
+    }
+
+    [LoggerMessage(3001, LogLevel.Warning, "Refund message {MessageId} rejected as request {RequestId} (order {OrderId}): {ReasonCount} reasons: {Reasons}; ledger {LedgerOutcome}")]
+    private static partial void LogInvalid(ILogger logger, string requestId, string? orderId, string messageId, int reasonCount, string reasons, string ledgerOutcome);
+
+    [LoggerMessage(3002, LogLevel.Error, "Refund request {RequestId} reused with different parameters (message order {OrderId}, stored order {StoredOrderId}, message {MessageId}): not performed")]
+    private static partial void LogConflict(ILogger logger, string requestId, string orderId, string? storedOrderId, string messageId);
+
+    [LoggerMessage(3003, LogLevel.Information, "Refund request {RequestId} of order {OrderId} is already {State}; nothing sent (delivery {DequeueCount})")]
+    private static partial void LogAlreadyHandled(ILogger logger, string requestId, string orderId, string state, long dequeueCount);
+
+    [LoggerMessage(3004, LogLevel.Information, "Refund request {RequestId} of order {OrderId} is claimed by another delivery until {LeaseUntil}; retry later (delivery {DequeueCount})")]
+    private static partial void LogClaimHeld(ILogger logger, string requestId, string orderId, DateTimeOffset? leaseUntil, long dequeueCount);
+
+    [LoggerMessage(3005, LogLevel.Information, "Creating refund for request {RequestId} of order {OrderId}, attempt {Attempt} (delivery {DequeueCount})")]
+    private static partial void LogCreating(ILogger logger, string requestId, string orderId, int attempt, long dequeueCount);
+
+    [LoggerMessage(3006, LogLevel.Information, "Refund request {RequestId} of order {OrderId} created refunds {RefundIds} ({Statuses}), attempt {Attempt}")]
+    private static partial void LogCreated(ILogger logger, string requestId, string orderId, string refundIds, string statuses, int attempt);
+
+    [LoggerMessage(3007, LogLevel.Warning, "Refund request {RequestId} of order {OrderId} rejected by Ping++ ({StatusCode}, code {ErrorCode}), attempt {Attempt}: Failed")]
+    private static partial void LogRejectedByPingpp(ILogger logger, string requestId, string orderId, int? statusCode, string? errorCode, int attempt);
+
+    [LoggerMessage(3008, LogLevel.Warning, "Create for refund request {RequestId} of order {OrderId} did not finish: {Kind} ({StatusCode}), attempt {Attempt} (delivery {DequeueCount}); retry later")]
+    private static partial void LogCreateNotFinished(ILogger logger, string requestId, string orderId, string kind, int? statusCode, int attempt, long dequeueCount);
+
+    [LoggerMessage(3009, LogLevel.Warning, "Listing refunds for request {RequestId} of order {OrderId} failed: {Kind} ({StatusCode}), attempt {Attempt}; retry later")]
+    private static partial void LogLookupFailed(ILogger logger, string requestId, string orderId, string kind, int? statusCode, int attempt);
+
+    [LoggerMessage(3010, LogLevel.Information, "Refund request {RequestId} of order {OrderId}: found refunds {RefundIds} of an earlier attempt; adopted, attempt {Attempt}")]
+    private static partial void LogAdopted(ILogger logger, string requestId, string orderId, string refundIds, int attempt);
+
+    [LoggerMessage(3011, LogLevel.Information, "Refund request {RequestId} of order {OrderId}: no refund listed yet for the create started {Since}; within the grace period {Grace}, attempt {Attempt} (delivery {DequeueCount}); retry later")]
+    private static partial void LogWithinGrace(ILogger logger, string requestId, string orderId, DateTimeOffset since, TimeSpan grace, int attempt, long dequeueCount);
+
+    [LoggerMessage(3012, LogLevel.Warning, "Refund request {RequestId} of order {OrderId}: no refund listed for the uncertain create started {Since}, grace period over; creating again, attempt {Attempt}")]
+    private static partial void LogNotFoundAfterGrace(ILogger logger, string requestId, string orderId, DateTimeOffset since, int attempt);
+
+    [LoggerMessage(3013, LogLevel.Warning, "Releasing the claim of refund request {RequestId} (attempt {Attempt}) failed; it expires with its lease")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string requestId, int attempt);
+}

@@ -1,0 +1,57 @@
+using Refunds.Core.Ledger;
+
+namespace Refunds.Core.Refunds;
+
+public enum RefundSubmissionOutcome
+{
+    /// <summary>Invalid body/header: nothing recorded, answer 400 with the reasons.</summary>
+    Invalid,
+
+    /// <summary>Recorded now (Received) and enqueued.</summary>
+    Accepted,
+
+    /// <summary>The same request (id and parameters) was submitted before; its current state is returned.</summary>
+    Existing,
+
+    /// <summary>The request id is taken by a request with different parameters (or another order): answer 409.</summary>
+    Conflict,
+}
+
+/// <summary>Result of <see cref="RefundRequestIntake.SubmitAsync"/>.</summary>
+public sealed record RefundSubmission(
+    RefundSubmissionOutcome Outcome,
+    string? RequestId,
+    RefundRequestRecord? Request,
+    IReadOnlyList<RefundRequestRejectionReason> Reasons);
+
+/// <summary>
+/// <c>POST /api/orders/{orderId}/refunds</c>: validates synchronously, records the request in the ledger (Received)
+/// before enqueueing it, so the answer's status URL works at once and a lost enqueue is repaired by a repeat (same
+/// <c>Idempotency-Key</c>) or by reconciliation, which re-enqueues requests stuck in Received.
+/// </summary>
+public sealed class RefundRequestIntake(IRefundLedger ledger, RefundRequestQueue queue)
+{
+    public async Task<RefundSubmission> SubmitAsync(ReadOnlyMemory<byte> body, string orderId, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var parsed = RefundRequestParser.ParseHttp(body.Span, orderId, idempotencyKey, Guid.NewGuid().ToString("N"));
+        if (!parsed.IsValid)
+        {
+            return new RefundSubmission(RefundSubmissionOutcome.Invalid, parsed.RequestId, null, parsed.Reasons);
+        }
+
+        var request = parsed.Request;
+        var created = await ledger.CreateRequestAsync(request.ToLedgerRecord(), cancellationToken).ConfigureAwait(false);
+        if (!created.Created && !string.Equals(created.Request.Fingerprint, request.Fingerprint, StringComparison.Ordinal))
+        {
+            return new RefundSubmission(RefundSubmissionOutcome.Conflict, request.RequestId, created.Request, []);
+        }
+
+        // Enqueue also on a repeat that is still Received: the first enqueue may have failed after the ledger write.
+        if (created.Created || created.Request.State == RefundRequestState.Received)
+        {
+            await queue.EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new RefundSubmission(created.Created ? RefundSubmissionOutcome.Accepted : RefundSubmissionOutcome.Existing, request.RequestId, created.Request, []);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Refunds.IntegrationTests.RefundRequests;
+
+using Refunds.Core.Ledger;
+
+/// <summary>The refund HTTP API through the dev host, against the simulator.</summary>
+public sealed class RefundApiTests
+{
+    private static async Task<(HttpStatusCode Status, JsonNode? Json, HttpResponseMessage Response)> PostAsync(
+        RefundAppHarness app, string path, string body, string? idempotencyKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        var response = await app.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), response);
+    }
+
+    [Fact]
+    public async Task Submit_validates_records_enqueues_and_the_status_and_ping_views_follow_the_refund()
+    {
+        await using var app = await RefundAppHarness.StartAsync();
+        var order = await app.Sim.SeedOrderAsync(800);
+        var key = "api-" + Guid.NewGuid().ToString("N");
+        var body = $$"""{"description":"接口退款","charge":"{{order.ChargeIds[0]}}","charge_amount":300}""";
+
+        var bad = await PostAsync(app, $"/api/orders/{order.Id}/refunds", """{"charge_amount":0,"colour":"red"}""", key + "-bad");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+        var fields = bad.Json!["reasons"]!.AsArray().Select(r => r!["field"]!.GetValue<string>()).ToList();
+        Assert.Contains("description", fields);
+        Assert.Contains("charge_amount", fields);
+        Assert.Contains("colour", fields);
+        Assert.Null(await app.Ledger.GetRequestAsync(key + "-bad", CancellationToken.None));
+
+        var accepted = await PostAsync(app, $"/api/orders/{order.Id}/refunds", body, key);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.Status);
+        Assert.Equal((key, "received"), (accepted.Json!["request_id"]!.GetValue<string>(), accepted.Json["status"]!.GetValue<string>()));
+        Assert.Equal($"/api/orders/{order.Id}/refunds/{key}", accepted.Response.Headers.Location!.OriginalString);
+
+        var record = await app.WaitForStateAsync(key, RefundRequestState.Submitted);
+        var refundId = Assert.Single(record.RefundIds);
+
+        var repeat = await PostAsync(app, $"/api/orders/{order.Id}/refunds", body, key);
+        Assert.Equal((HttpStatusCode.OK, "submitted"), (repeat.Status, repeat.Json!["status"]!.GetValue<string>()));
+        var conflict = await PostAsync(app, $"/api/orders/{order.Id}/refunds", body.Replace("300", "301", StringComparison.Ordinal), key);
+        Assert.Equal(HttpStatusCode.Conflict, conflict.Status);
+
+        var view = await app.GetJsonAsync($"/api/orders/{order.Id}/refunds/{key}");
+        Assert.Equal(("submitted", 300L, refundId), (view!["status"]!.GetValue<string>(), view["amount_refunded"]!.GetValue<long>(), view["refunds"]![0]!["id"]!.GetValue<string>()));
+        var byRefund = await app.GetJsonAsync($"/api/orders/{order.Id}/refunds/{refundId}");
+        Assert.Equal((key, "pending"), (byRefund!["request_id"]!.GetValue<string>(), byRefund["status"]!.GetValue<string>()));
+        var list = await app.GetJsonAsync($"/api/orders/{order.Id}/refunds");
+        Assert.Equal(key, list!["requests"]![0]!["request_id"]!.GetValue<string>());
+
+        await app.Sim.SettleAsync(order.Id);
+        var live = await app.GetJsonAsync($"/api/orders/{order.Id}/refunds/{refundId}?source=pingpp");
+        Assert.Equal((refundId, "succeeded"), (live!["id"]!.GetValue<string>(), live["status"]!.GetValue<string>()));
+        var liveList = await app.GetJsonAsync($"/api/orders/{order.Id}/refunds?source=pingpp");
+        Assert.Equal(refundId, Assert.Single(liveList!["data"]!.AsArray())!["id"]!.GetValue<string>());
+        Assert.Single(await app.Sim.GetRefundsAsync(order.Id));
+
+        using var unknown = await app.Client.GetAsync($"/api/orders/{order.Id}/refunds/nobody-{key}");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using var unknownAtPing = await app.Client.GetAsync($"/api/orders/{order.Id}/refunds/re_doesNotExist00000000000?source=pingpp");
+        Assert.Equal(HttpStatusCode.NotFound, unknownAtPing.StatusCode);
+        Assert.DoesNotContain("at ", await unknownAtPing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}

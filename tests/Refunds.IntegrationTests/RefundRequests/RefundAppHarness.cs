@@ -1,0 +1,207 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Azure.Storage.Queues;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Refunds.DevHost;
+using Refunds.IntegrationTests.Support;
+
+namespace Refunds.IntegrationTests.RefundRequests;
+
+using Refunds.Core.Ledger;
+using Refunds.Core.Pingpp;
+using Refunds.Core.Refunds;
+
+/// <summary>
+/// The refund functions served by the dev host (real Azurite queues with host.json semantics, real HTTP on
+/// 127.0.0.1:0) against an in-process Ping++ simulator, with a unique queue and unique ledger tables per harness.
+/// Timings are shrunk for tests with host.json's proportions (visibility × (attempts − 1) well above the grace
+/// period): Ping++ request timeout 1 s, grace period 1.5 s, lease 6 s, visibility timeout 1 s, 5 attempts.
+/// </summary>
+public sealed class RefundAppHarness : IAsyncDisposable
+{
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(1.5);
+
+    private readonly WebApplication _app;
+
+    private RefundAppHarness(WebApplication app, SimulatorServer simulator, string queueName, IRefundLedger ledger)
+    {
+        _app = app;
+        Simulator = simulator;
+        QueueName = queueName;
+        Ledger = ledger;
+        Client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
+        var queues = new QueueServiceClient(Azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
+        Queue = queues.GetQueueClient(queueName);
+        Poison = queues.GetQueueClient(queueName + "-poison");
+        RequestQueue = new RefundRequestQueue(queues, queueName);
+    }
+
+    public SimulatorServer Simulator { get; }
+
+    public SimulatorAdmin Sim => Simulator.Admin;
+
+    public string QueueName { get; }
+
+    public QueueClient Queue { get; }
+
+    public QueueClient Poison { get; }
+
+    public RefundRequestQueue RequestQueue { get; }
+
+    public IRefundLedger Ledger { get; }
+
+    /// <summary>The dev host (the function app).</summary>
+    public HttpClient Client { get; }
+
+    public static async Task<RefundAppHarness> StartAsync(int maxDequeueCount = 5, string? apiBaseOverride = null)
+    {
+        var simulator = await SimulatorServer.StartAsync();
+        try
+        {
+            var queueName = "refunds-" + Guid.NewGuid().ToString("N")[..20];
+            var ledgerTable = Azurite.UniqueTable("e2eled");
+            var indexTable = Azurite.UniqueTable("e2eidx");
+            var options = new DevHostOptions
+            {
+                UseLocalSettingsFile = false,
+                Functions = ["ProcessRefundRequest", "RefundRequestPoison", "SubmitRefund", "ListOrderRefunds", "GetOrderRefund",
+                    "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests"],
+                Queues = new QueueHostOptions
+                {
+                    BatchSize = 16,
+                    NewBatchThreshold = 8,
+                    MaxDequeueCount = maxDequeueCount,
+                    VisibilityTimeout = TimeSpan.FromSeconds(1),
+                    MaxPollingInterval = TimeSpan.FromMilliseconds(200),
+                    MessageEncoding = QueueMessageEncoding.None,
+                    MessageLease = TimeSpan.FromMinutes(2),
+                },
+                ConfigureServices = services => services.AddSingleton<IRefundLedger>(sp => new RefundLedger(
+                    sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<ILogger<RefundLedger>>(), ledgerTable, indexTable)),
+            };
+            foreach (var (key, value) in simulator.ClientSettings)
+            {
+                options.Settings[key] = value;
+            }
+
+            options.Settings["AzureWebJobsStorage"] = Azurite.ConnectionString;
+            // The app validates its webhook key on start (the webhook function is not served here).
+            options.Settings["Pingpp:WebhookPublicKeys:0"] = simulator.Admin.PingppPublicKeyPem;
+            options.Settings["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("REFUNDS_TEST_LOGLEVEL") ?? "Warning";
+            options.Settings["RefundRequestsQueue"] = queueName;
+            options.Settings["Pingpp:RequestTimeout"] = RequestTimeout.ToString();
+            options.Settings["Pingpp:MaxReadRetries"] = "1";
+            options.Settings["Refunds:CreateGracePeriod"] = GracePeriod.ToString();
+            options.Settings["Refunds:LeaseDuration"] = "00:00:06";
+            if (apiBaseOverride is not null)
+            {
+                options.Settings["Pingpp:ApiBase"] = apiBaseOverride;
+            }
+
+            var app = DevHostApplication.Build(["--urls", "http://127.0.0.1:0"], options);
+            await app.StartAsync();
+            var served = app.Services.GetRequiredService<ServedFunctions>();
+            await Task.WhenAll(served.All.Select(f => f.Ready)).WaitAsync(TimeSpan.FromSeconds(30));
+            return new RefundAppHarness(app, simulator, queueName, app.Services.GetRequiredService<IRefundLedger>());
+        }
+        catch
+        {
+            await simulator.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A request for the whole of a freshly seeded order (one charge), with the given id.</summary>
+    public async Task<RefundRequest> SeededRequestAsync(string requestId, long amount = 1000, long? chargeAmount = null)
+    {
+        var order = await Sim.SeedOrderAsync(amount);
+        return new RefundRequest
+        {
+            RequestId = requestId,
+            OrderId = order.Id,
+            Description = "退款 " + requestId,
+            Charge = order.ChargeIds[0],
+            ChargeAmount = chargeAmount ?? amount,
+        };
+    }
+
+    /// <summary>Polls the ledger until the request satisfies <paramref name="done"/> (fails after <paramref name="timeout"/>).</summary>
+    public async Task<RefundRequestRecord> WaitForRequestAsync(string requestId, Func<RefundRequestRecord, bool> done, TimeSpan? timeout = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        RefundRequestRecord? last = null;
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            last = await Ledger.GetRequestAsync(requestId, CancellationToken.None);
+            if (last is not null && done(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Request {requestId} did not get there; last seen {last?.State} (attempt {last?.Attempt}, last error {last?.LastError}).");
+    }
+
+    public Task<RefundRequestRecord> WaitForStateAsync(string requestId, RefundRequestState state, TimeSpan? timeout = null)
+        => WaitForRequestAsync(requestId, r => r.State == state, timeout);
+
+    /// <summary>Waits until neither the queue nor its poison queue holds a message (visible or not).</summary>
+    public async Task WaitForQueuesDrainedAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (DateTimeOffset.UtcNow < deadline)
+        {
+            if (await CountAsync(Queue) == 0 && await CountAsync(Poison) == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Queues not drained: {await CountAsync(Queue)} in {Queue.Name}, {await CountAsync(Poison)} in poison.");
+    }
+
+    public static async Task<int> CountAsync(QueueClient queue)
+        => await queue.ExistsAsync() ? (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;
+
+    /// <summary>What a webhook (or reconciliation) would do once Ping++ settles: apply the order's refunds as Ping++ lists them.</summary>
+    public async Task ApplySettledRefundsAsync(string orderId, PingppClient client)
+    {
+        foreach (var refund in await client.ListAllOrderRefundsAsync(orderId))
+        {
+            await Ledger.ApplyRefundAsync(refund, orderId, CancellationToken.None);
+        }
+    }
+
+    public async Task<JsonNode?> GetJsonAsync(string path)
+    {
+        using var response = await Client.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        return text.Length == 0 ? null : JsonNode.Parse(text);
+    }
+
+    public Task<HttpResponseMessage> PostJsonAsync(string path, object body) => Client.PostAsJsonAsync(path, body);
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await Simulator.DisposeAsync();
+        try
+        {
+            await Queue.DeleteIfExistsAsync();
+            await Poison.DeleteIfExistsAsync();
+        }
+        catch (Azure.RequestFailedException)
+        {
+        }
+    }
+}
