@@ -30,6 +30,9 @@ public sealed record FunctionDescriptor(string Name, Type Type, MethodInfo Metho
 /// </summary>
 public static partial class FunctionCatalog
 {
+    /// <summary>Route segments the Functions host keeps for itself (<c>/admin</c> APIs, <c>/runtime</c> webhooks).</summary>
+    public static readonly IReadOnlyList<string> ReservedRoutePrefixes = ["admin", "runtime"];
+
     public static IReadOnlyList<FunctionDescriptor> Discover(Assembly assembly)
     {
         var functions = new List<FunctionDescriptor>();
@@ -101,6 +104,14 @@ public static partial class FunctionCatalog
         }
 
         var route = (http.Route ?? name).Trim('/');
+        // The Functions host reserves these for its own APIs and refuses such functions ("The specified route
+        // conflicts with one or more built in routes"), even under the /api prefix: refuse them here too.
+        if (ReservedRoutePrefixes.Any(prefix => route.Equals(prefix, StringComparison.OrdinalIgnoreCase)
+            || route.StartsWith(prefix + "/", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw Unsupported(name, method, $"route '{route}' starts with a segment the Functions host reserves ({string.Join(", ", ReservedRoutePrefixes)})");
+        }
+
         var routeParameters = RoutePatternFactory.Parse(route).Parameters.Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var parameter in method.GetParameters().Where(p => p != trigger && p.ParameterType != typeof(CancellationToken)))
         {

@@ -14,7 +14,7 @@ public sealed class RefundAdminFunctions(RefundRequestAdmin admin)
 
     [Function("RequeueRefundRequest")]
     public async Task<IActionResult> Requeue(
-        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "admin/refund-requests/{requestId}/requeue")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "manage/refund-requests/{requestId}/requeue")] HttpRequest request,
         string requestId,
         CancellationToken cancellationToken)
     {
@@ -35,7 +35,7 @@ public sealed class RefundAdminFunctions(RefundRequestAdmin admin)
 
     [Function("RequeueDeadLetteredRefundRequests")]
     public async Task<IActionResult> RequeueAll(
-        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "admin/refund-requests/requeue-dead-lettered")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "manage/refund-requests/requeue-dead-lettered")] HttpRequest request,
         CancellationToken cancellationToken)
     {
         var results = await admin.RequeueAllDeadLetteredAsync(MaxRequeuePerCall, cancellationToken);

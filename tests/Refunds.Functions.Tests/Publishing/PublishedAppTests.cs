@@ -19,8 +19,8 @@ public static class ExpectedFunctions
         Http("SubmitRefund", "orders/{orderId}/refunds", "post", "Function"),
         Http("ListOrderRefunds", "orders/{orderId}/refunds", "get", "Function"),
         Http("GetOrderRefund", "orders/{orderId}/refunds/{id}", "get", "Function"),
-        Http("RequeueRefundRequest", "admin/refund-requests/{requestId}/requeue", "post", "Admin"),
-        Http("RequeueDeadLetteredRefundRequests", "admin/refund-requests/requeue-dead-lettered", "post", "Admin"),
+        Http("RequeueRefundRequest", "manage/refund-requests/{requestId}/requeue", "post", "Admin"),
+        Http("RequeueDeadLetteredRefundRequests", "manage/refund-requests/requeue-dead-lettered", "post", "Admin"),
     ];
 
     public static DeclaredFunction Http(string name, string route, string method, string authLevel) =>
@@ -117,5 +117,20 @@ public sealed class PublishedAppTests(PublishedApp published) : IClassFixture<Pu
             Assert.Equal(want.QueueName, got.QueueName);
             Assert.Equal(want.Schedule, got.Schedule);
         }
+    }
+
+    [Fact]
+    public void No_published_route_uses_a_segment_the_Functions_host_reserves()
+    {
+        Assert.True(published.ExitCode == 0, published.Output);
+        var routes = FunctionsMetadataFile.Read(Path.Combine(published.Directory, "functions.metadata"))
+            .Where(f => f.Route is not null)
+            .Select(f => f.Route!.Trim('/'))
+            .ToList();
+
+        Assert.NotEmpty(routes);
+        Assert.All(routes, route => Assert.DoesNotContain(
+            global::Refunds.DevHost.FunctionCatalog.ReservedRoutePrefixes,
+            prefix => route.Equals(prefix, StringComparison.OrdinalIgnoreCase) || route.StartsWith(prefix + "/", StringComparison.OrdinalIgnoreCase)));
     }
 }
