@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
@@ -30,15 +31,18 @@ public sealed partial class RefundLedger : IRefundLedger
     private readonly TableHandle _index;
     private readonly TimeProvider _time;
     private readonly ILogger<RefundLedger> _logger;
+    private readonly LedgerMetrics _metrics;
 
     public RefundLedger(
         TableServiceClient service,
         TimeProvider time,
         ILogger<RefundLedger> logger,
         string ledgerTableName = StorageNames.RefundLedgerTable,
-        string indexTableName = StorageNames.ReconcileIndexTable)
+        string indexTableName = StorageNames.ReconcileIndexTable,
+        IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(service);
+        _metrics = new LedgerMetrics(meterFactory);
         _ledger = new TableHandle(service, ledgerTableName);
         _index = new TableHandle(service, indexTableName);
         _time = time;
@@ -641,7 +645,8 @@ public sealed partial class RefundLedger : IRefundLedger
         bool RefundChanged,
         bool NewConflict,
         RequestUpdateOutcome RequestOutcome,
-        RefundRequestRecord? Request);
+        RefundRequestRecord? Request,
+        IReadOnlyList<RefundRecord> SettledNow);
 
     /// <summary>
     /// Merges refund reports into one partition and moves their request (if any) to the state the refunds imply, in one
@@ -665,11 +670,17 @@ public sealed partial class RefundLedger : IRefundLedger
             var existed = true;
             var changed = false;
             var newConflict = false;
+            var settledNow = new List<RefundRecord>();
             foreach (var report in distinct)
             {
                 var row = await table.GetEntityIfExistsAsync<TableEntity>(partition, RefundRowKey(report.Id), cancellationToken: ct).ConfigureAwait(false);
                 var known = row.HasValue ? ToRefund(row.Value!) : seed;
                 var next = RefundStatusRules.Merge(known, report, orderId, requestId, external) with { OrderId = known?.OrderId ?? orderId };
+                if (next.Status != PingppRefundStatus.Pending && next.Status != known?.Status)
+                {
+                    settledNow.Add(next);
+                }
+
                 if (known is null)
                 {
                     existed = false;
@@ -740,13 +751,18 @@ public sealed partial class RefundLedger : IRefundLedger
 
             if (actions.Count == 0)
             {
-                return new RefundWrite(merged, existed, false, false, requestOutcome, request);
+                return new RefundWrite(merged, existed, false, false, requestOutcome, request, []);
             }
 
             try
             {
                 await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
-                return new RefundWrite(merged, existed, changed, newConflict, requestOutcome, request);
+                foreach (var settled in settledNow)
+                {
+                    _metrics.Settled(settled.Status);
+                }
+
+                return new RefundWrite(merged, existed, changed, newConflict, requestOutcome, request, settledNow);
             }
             catch (RequestFailedException e) when (TableStatus.IsConcurrencyLoss(e))
             {
