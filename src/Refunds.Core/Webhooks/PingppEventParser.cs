@@ -14,7 +14,7 @@ namespace Refunds.Core.Webhooks;
 /// One <see cref="Utf8JsonReader"/> pass validates the whole body and notes the envelope fields; only the bytes of
 /// <c>data.object</c> are then read again, by the serializer, as its typed object. It keeps the semantics the
 /// <see cref="JsonDocument"/>-based parser had (tests compare the two): a duplicated property counts by its last
-/// occurrence, envelope strings are materialized lazily in the order the checks need them, and the checks run in the
+/// occurrence, envelope strings are read lazily in the order the checks need them, and the checks run in the
 /// same order, so every input yields the same event, reason or exception.
 /// </remarks>
 public static class PingppEventParser
@@ -61,13 +61,13 @@ public static class PingppEventParser
             return false;
         }
 
-        if (String(e.HasObject, ref e.Object) != "event")
+        if (!e.Object.Is(utf8.Span, "event"u8, "event"))
         {
             reason = "object is not \"event\"";
             return false;
         }
 
-        var id = String(e.HasId, ref e.Id);
+        var id = e.Id.ToString(utf8.Span);
         if (id is null)
         {
             reason = "event has no id";
@@ -80,7 +80,7 @@ public static class PingppEventParser
             return false;
         }
 
-        var type = String(e.HasType, ref e.Type);
+        var type = e.Type.ToString(utf8.Span);
         if (string.IsNullOrEmpty(type))
         {
             reason = "event has no type";
@@ -100,7 +100,7 @@ public static class PingppEventParser
             return false;
         }
 
-        var objectType = String(e.HasObjectType, ref e.ObjectType);
+        var objectType = ObjectTypeOf(utf8.Span, e.ObjectType);
         if (string.IsNullOrEmpty(objectType))
         {
             reason = "data.object has no object type";
@@ -138,10 +138,10 @@ public static class PingppEventParser
             Type = type,
             Livemode = e.Livemode == JsonTokenType.True,
             Created = e.Created ?? 0,
-            Request = String(e.HasRequest, ref e.Request),
+            Request = e.Request.ToString(utf8.Span),
             PendingWebhooks = (int)(e.PendingWebhooks ?? 0),
             ObjectType = objectType,
-            ObjectId = String(e.HasObjectId, ref e.ObjectId),
+            ObjectId = e.ObjectId.ToString(utf8.Span),
             Refund = refund,
             Order = order,
             Charge = charge,
@@ -166,19 +166,19 @@ public static class PingppEventParser
             {
                 if (NameIs(ref reader, "object"u8))
                 {
-                    e.HasObject = NextIsString(ref reader, ref e.Object);
+                    e.Object = NextString(ref reader);
                 }
                 else if (NameIs(ref reader, "id"u8))
                 {
-                    e.HasId = NextIsString(ref reader, ref e.Id);
+                    e.Id = NextString(ref reader);
                 }
                 else if (NameIs(ref reader, "type"u8))
                 {
-                    e.HasType = NextIsString(ref reader, ref e.Type);
+                    e.Type = NextString(ref reader);
                 }
                 else if (NameIs(ref reader, "request"u8))
                 {
-                    e.HasRequest = NextIsString(ref reader, ref e.Request);
+                    e.Request = NextString(ref reader);
                 }
                 else if (NameIs(ref reader, "livemode"u8))
                 {
@@ -215,7 +215,8 @@ public static class PingppEventParser
 
     private static void ScanData(ref Utf8JsonReader reader, ref Envelope e)
     {
-        e.HasDataObject = e.HasObjectType = e.HasObjectId = false;
+        e.HasDataObject = false;
+        e.ObjectType = e.ObjectId = default;
         reader.Read();
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -232,7 +233,8 @@ public static class PingppEventParser
                 continue;
             }
 
-            e.HasDataObject = e.HasObjectType = e.HasObjectId = false;
+            e.HasDataObject = false;
+            e.ObjectType = e.ObjectId = default;
             reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
             {
@@ -246,11 +248,11 @@ public static class PingppEventParser
             {
                 if (NameIs(ref reader, "object"u8))
                 {
-                    e.HasObjectType = NextIsString(ref reader, ref e.ObjectType);
+                    e.ObjectType = NextString(ref reader);
                 }
                 else if (NameIs(ref reader, "id"u8))
                 {
-                    e.HasObjectId = NextIsString(ref reader, ref e.ObjectId);
+                    e.ObjectId = NextString(ref reader);
                 }
                 else
                 {
@@ -279,18 +281,17 @@ public static class PingppEventParser
         }
     }
 
-    /// <summary>Moves to the property's value; when it is a string, keeps a copy of the reader there to read it later.</summary>
-    private static bool NextIsString(ref Utf8JsonReader reader, ref Utf8JsonReader at)
+    /// <summary>Moves to the property's value and notes where it is when it is a string.</summary>
+    private static StringToken NextString(ref Utf8JsonReader reader)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.String)
         {
-            at = reader;
-            return true;
+            return new StringToken(checked((int)reader.TokenStartIndex), reader.ValueSpan.Length, reader.ValueIsEscaped, IsString: true);
         }
 
         reader.Skip();
-        return false;
+        return default;
     }
 
     private static long? NextInt64(ref Utf8JsonReader reader)
@@ -305,15 +306,45 @@ public static class PingppEventParser
         return null;
     }
 
-    // Materialized only when a check needs it, as before, so an unreadable string (an escaped lone surrogate) fails
-    // at the same point it did.
-    private static string? String(bool isString, ref Utf8JsonReader at) => isString ? at.GetString() : null;
+    // The kinds the switch above tells apart come back as literals: no string per event for them.
+    private static string? ObjectTypeOf(ReadOnlySpan<byte> utf8, StringToken token)
+        => token.Is(utf8, "refund"u8, "refund") ? "refund"
+            : token.Is(utf8, "order"u8, "order") ? "order"
+            : token.Is(utf8, "charge"u8, "charge") ? "charge"
+            : token.ToString(utf8);
+
+    /// <summary>
+    /// Where a string value is (its opening quote, and the length between the quotes). Materialized only when a check
+    /// needs it, as before, so an unreadable string (an escaped lone surrogate) fails at the same point it did.
+    /// </summary>
+    private readonly record struct StringToken(int Start, int Length, bool Escaped, bool IsString)
+    {
+        public string? ToString(ReadOnlySpan<byte> utf8)
+        {
+            if (!IsString)
+            {
+                return null;
+            }
+
+            if (!Escaped)
+            {
+                // The body is valid UTF-8, so this is what Utf8JsonReader.GetString returns for an unescaped value.
+                return System.Text.Encoding.UTF8.GetString(utf8.Slice(Start + 1, Length));
+            }
+
+            var reader = new Utf8JsonReader(utf8.Slice(Start, Length + 2), ReaderOptions);
+            reader.Read();
+            return reader.GetString();
+        }
+
+        public bool Is(ReadOnlySpan<byte> utf8, ReadOnlySpan<byte> value, string text)
+            => IsString && (Escaped ? ToString(utf8) == text : utf8.Slice(Start + 1, Length).SequenceEqual(value));
+    }
 
     private ref struct Envelope
     {
-        public bool IsObject;
-        public bool HasObject, HasId, HasType, HasRequest, HasDataObject, HasObjectType, HasObjectId;
-        public Utf8JsonReader Object, Id, Type, Request, ObjectType, ObjectId;
+        public bool IsObject, HasDataObject;
+        public StringToken Object, Id, Type, Request, ObjectType, ObjectId;
         public JsonTokenType Livemode;
         public long? Created, PendingWebhooks;
         public int DataObjectStart, DataObjectEnd;
