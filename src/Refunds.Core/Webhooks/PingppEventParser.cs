@@ -10,27 +10,38 @@ namespace Refunds.Core.Webhooks;
 /// Parses a Ping++ event from raw UTF-8 bytes. A failure carries a short reason fit for a 400 body: it never echoes
 /// the input.
 /// </summary>
+/// <remarks>
+/// One <see cref="Utf8JsonReader"/> pass validates the whole body and notes the envelope fields; only the bytes of
+/// <c>data.object</c> are then read again, by the serializer, as its typed object. It keeps the semantics the
+/// <see cref="JsonDocument"/>-based parser had (tests compare the two): a duplicated property counts by its last
+/// occurrence, envelope strings are read lazily in the order the checks need them, and the checks run in the
+/// same order, so every input yields the same event, reason or exception.
+/// </remarks>
 public static class PingppEventParser
 {
+    // JsonDocumentOptions.MaxDepth = 64 before; the reader's default is the same, spelled out so it stays so.
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
+
     public static bool TryParse(ReadOnlyMemory<byte> utf8, [NotNullWhen(true)] out PingppEvent? pingppEvent, [NotNullWhen(false)] out string? reason)
     {
         pingppEvent = null;
-        if (utf8.IsEmpty)
+        var span = utf8.Span;
+        if (span.IsEmpty)
         {
             reason = "empty body";
             return false;
         }
 
-        if (!Utf8.IsValid(utf8.Span))
+        if (!Utf8.IsValid(span))
         {
             reason = "body is not valid UTF-8";
             return false;
         }
 
-        JsonDocument document;
+        var envelope = default(Envelope);
         try
         {
-            document = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = 64 });
+            Scan(span, ref envelope);
         }
         catch (JsonException)
         {
@@ -38,28 +49,25 @@ public static class PingppEventParser
             return false;
         }
 
-        using (document)
-        {
-            return TryRead(document.RootElement, out pingppEvent, out reason);
-        }
+        return TryRead(utf8, ref envelope, out pingppEvent, out reason);
     }
 
-    private static bool TryRead(JsonElement root, [NotNullWhen(true)] out PingppEvent? pingppEvent, [NotNullWhen(false)] out string? reason)
+    private static bool TryRead(ReadOnlyMemory<byte> utf8, ref Envelope e, [NotNullWhen(true)] out PingppEvent? pingppEvent, [NotNullWhen(false)] out string? reason)
     {
         pingppEvent = null;
-        if (root.ValueKind != JsonValueKind.Object)
+        if (!e.IsObject)
         {
             reason = "body is not a JSON object";
             return false;
         }
 
-        if (String(root, "object") != "event")
+        if (!e.Object.Is(utf8.Span, "event"u8, "event"))
         {
             reason = "object is not \"event\"";
             return false;
         }
 
-        var id = String(root, "id");
+        var id = e.Id.ToString(utf8.Span);
         if (id is null)
         {
             reason = "event has no id";
@@ -72,28 +80,27 @@ public static class PingppEventParser
             return false;
         }
 
-        var type = String(root, "type");
+        var type = e.Type.ToString(utf8.Span);
         if (string.IsNullOrEmpty(type))
         {
             reason = "event has no type";
             return false;
         }
 
-        if (!root.TryGetProperty("livemode", out var livemode) || livemode.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        if (e.Livemode is not (JsonTokenType.True or JsonTokenType.False))
         {
             // Unsigned test events are accepted only when livemode is false, so a missing flag must not read as false.
             reason = "event has no livemode";
             return false;
         }
 
-        if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
-            || !data.TryGetProperty("object", out var dataObject) || dataObject.ValueKind != JsonValueKind.Object)
+        if (!e.HasDataObject)
         {
             reason = "event has no data.object";
             return false;
         }
 
-        var objectType = String(dataObject, "object");
+        var objectType = ObjectTypeOf(utf8.Span, e.ObjectType);
         if (string.IsNullOrEmpty(objectType))
         {
             reason = "data.object has no object type";
@@ -103,18 +110,19 @@ public static class PingppEventParser
         PingppRefund? refund = null;
         PingppOrder? order = null;
         PingppCharge? charge = null;
+        var dataObject = utf8.Span[e.DataObjectStart..e.DataObjectEnd];
         try
         {
             switch (objectType)
             {
                 case "refund":
-                    refund = dataObject.Deserialize<PingppRefund>(PingppJson.Options);
+                    refund = JsonSerializer.Deserialize<PingppRefund>(dataObject, PingppJson.Options);
                     break;
                 case "order":
-                    order = dataObject.Deserialize<PingppOrder>(PingppJson.Options);
+                    order = JsonSerializer.Deserialize<PingppOrder>(dataObject, PingppJson.Options);
                     break;
                 case "charge":
-                    charge = dataObject.Deserialize<PingppCharge>(PingppJson.Options);
+                    charge = JsonSerializer.Deserialize<PingppCharge>(dataObject, PingppJson.Options);
                     break;
             }
         }
@@ -128,12 +136,12 @@ public static class PingppEventParser
         {
             Id = id,
             Type = type,
-            Livemode = livemode.ValueKind == JsonValueKind.True,
-            Created = Int64(root, "created") ?? 0,
-            Request = String(root, "request"),
-            PendingWebhooks = (int)(Int64(root, "pending_webhooks") ?? 0),
+            Livemode = e.Livemode == JsonTokenType.True,
+            Created = e.Created ?? 0,
+            Request = e.Request.ToString(utf8.Span),
+            PendingWebhooks = (int)(e.PendingWebhooks ?? 0),
             ObjectType = objectType,
-            ObjectId = String(dataObject, "id"),
+            ObjectId = e.ObjectId.ToString(utf8.Span),
             Refund = refund,
             Order = order,
             Charge = charge,
@@ -142,9 +150,203 @@ public static class PingppEventParser
         return true;
     }
 
-    private static string? String(JsonElement element, string name)
-        => element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>Reads the whole body (a syntax error anywhere throws), keeping the last occurrence of each field.</summary>
+    private static void Scan(ReadOnlySpan<byte> utf8, ref Envelope e)
+    {
+        var reader = new Utf8JsonReader(utf8, ReaderOptions);
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+        }
+        else
+        {
+            e.IsObject = true;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (NameIs(ref reader, "object"u8))
+                {
+                    e.Object = NextString(ref reader);
+                }
+                else if (NameIs(ref reader, "id"u8))
+                {
+                    e.Id = NextString(ref reader);
+                }
+                else if (NameIs(ref reader, "type"u8))
+                {
+                    e.Type = NextString(ref reader);
+                }
+                else if (NameIs(ref reader, "request"u8))
+                {
+                    e.Request = NextString(ref reader);
+                }
+                else if (NameIs(ref reader, "livemode"u8))
+                {
+                    reader.Read();
+                    e.Livemode = reader.TokenType;
+                    reader.Skip();
+                }
+                else if (NameIs(ref reader, "created"u8))
+                {
+                    e.Created = NextInt64(ref reader);
+                }
+                else if (NameIs(ref reader, "pending_webhooks"u8))
+                {
+                    e.PendingWebhooks = NextInt64(ref reader);
+                }
+                else if (NameIs(ref reader, "data"u8))
+                {
+                    ScanData(ref reader, ref e);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
 
-    private static long? Int64(JsonElement element, string name)
-        => element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number : null;
+        // Without AllowMultipleValues the reader throws on anything but whitespace after the root value.
+        if (reader.Read())
+        {
+            throw new JsonException("content after the JSON value");
+        }
+    }
+
+    private static void ScanData(ref Utf8JsonReader reader, ref Envelope e)
+    {
+        e.HasDataObject = false;
+        e.ObjectType = e.ObjectId = default;
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!NameIs(ref reader, "object"u8))
+            {
+                reader.Read();
+                reader.Skip();
+                continue;
+            }
+
+            e.HasDataObject = false;
+            e.ObjectType = e.ObjectId = default;
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            e.HasDataObject = true;
+            e.DataObjectStart = checked((int)reader.TokenStartIndex);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (NameIs(ref reader, "object"u8))
+                {
+                    e.ObjectType = NextString(ref reader);
+                }
+                else if (NameIs(ref reader, "id"u8))
+                {
+                    e.ObjectId = NextString(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            e.DataObjectEnd = checked((int)reader.BytesConsumed);
+        }
+    }
+
+    private static bool NameIs(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+        => reader.ValueIsEscaped ? EscapedNameIs(ref reader, name) : reader.ValueSpan.SequenceEqual(name);
+
+    private static bool EscapedNameIs(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        try
+        {
+            return reader.ValueTextEquals(name);
+        }
+        catch (InvalidOperationException)
+        {
+            // A name with an escaped lone surrogate is none of the fields read here; JsonDocument skipped it too.
+            return false;
+        }
+    }
+
+    /// <summary>Moves to the property's value and notes where it is when it is a string.</summary>
+    private static StringToken NextString(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return new StringToken(checked((int)reader.TokenStartIndex), reader.ValueSpan.Length, reader.ValueIsEscaped, IsString: true);
+        }
+
+        reader.Skip();
+        return default;
+    }
+
+    private static long? NextInt64(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var number))
+        {
+            return number;
+        }
+
+        reader.Skip();
+        return null;
+    }
+
+    // The kinds the switch above tells apart come back as literals: no string per event for them.
+    private static string? ObjectTypeOf(ReadOnlySpan<byte> utf8, StringToken token)
+        => token.Is(utf8, "refund"u8, "refund") ? "refund"
+            : token.Is(utf8, "order"u8, "order") ? "order"
+            : token.Is(utf8, "charge"u8, "charge") ? "charge"
+            : token.ToString(utf8);
+
+    /// <summary>
+    /// Where a string value is (its opening quote, and the length between the quotes). Materialized only when a check
+    /// needs it, as before, so an unreadable string (an escaped lone surrogate) fails at the same point it did.
+    /// </summary>
+    private readonly record struct StringToken(int Start, int Length, bool Escaped, bool IsString)
+    {
+        public string? ToString(ReadOnlySpan<byte> utf8)
+        {
+            if (!IsString)
+            {
+                return null;
+            }
+
+            if (!Escaped)
+            {
+                // The body is valid UTF-8, so this is what Utf8JsonReader.GetString returns for an unescaped value.
+                return System.Text.Encoding.UTF8.GetString(utf8.Slice(Start + 1, Length));
+            }
+
+            var reader = new Utf8JsonReader(utf8.Slice(Start, Length + 2), ReaderOptions);
+            reader.Read();
+            return reader.GetString();
+        }
+
+        public bool Is(ReadOnlySpan<byte> utf8, ReadOnlySpan<byte> value, string text)
+            => IsString && (Escaped ? ToString(utf8) == text : utf8.Slice(Start + 1, Length).SequenceEqual(value));
+    }
+
+    private ref struct Envelope
+    {
+        public bool IsObject, HasDataObject;
+        public StringToken Object, Id, Type, Request, ObjectType, ObjectId;
+        public JsonTokenType Livemode;
+        public long? Created, PendingWebhooks;
+        public int DataObjectStart, DataObjectEnd;
+    }
 }

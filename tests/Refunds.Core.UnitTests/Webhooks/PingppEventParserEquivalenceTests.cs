@@ -1,0 +1,178 @@
+using System.Text;
+using System.Text.Json;
+using Refunds.Core.Pingpp;
+using Refunds.Core.Webhooks;
+
+namespace Refunds.Core.UnitTests.Webhooks;
+
+/// <summary>
+/// The single-pass parser must accept, reject (with the same reason) and fail exactly like the JsonDocument parser it
+/// replaced, on real events, on edge cases of the JSON grammar, and on every truncation and many corruptions of them.
+/// </summary>
+public class PingppEventParserEquivalenceTests
+{
+    private static readonly string[] EdgeCases =
+    [
+        "",
+        " ",
+        "\uFEFF{}",
+        "null",
+        "\"event\"",
+        "[1,2]",
+        "[1,2",
+        "{}",
+        "{} {}",
+        "{}x",
+        "{} ",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"x"}}} """,
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"x"}},}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"x"}}} // c""",
+        // Duplicates: the last occurrence counts.
+        """{"id":"evt_1","id":"evt_2","object":"charge","object":"event","type":"x","livemode":true,"livemode":false,"data":{"object":{"object":"x"}}}""",
+        """{"id":"evt_1","object":"event","object":"charge","type":"x","livemode":false,"data":{"object":{"object":"x"}}}""",
+        """{"id":"evt_1","id":7,"object":"event","type":"x","livemode":false,"data":{"object":{"object":"x"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"x"}},"data":{}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{},"data":{"object":{"object":"charge","id":"ch_1"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"charge","id":"ch_1"},"object":{"object":"y"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"charge","id":"ch_1"},"object":5}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"charge","id":"ch_1","object":"refund"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund","id":"re_2"}}}""",
+        // Escaped names and values mean the same as plain ones.
+        """{"\u0069d":"evt_\u0031","obj\u0065ct":"ev\u0065nt","type":"x\n","livemode":false,"data":{"\u006fbject":{"object":"\u0072efund","id":"re_\u00e9"}}}""",
+        // Escaped lone surrogates: a string that cannot be read.
+        """{"id":"evt_1","object":"\ud800","type":"x","livemode":false,"data":{"object":{"object":"x"}}}""",
+        """{"id":"\ud800","object":"event","type":"x","livemode":false,"data":{"object":{"object":"x"}}}""",
+        """{"id":"evt/1","object":"event","type":"\ud800","livemode":false,"data":{"object":{"object":"x"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"request":"\udc00","data":{"object":{"object":"x","id":"\ud800"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"refund","id":"re_1","description":"\ud800"}}}""",
+        """{"\ud800":1,"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"x"}}}""",
+        // Wrong kinds of values.
+        """{"id":"evt_1","object":"event","type":"","livemode":false,"data":{"object":{"object":"x"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":null,"data":{"object":{"object":"x"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":"false","data":{"object":{"object":"x"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":{},"data":{"object":{"object":"x"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":[{"object":{"object":"x"}}]}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":[]}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":""}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":null,"id":"a"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"created":1.5,"pending_webhooks":"2","data":{"object":{"object":"x","id":5}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"created":-3,"pending_webhooks":4294967297,"data":{"object":{"object":"x"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"created":99999999999999999999,"pending_webhooks":[1],"data":{"object":{"object":"x"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"created":1,"created":null,"data":{"object":{"object":"x"}}}""",
+        // Typed objects that are and are not valid.
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"refund"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"refund","id":"re_1","amount":null,"metadata":[]}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"refund","id":"re_1","metadata":5}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"refund","ID":"re_1","Amount":3,"status":"bogus"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"order","id":"o","charges":{"data":[{"id":"c"}]}}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"charge","id":"c","paid":null,"amount":"1"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"extra":{"object":"refund","id":"no"},"object":"charge","id":"ch_1"}}}""",
+        // Depth: 64 levels are allowed, 65 are not.
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"x","n":""" + new string('[', 61) + new string(']', 61) + "}}}",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"x","n":""" + new string('[', 62) + new string(']', 62) + "}}}",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"refund","id":"r","metadata":{"a":""" + new string('[', 61) + new string(']', 61) + "}}}}",
+    ];
+
+    public static TheoryData<string> Samples()
+    {
+        var data = new TheoryData<string>();
+        foreach (var text in RealEvents())
+        {
+            data.Add(text);
+        }
+
+        return data;
+    }
+
+    private static IEnumerable<string> RealEvents() =>
+    [
+        VectorFiles.Text("webhook1_body.json"),
+        VectorFiles.Text("webhook2_body.json"),
+        VectorFiles.Text("webhook3_body.json"),
+        PingppEventParserTests.GuideOrderRefunded,
+        PingppEventParserTests.RefundSucceeded(),
+    ];
+
+    [Fact]
+    public void Edge_cases_give_the_same_outcome_as_the_JsonDocument_parser()
+    {
+        var differences = EdgeCases.Select(Encoding.UTF8.GetBytes).Select(Difference).Where(d => d is not null).ToList();
+        Assert.True(differences.Count == 0, string.Join("\n", differences));
+    }
+
+    [Fact]
+    public void Edge_cases_cover_acceptance_every_reason_and_unreadable_strings()
+    {
+        var outcomes = EdgeCases.Select(Encoding.UTF8.GetBytes).Select(b => Outcome(PingppEventParser.TryParse, b).Split(':')[0]).ToHashSet();
+        Assert.Contains("ok", outcomes);
+        Assert.Contains("InvalidOperationException", outcomes);
+        foreach (var reason in new[] { "empty body", "body is not JSON", "body is not a JSON object", "object is not \"event\"", "event has no id",
+                     "event id is malformed", "event has no type", "event has no livemode", "event has no data.object",
+                     "data.object has no object type", "data.object is not a valid refund" })
+        {
+            Assert.Contains("no " + reason, outcomes);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Every_truncation_of_a_real_event_gives_the_same_outcome(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var differences = new List<string>();
+        for (var length = 0; length <= bytes.Length; length++)
+        {
+            if (Difference(bytes[..length]) is { } difference)
+            {
+                differences.Add($"length {length}: {difference}");
+            }
+        }
+
+        Assert.True(differences.Count == 0, string.Join("\n", differences.Take(20)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Corrupting_any_byte_of_a_real_event_gives_the_same_outcome(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        var differences = new List<string>();
+        foreach (var replacement in "\"{}[],: x0-\\n"u8.ToArray())
+        {
+            for (var i = 0; i < bytes.Length; i++)
+            {
+                var corrupted = (byte[])bytes.Clone();
+                corrupted[i] = replacement;
+                if (Difference(corrupted) is { } difference)
+                {
+                    differences.Add($"byte {i} -> '{(char)replacement}': {difference}");
+                }
+            }
+        }
+
+        Assert.True(differences.Count == 0, string.Join("\n", differences.Take(20)));
+    }
+
+    private delegate bool Parser(ReadOnlyMemory<byte> utf8, out PingppEvent? pingppEvent, out string? reason);
+
+    private static string? Difference(byte[] body)
+    {
+        var expected = Outcome(JsonDocumentEventParser.TryParse, body);
+        var actual = Outcome(PingppEventParser.TryParse, body);
+        return expected == actual ? null : $"{Encoding.UTF8.GetString(body)}\n  JsonDocument: {expected}\n  single pass:  {actual}";
+    }
+
+    private static string Outcome(Parser parse, byte[] body)
+    {
+        try
+        {
+            return parse(body, out var e, out var reason)
+                ? "ok: " + JsonSerializer.Serialize(e, PingppJson.Options)
+                : "no " + reason;
+        }
+        catch (Exception ex)
+        {
+            return ex.GetType().Name + ": " + ex.Message;
+        }
+    }
+}
