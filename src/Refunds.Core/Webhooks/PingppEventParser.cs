@@ -49,8 +49,20 @@ public static class PingppEventParser
             return false;
         }
 
-        return TryRead(utf8, ref envelope, out pingppEvent, out reason);
+        try
+        {
+            return TryRead(utf8, ref envelope, out pingppEvent, out reason);
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate ("\ud800") in a string we read: valid JSON, but not text. A 400, never a 500.
+            pingppEvent = null;
+            reason = UnreadableStringReason;
+            return false;
+        }
     }
+
+    internal const string UnreadableStringReason = "body has a string that is not valid Unicode";
 
     private static bool TryRead(ReadOnlyMemory<byte> utf8, ref Envelope e, [NotNullWhen(true)] out PingppEvent? pingppEvent, [NotNullWhen(false)] out string? reason)
     {
