@@ -34,6 +34,7 @@ public static partial class SimulatorApp
         builder.Services.AddSingleton<WebhookOutbox>();
         builder.Services.AddSingleton<SimulatorLedger>();
         builder.Services.AddSingleton<PingppApiGate>();
+        builder.Services.AddSingleton<ApiCallLog>();
         builder.Services.AddHostedService<SimulatorWorker>();
 
         var app = builder.Build();
@@ -43,7 +44,16 @@ public static partial class SimulatorApp
         var options = app.Services.GetRequiredService<IOptions<SimulatorOptions>>().Value;
         LogStarted(app.Logger, signer.Fingerprint, gate.MerchantKeyFingerprint ?? "(none: requests unsigned)", options.WebhookUrl ?? "(none)");
 
-        app.UseWhen(c => c.Request.Path.StartsWithSegments("/v1"), v1 => v1.Use(gate.InvokeAsync));
+        var calls = app.Services.GetRequiredService<ApiCallLog>();
+        app.UseWhen(c => c.Request.Path.StartsWithSegments("/v1"), v1 =>
+        {
+            v1.Use((context, next) =>
+            {
+                calls.Record(context.Request);
+                return next(context);
+            });
+            v1.Use(gate.InvokeAsync);
+        });
         app.MapPingppApi();
         app.MapSimulatorAdmin();
         return app;

@@ -25,6 +25,7 @@ public static class AdminApi
         sim.MapGet("/refunds", (SimulatorLedger ledger) => PingppJson.Result(new JsonObject { ["data"] = ledger.AdminRefunds() }));
         sim.MapPost("/settle", (string? order_id, SimulatorLedger ledger) =>
             PingppJson.Result(new JsonObject { ["settled"] = ledger.Settle(force: true, order_id) }));
+        sim.MapGet("/api-calls", (ApiCallLog calls) => PingppJson.Result(calls.AdminJson()));
         sim.MapGet("/events", (WebhookOutbox outbox) => PingppJson.Result(new JsonObject { ["data"] = outbox.AdminJson() }));
         sim.MapPost("/events/{eventId}/replay", (string eventId, WebhookOutbox outbox) =>
             outbox.Replay(eventId)

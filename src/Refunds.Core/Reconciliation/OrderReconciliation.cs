@@ -78,6 +78,14 @@ public static class OrderReconciliation
             else if (request.State is RefundRequestState.Received or RefundRequestState.Submitting)
             {
                 var since = request.State == RefundRequestState.Submitting ? request.SubmittingSince ?? request.UpdatedAt : request.UpdatedAt;
+                // A create that may have reached Ping++ becomes visible within the grace period after it *started*,
+                // which can be well after the claim (a slow lookup comes first): wait from the later of the two, as
+                // the processor does, so a hand-back is not spent on a delivery that can only wait again.
+                if (request.Uncertain && request.LastSendStartedAt > since)
+                {
+                    since = request.LastSendStartedAt.Value;
+                }
+
                 if (now - since >= gracePeriod)
                 {
                     handBack.Add(request);

@@ -10,14 +10,19 @@ namespace Refunds.Core.UnitTests.Signing;
 
 /// <summary>
 /// An HTTP handler that answers like Key Vault's <c>sign</c>: 401 challenge without a token, optional throttling,
-/// then a real RS256 signature of the received digest made with a real RSA key.
+/// then a real RS256 signature of the received digest made with a real RSA key (a new one, or the given one, which it
+/// then owns). Also linked into the integration tests, where the key is the simulator's merchant key.
 /// </summary>
-internal sealed class FakeKeyVault : HttpMessageHandler
+internal sealed class FakeKeyVault(RSA? key = null) : HttpMessageHandler
 {
     public const string Tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
     public const string Token = "fake-kv-token";
 
-    private readonly RSA _key = RSA.Create(2048);
+    private readonly RSA _key = key ?? RSA.Create(2048);
+    private int _signatures;
+
+    /// <summary>How many <c>sign</c> operations answered with a signature (challenges and throttles excluded).</summary>
+    public int Signatures => Volatile.Read(ref _signatures);
 
     public string Challenge { get; set; } = $"Bearer authorization=\"https://login.microsoftonline.com/{Tenant}\", resource=\"https://vault.azure.net\"";
 
@@ -63,6 +68,7 @@ internal sealed class FakeKeyVault : HttpMessageHandler
         using var doc = JsonDocument.Parse(body!);
         var digest = Base64Url.DecodeFromChars(doc.RootElement.GetProperty("value").GetString());
         var signature = _key.SignHash(digest, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        Interlocked.Increment(ref _signatures);
         var keyId = request.RequestUri!.GetLeftPart(UriPartial.Path)[..^"/sign".Length];
         return new HttpResponseMessage(HttpStatusCode.OK)
         {

@@ -80,18 +80,11 @@ internal sealed class ReconcileHarness : IAsyncDisposable
         CreateGracePeriod = Grace,
     });
 
-    /// <summary>Records a request in the ledger as the refund processor does (before calling Ping++).</summary>
+    /// <summary>Records a request in the ledger as the refund processor does (before calling Ping++), fingerprint included.</summary>
     public async Task<RefundRequest> RecordRequestAsync(string orderId, string requestId, string? charge = null, long? amount = null)
     {
         var request = new RefundRequest { RequestId = requestId, OrderId = orderId, Description = "customer refund", Charge = charge, ChargeAmount = amount };
-        await Ledger.CreateRequestAsync(new RefundRequestRecord
-        {
-            RequestId = requestId,
-            OrderId = orderId,
-            Description = request.Description,
-            Charge = charge,
-            ChargeAmount = amount,
-        }, CancellationToken.None);
+        await Ledger.CreateRequestAsync(request.ToLedgerRecord(), CancellationToken.None);
         return request;
     }
 
@@ -104,6 +97,42 @@ internal sealed class ReconcileHarness : IAsyncDisposable
         var created = await Client.CreateOrderRefundAsync(orderId, request.ToCreateOrderRefundRequest());
         await Ledger.RecordSubmittedAsync(requestId, created.Data, CancellationToken.None);
         return created.Data;
+    }
+
+    /// <summary>The refund processor over the harness's ledger, client and clock (what the queue function runs).</summary>
+    public RefundProcessor Processor() => new(
+        Ledger, Client,
+        Options.Create(new RefundProcessingOptions { CreateGracePeriod = Grace, LeaseDuration = TimeSpan.FromSeconds(30) }),
+        Time, new RefundMetrics(), NullLogger<RefundProcessor>.Instance);
+
+    /// <summary>
+    /// Delivers every message now in the refund queue to the processor once, as the queue function would: completed
+    /// (deleted) when it returns, left for redelivery when it throws. Returns the outcomes of the completed ones.
+    /// </summary>
+    public async Task<IReadOnlyList<RefundProcessingOutcome>> ProcessQueueAsync()
+    {
+        var outcomes = new List<RefundProcessingOutcome>();
+        if (!await QueueClient.ExistsAsync())
+        {
+            return outcomes;
+        }
+
+        var processor = Processor();
+        var messages = (await QueueClient.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30))).Value;
+        foreach (var message in messages)
+        {
+            try
+            {
+                outcomes.Add(await processor.ProcessAsync(message.Body.ToMemory(), message.MessageId, message.DequeueCount, CancellationToken.None));
+                await QueueClient.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+            catch (RefundRetryLaterException)
+            {
+                await QueueClient.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero);
+            }
+        }
+
+        return outcomes;
     }
 
     /// <summary>Every message in the refund queue (peeked, left in place), parsed back into requests.</summary>

@@ -112,6 +112,62 @@ public sealed class ReconcilerTests
     }
 
     [Fact]
+    public async Task Request_that_crashed_between_claim_and_create_is_handed_back_and_the_processor_makes_exactly_one_refund()
+    {
+        await using var h = await ReconcileHarness.StartAsync();
+        var order = await h.Admin.SeedOrderAsync(900);
+        var request = await h.RecordRequestAsync(order.Id, "req-crash-run-1", order.ChargeIds[0], 400);
+        Assert.Equal(SubmitClaimOutcome.Claimed, (await h.Ledger.TryBeginSubmitAsync(request.RequestId, h.Time.GetUtcNow(), TimeSpan.FromSeconds(30), None)).Outcome);
+        // The process dies here: Ping++ is never called.
+        h.Time.Advance(ReconcileHarness.Grace + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(1, (await h.Reconciler().RunAsync(None)).ReEnqueued);
+        // The producer's original message is redelivered as well: two deliveries of the same request.
+        await h.Queue.EnqueueAsync(request, None);
+        var outcomes = await h.ProcessQueueAsync();
+
+        Assert.Equal([RefundProcessingOutcome.Created, RefundProcessingOutcome.AlreadyHandled], outcomes);
+        var refund = Assert.Single(await h.Admin.GetRefundsAsync());
+        Assert.Equal((order.Id, request.RequestId, 400L), (refund.OrderId, refund.RequestId, refund.Amount));
+        var stored = (await h.Ledger.GetRequestAsync(request.RequestId, None))!;
+        Assert.Equal((RefundRequestState.Submitted, 2), (stored.State, stored.Attempt));
+        Assert.Equal([refund.RefundId], stored.RefundIds);
+
+        // Later runs find the request submitted: nothing handed back, nothing more created.
+        h.Time.Advance(ReconcileHarness.Grace + TimeSpan.FromSeconds(1));
+        Assert.Equal(0, (await h.Reconciler().RunAsync(None)).ReEnqueued);
+        Assert.Empty(await h.ProcessQueueAsync());
+        Assert.Single(await h.Admin.GetRefundsAsync());
+    }
+
+    [Fact]
+    public async Task A_crash_during_the_create_is_handed_back_a_grace_period_after_the_create_started_not_after_the_claim()
+    {
+        await using var h = await ReconcileHarness.StartAsync();
+        var order = await h.Admin.SeedOrderAsync(900);
+        var request = await h.RecordRequestAsync(order.Id, "req-crash-send-1", order.ChargeIds[0], 300);
+        var claim = await h.Ledger.TryBeginSubmitAsync(request.RequestId, h.Time.GetUtcNow(), TimeSpan.FromSeconds(30), None);
+        // A slow lookup, then the write-ahead; the process dies while the create is in flight (it never arrives).
+        h.Time.Advance(TimeSpan.FromSeconds(50));
+        Assert.Equal(RequestUpdateOutcome.Updated, (await h.Ledger.RecordSendStartingAsync(request.RequestId, claim.Request!.Attempt, h.Time.GetUtcNow(), None)).Outcome);
+
+        h.Time.Advance(ReconcileHarness.Grace - TimeSpan.FromSeconds(49));
+        var graceSinceClaim = await h.Reconciler().RunAsync(None);
+        h.Time.Advance(TimeSpan.FromSeconds(50));
+        var graceSinceSend = await h.Reconciler().RunAsync(None);
+
+        // Grace over since the claim but not since the create: the create might still become visible.
+        Assert.Equal(0, graceSinceClaim.ReEnqueued);
+        Assert.Equal(1, graceSinceSend.ReEnqueued);
+        Assert.Equal([RefundProcessingOutcome.Created], await h.ProcessQueueAsync());
+        var refund = Assert.Single(await h.Admin.GetRefundsAsync());
+        Assert.Equal(request.RequestId, refund.RequestId);
+        var stored = (await h.Ledger.GetRequestAsync(request.RequestId, None))!;
+        Assert.Equal([refund.RefundId], stored.RefundIds);
+        Assert.False(stored.Uncertain);
+    }
+
+    [Fact]
     public async Task Request_that_crashed_after_the_create_is_adopted_and_never_handed_back()
     {
         await using var h = await ReconcileHarness.StartAsync();
@@ -174,6 +230,47 @@ public sealed class ReconcilerTests
         Assert.Empty(await h.Anomalies.ListAsync(normal.Id, None));
         Assert.Contains("refund", Assert.Single(await h.Anomalies.ListAsync(overpaid.Id, None)).Outcome);
         Assert.Empty(await h.Admin.GetRefundsAsync(canceled.Id));
+    }
+
+    [Fact]
+    public async Task Abnormal_payments_under_auto_refund_are_refunded_once_each_by_the_processor_despite_three_runs_and_replays()
+    {
+        await using var h = await ReconcileHarness.StartAsync(AnomalyMode.AutoRefund);
+        var canceled = await h.Admin.SeedOrderAsync(1200, status: "canceled");
+        var overpaid = await h.Admin.SeedOrderAsync(1000, [1000, 1000]);
+        var normal = await h.Admin.SeedOrderAsync(1000);
+        foreach (var orderId in new[] { canceled.Id, overpaid.Id, normal.Id })
+        {
+            await h.Observer.OnOrderPaymentEventAsync(await h.OrderSucceededEventAsync(orderId), None);
+        }
+
+        var outcomes = new List<RefundProcessingOutcome>();
+        for (var i = 0; i < 3; i++)
+        {
+            await h.Reconciler().RunAsync(None);
+            outcomes.AddRange(await h.ProcessQueueAsync());
+            // A replayed order.succeeded marks the orders again, after their refunds were made.
+            await h.Observer.OnOrderPaymentEventAsync(await h.OrderSucceededEventAsync(canceled.Id), None);
+            await h.Observer.OnOrderPaymentEventAsync(await h.OrderSucceededEventAsync(overpaid.Id), None);
+            h.Time.Advance(ReconcileHarness.Grace + TimeSpan.FromSeconds(1));
+        }
+
+        await h.Reconciler().RunAsync(None);
+        outcomes.AddRange(await h.ProcessQueueAsync());
+
+        Assert.Equal(2, outcomes.Count(o => o == RefundProcessingOutcome.Created));
+        var refunds = await h.Admin.GetRefundsAsync();
+        Assert.Equal(2, refunds.Count);
+        var cancelRefund = Assert.Single(refunds, r => r.OrderId == canceled.Id);
+        Assert.Equal((AnomalyRefundRequestIds.For(canceled.Id, AnomalyKind.PaidAfterCancel, canceled.ChargeIds[0]), 1200L), (cancelRefund.RequestId, cancelRefund.Amount));
+        var excessRefund = Assert.Single(refunds, r => r.OrderId == overpaid.Id);
+        Assert.Equal(1000, excessRefund.Amount);
+        Assert.Contains(excessRefund.Charge, overpaid.ChargeIds);
+        Assert.DoesNotContain(refunds, r => r.OrderId == normal.Id);
+        foreach (var refund in refunds)
+        {
+            Assert.Equal([refund.RefundId], (await h.Ledger.GetRequestAsync(refund.RequestId!, None))!.RefundIds);
+        }
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Refunds.DevHost;
 using Refunds.IntegrationTests.Support;
@@ -12,6 +13,7 @@ namespace Refunds.IntegrationTests.RefundRequests;
 using Refunds.Core.Ledger;
 using Refunds.Core.Pingpp;
 using Refunds.Core.Refunds;
+using Refunds.Core.Webhooks;
 
 /// <summary>
 /// The refund functions served by the dev host (real Azurite queues with host.json semantics, real HTTP on
@@ -56,19 +58,37 @@ public sealed class RefundAppHarness : IAsyncDisposable
     /// <summary>The dev host (the function app).</summary>
     public HttpClient Client { get; }
 
-    public static async Task<RefundAppHarness> StartAsync(int maxDequeueCount = 5, string? apiBaseOverride = null)
+    /// <summary>The app's services, to check what the production wiring resolved.</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The webhook function's route (<c>PingppWebhook</c>).</summary>
+    public const string WebhookPath = "/api/pingpp/webhooks";
+
+    /// <param name="webhooks">Also serve the webhook function, and have the simulator deliver its events to it.</param>
+    /// <param name="settings">App settings (keys like <c>Pingpp:SigningKeyId</c>) that win over the harness's; null value = removed.</param>
+    /// <param name="configureServices">Registrations after the harness's own (e.g. a Key Vault transport).</param>
+    public static async Task<RefundAppHarness> StartAsync(
+        int maxDequeueCount = 5,
+        string? apiBaseOverride = null,
+        bool webhooks = false,
+        IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection, SimulatorServer>? configureServices = null)
     {
-        var simulator = await SimulatorServer.StartAsync();
+        // The app's address is known only once it runs, and it needs the simulator's: start the simulator with a
+        // placeholder webhook URL (so events are scheduled for delivery) and point it at the app below.
+        var simulator = await SimulatorServer.StartAsync(webhooks ? "http://127.0.0.1:1/not-started" : null);
         try
         {
             var queueName = "refunds-" + Guid.NewGuid().ToString("N")[..20];
             var ledgerTable = Azurite.UniqueTable("e2eled");
             var indexTable = Azurite.UniqueTable("e2eidx");
+            var eventTable = Azurite.UniqueTable("e2eevt");
+            string[] functions = ["ProcessRefundRequest", "RefundRequestPoison", "SubmitRefund", "ListOrderRefunds", "GetOrderRefund",
+                "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests"];
             var options = new DevHostOptions
             {
                 UseLocalSettingsFile = false,
-                Functions = ["ProcessRefundRequest", "RefundRequestPoison", "SubmitRefund", "ListOrderRefunds", "GetOrderRefund",
-                    "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests"],
+                Functions = webhooks ? [.. functions, "PingppWebhook"] : functions,
                 Queues = new QueueHostOptions
                 {
                     BatchSize = 16,
@@ -79,9 +99,15 @@ public sealed class RefundAppHarness : IAsyncDisposable
                     MessageEncoding = QueueMessageEncoding.None,
                     MessageLease = TimeSpan.FromMinutes(2),
                 },
-                ConfigureServices = services => services.AddSingleton<IRefundLedger>(sp => new RefundLedger(
-                    sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), sp.GetRequiredService<TimeProvider>(),
-                    sp.GetRequiredService<ILogger<RefundLedger>>(), ledgerTable, indexTable)),
+                ConfigureServices = services =>
+                {
+                    services.AddSingleton<IRefundLedger>(sp => new RefundLedger(
+                        sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), sp.GetRequiredService<TimeProvider>(),
+                        sp.GetRequiredService<ILogger<RefundLedger>>(), ledgerTable, indexTable));
+                    services.Replace(ServiceDescriptor.Singleton(sp =>
+                        new WebhookEventStore(sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), eventTable)));
+                    configureServices?.Invoke(services, simulator);
+                },
             };
             foreach (var (key, value) in simulator.ClientSettings)
             {
@@ -102,10 +128,26 @@ public sealed class RefundAppHarness : IAsyncDisposable
                 options.Settings["Pingpp:ApiBase"] = apiBaseOverride;
             }
 
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                if (value is null)
+                {
+                    options.Settings.Remove(key);
+                }
+                else
+                {
+                    options.Settings[key] = value;
+                }
+            }
+
             var app = DevHostApplication.Build(["--urls", "http://127.0.0.1:0"], options);
             await app.StartAsync();
             var served = app.Services.GetRequiredService<ServedFunctions>();
             await Task.WhenAll(served.All.Select(f => f.Ready)).WaitAsync(TimeSpan.FromSeconds(30));
+            if (webhooks)
+            {
+                simulator.DeliverWebhooksTo(new Uri(app.Urls.Single().TrimEnd('/') + WebhookPath));
+            }
             return new RefundAppHarness(app, simulator, queueName, app.Services.GetRequiredService<IRefundLedger>());
         }
         catch
@@ -170,15 +212,6 @@ public sealed class RefundAppHarness : IAsyncDisposable
 
     public static async Task<int> CountAsync(QueueClient queue)
         => await queue.ExistsAsync() ? (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;
-
-    /// <summary>What a webhook (or reconciliation) would do once Ping++ settles: apply the order's refunds as Ping++ lists them.</summary>
-    public async Task ApplySettledRefundsAsync(string orderId, PingppClient client)
-    {
-        foreach (var refund in await client.ListAllOrderRefundsAsync(orderId))
-        {
-            await Ledger.ApplyRefundAsync(refund, orderId, CancellationToken.None);
-        }
-    }
 
     public async Task<JsonNode?> GetJsonAsync(string path)
     {

@@ -10,9 +10,9 @@ using Refunds.Core.Refunds;
 public sealed class RefundProcessingEndToEndTests
 {
     [Fact]
-    public async Task Hundred_requests_over_hundred_orders_make_hundred_refunds_that_all_end_succeeded()
+    public async Task Hundred_requests_over_hundred_orders_make_hundred_refunds_that_all_end_succeeded_through_webhooks()
     {
-        await using var app = await RefundAppHarness.StartAsync();
+        await using var app = await RefundAppHarness.StartAsync(webhooks: true);
         var requests = await Task.WhenAll(Enumerable.Range(0, 100).Select(i => app.SeededRequestAsync($"bulk-{i:D3}-{Guid.NewGuid():N}", 100 + i)));
         await Task.WhenAll(requests.Select(r => app.RequestQueue.EnqueueAsync(r, CancellationToken.None)));
 
@@ -22,23 +22,27 @@ public sealed class RefundProcessingEndToEndTests
         }
 
         await app.WaitForQueuesDrainedAsync();
+        // Settled at "Ping++": the refund.succeeded webhooks reach the webhook function, which applies them.
         Assert.Equal(100, await app.Sim.SettleAsync());
-        var client = app.Simulator.CreateClient();
+        var records = new Dictionary<string, RefundRequestRecord>();
         foreach (var request in requests)
         {
-            await app.ApplySettledRefundsAsync(request.OrderId, client);
+            records[request.RequestId] = await app.WaitForStateAsync(request.RequestId, RefundRequestState.Succeeded, TimeSpan.FromSeconds(120));
         }
 
         var simRefunds = await app.Sim.GetRefundsAsync();
         Assert.Equal(100, simRefunds.Count);
+        var delivered = (await app.Sim.GetEventsAsync()).Where(e => e.Type == "refund.succeeded").ToList();
+        Assert.Equal(100, delivered.Count);
+        Assert.All(delivered, e => Assert.Contains(e.Attempts, a => a.StatusCode is >= 200 and < 300));
         foreach (var request in requests)
         {
             var refund = Assert.Single(simRefunds, r => r.OrderId == request.OrderId);
             Assert.Equal((request.RequestId, request.ChargeAmount!.Value, "succeeded"), (refund.RequestId, refund.Amount, refund.Status));
-            var record = (await app.Ledger.GetRequestAsync(request.RequestId, CancellationToken.None))!;
-            Assert.Equal(RefundRequestState.Succeeded, record.State);
+            var record = records[request.RequestId];
             Assert.Equal([refund.RefundId], record.RefundIds);
             Assert.False(record.Uncertain);
+            Assert.Equal(PingppRefundStatus.Succeeded, (await app.Ledger.GetRefundAsync(refund.RefundId, CancellationToken.None))!.Status);
         }
     }
 

@@ -106,6 +106,13 @@ public sealed class SimulatorAdmin
         return JsonNode.Parse(json)!["data"].Deserialize<List<SimulatorEvent>>(AdminJson)!;
     }
 
+    /// <summary>Every <c>/v1</c> request that reached the simulator, before its auth, signature and fault checks (<c>GET /_sim/api-calls</c>).</summary>
+    public async Task<IReadOnlyList<SimulatorApiCall>> GetApiCallsAsync(CancellationToken cancellationToken = default)
+    {
+        var json = await SendAsync(HttpMethod.Get, "_sim/api-calls", null, cancellationToken);
+        return JsonNode.Parse(json)!["data"].Deserialize<List<SimulatorApiCall>>(AdminJson)!;
+    }
+
     private static IReadOnlyDictionary<string, FaultSpec> ReadFaults(string json) =>
         JsonSerializer.Deserialize<Dictionary<string, FaultSpec>>(json, AdminJson)!;
 
@@ -154,6 +161,9 @@ public sealed record SimulatorRefund(
 public sealed record SimulatorEvent(
     string Id, string Type, string ObjectId, long Created, string DeliveryState, long? NextAttemptAt,
     IReadOnlyList<SimulatorDeliveryAttempt> Attempts, JsonElement Body);
+
+/// <summary>A <c>/v1</c> request as the simulator received it (<c>GET /_sim/api-calls</c>).</summary>
+public sealed record SimulatorApiCall(string Method, string Path);
 
 /// <summary>One webhook delivery attempt: when (Unix ms), the receiver's status code or the transport error.</summary>
 public sealed record SimulatorDeliveryAttempt(long At, int? StatusCode, string? Error);

@@ -155,6 +155,14 @@ public sealed class SimulatorServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// Points webhook deliveries at <paramref name="url"/> from now on. For receivers that can only start once the
+    /// simulator's address is known (the app needs it as <c>Pingpp__ApiBase</c>): the simulator reads
+    /// <see cref="SimulatorOptions.WebhookUrl"/> at each delivery, so setting it after start needs no port guessing.
+    /// Start the simulator with a placeholder URL so that events raised before this call are queued for delivery.
+    /// </summary>
+    public void DeliverWebhooksTo(Uri url) => _app.Services.GetRequiredService<IOptions<SimulatorOptions>>().Value.WebhookUrl = url.ToString();
+
+    /// <summary>
     /// Sends a request the way a correct merchant client would (Bearer key, timestamp, signature over
     /// body + path-and-query + timestamp) but with exactly the given body: for proving what the simulator itself
     /// answers to requests our client refuses to send.
