@@ -242,7 +242,7 @@ public sealed partial class Reconciler(
 
     private async Task HandBackAsync(RefundRequestRecord record, TimeSpan grace, RunCounters run, CancellationToken ct)
     {
-        if (ToRefundRequest(record) is not { } request || RefundRequestRules.Validate(request) is { Count: > 0 })
+        if (record.ToRefundRequest() is not { } request || RefundRequestRules.Validate(request) is { Count: > 0 })
         {
             Log.CannotHandBack(logger, record.OrderId, record.RequestId);
             return;
@@ -267,31 +267,6 @@ public sealed partial class Reconciler(
         {
             Log.Discrepancy(logger, discrepancy.Kind.ToString(), discrepancy.Key, discrepancy.RefundId, discrepancy.RequestId, discrepancy.LedgerView, discrepancy.PingppView);
         }
-    }
-
-    /// <summary>The queue message that performs a recorded request again, under the same request id and parameters.</summary>
-    internal static RefundRequest? ToRefundRequest(RefundRequestRecord record)
-    {
-        if (record.OrderId is null || string.IsNullOrEmpty(record.Description))
-        {
-            return null;
-        }
-
-        var metadata = (record.Metadata ?? new Dictionary<string, string>())
-            .Where(p => p.Key != PingppMetadata.RequestId)
-            .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-        return new RefundRequest
-        {
-            RequestId = record.RequestId,
-            OrderId = record.OrderId,
-            Description = record.Description,
-            Charge = record.Charge,
-            ChargeAmount = record.ChargeAmount,
-            RefundMode = record.RefundMode is { } mode ? RefundRequestRules.RefundModeFromWire(mode) : null,
-            FundingSource = record.FundingSource is { } source ? RefundRequestRules.FundingSourceFromWire(source) : null,
-            RoyaltyUsers = record.RoyaltyUsers is { Count: > 0 } users ? users : null,
-            Metadata = metadata,
-        };
     }
 
     private sealed class RunCounters
