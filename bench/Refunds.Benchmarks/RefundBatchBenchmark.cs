@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using Azure.Core;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Refunds.Core.Ledger;
 using Refunds.Core.Refunds;
 using Refunds.EndToEndTests.Support;
@@ -21,21 +25,47 @@ public static class RefundBatchBenchmark
         var latencyMs = SideBySide.Option(args, "--latency-ms", 50);
         var latency = TimeSpan.FromMilliseconds(latencyMs);
 
-        await using var batched = await RefundSystem.StartAsync(Options(16, 8, latency));
-        await using var single = await RefundSystem.StartAsync(Options(1, 0, latency));
+        var batchedSide = new Side();
+        var singleSide = new Side();
+        await using var batched = await RefundSystem.StartAsync(Options(16, 8, latency, batchedSide.Counter));
+        await using var single = await RefundSystem.StartAsync(Options(1, 0, latency, singleSide.Counter));
         Console.WriteLine($"refund-batch: {requests} requests per batch, Ping++ API latency {latencyMs} ms, {rounds} rounds; storage {TestStorage.ConnectionString.Split(';')[0]}");
         var result = await SideBySide.RunAsync(
             "ours: batchSize 16, newBatchThreshold 8",
-            () => RunBatchAsync(batched, requests),
+            () => RunBatchAsync(batched, requests, batchedSide),
             "baseline: batchSize 1",
-            () => RunBatchAsync(single, requests),
+            () => RunBatchAsync(single, requests, singleSide),
             rounds);
         result.Print(goal: 8.0);
+        foreach (var (name, side) in new[] { ("batch 16/8", batchedSide), ("batch 1", singleSide) })
+        {
+            Console.WriteLine($"  {name}: per refund {side.Reads / (double)side.Refunds:F1} table reads + {side.Writes / (double)side.Refunds:F1} table writes, "
+                + $"{side.Cpu.TotalMilliseconds / side.Refunds:F1} ms CPU of this process (dev host + simulator + driver; Azurite not included); "
+                + $"median batch wall {SideBySide.Median(side.Walls):F1} s");
+        }
+
         return 0;
     }
 
-    private static RefundSystemOptions Options(int batchSize, int threshold, TimeSpan latency) => new()
+    /// <summary>What one contender spent over all its batches (warm-up included).</summary>
+    private sealed class Side
     {
+        public CountingPolicy Counter { get; } = new();
+        public long Reads { get; set; }
+        public long Writes { get; set; }
+        public long Refunds { get; set; }
+        public TimeSpan Cpu { get; set; }
+        public List<double> Walls { get; } = [];
+    }
+
+    private static RefundSystemOptions Options(int batchSize, int threshold, TimeSpan latency, CountingPolicy counter) => new()
+    {
+        ConfigureServices = services =>
+        {
+            var tableOptions = new TableClientOptions();
+            tableOptions.AddPolicy(counter, HttpPipelinePosition.PerRetry);
+            services.Replace(ServiceDescriptor.Singleton(new TableServiceClient(TestStorage.ConnectionString, tableOptions)));
+        },
         StorageConnectionString = TestStorage.ConnectionString,
         BatchSize = batchSize,
         NewBatchThreshold = threshold,
@@ -49,7 +79,7 @@ public static class RefundBatchBenchmark
         VisibilityTimeout = TimeSpan.FromSeconds(30),
     };
 
-    private static async Task<double> RunBatchAsync(RefundSystem system, int count)
+    private static async Task<double> RunBatchAsync(RefundSystem system, int count, Side side)
     {
         var batch = Guid.NewGuid().ToString("N")[..8];
         var requests = new List<RefundRequest>(count);
@@ -58,6 +88,8 @@ public static class RefundBatchBenchmark
             requests.AddRange(await Task.WhenAll(Enumerable.Range(i, Math.Min(50, count - i)).Select(j => system.SeededRequestAsync($"bench-{batch}-{j:D4}", 100 + j))));
         }
 
+        side.Counter.Reset();
+        var cpu = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (r, ct) => await system.RequestQueue.EnqueueAsync(r, ct));
         var deadline = TimeSpan.FromMinutes(5);
@@ -72,6 +104,11 @@ public static class RefundBatchBenchmark
         }
 
         var rate = count / clock.Elapsed.TotalSeconds;
+        side.Cpu += Environment.CpuUsage.TotalTime - cpu;
+        side.Reads += side.Counter.Reads;
+        side.Writes += side.Counter.Writes;
+        side.Refunds += count;
+        side.Walls.Add(clock.Elapsed.TotalSeconds);
         var done = await system.WaitForAllAsync(requests.Select(r => r.RequestId).ToList(), r => r.State == RefundRequestState.Submitted, TimeSpan.FromSeconds(30));
         if (done.Values.Any(r => r.RefundIds.Count != 1))
         {

@@ -52,6 +52,9 @@ public sealed record RefundSystemOptions
     /// <summary>Serve the webhook function too and point the simulator's webhooks at it.</summary>
     public bool Webhooks { get; init; } = true;
 
+    /// <summary>Extra registrations after the harness's own (a benchmark: a storage client that counts requests).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     /// <summary>Extra settings of the function app (e.g. SDK retry knobs).</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
 }
@@ -149,6 +152,7 @@ public sealed class RefundSystem : IAsyncDisposable
                     services.Replace(ServiceDescriptor.Singleton(sp => new ReconcileStateStore(sp.GetRequiredService<TableServiceClient>(), indexTable)));
                     services.Replace(ServiceDescriptor.Singleton(sp => new AnomalyStore(
                         sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), anomalyTable)));
+                    options.ConfigureServices?.Invoke(services);
                 },
             };
             foreach (var (key, value) in simulator.ClientSettings)
