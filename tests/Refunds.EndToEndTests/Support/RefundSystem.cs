@@ -139,7 +139,9 @@ public sealed class RefundSystem : IAsyncDisposable
                     VisibilityTimeout = options.VisibilityTimeout,
                     MaxPollingInterval = TimeSpan.FromMilliseconds(200),
                     MessageEncoding = QueueMessageEncoding.None,
-                    MessageLease = TimeSpan.FromMinutes(2),
+                    // How long a received message stays invisible when the listener cannot hand it back (storage
+                    // down as it fails: its visibility update fails too). Test-sized, above any one invocation.
+                    MessageLease = TimeSpan.FromSeconds(20),
                 },
                 ConfigureServices = services =>
                 {
