@@ -1,11 +1,86 @@
+using System.Diagnostics;
+using Pingpp.Simulator.Faults;
+using Refunds.Core.Ledger;
+using Refunds.Core.Pingpp;
+using Refunds.EndToEndTests.Support;
+using Refunds.Functions.Tests;
+using Xunit.Abstractions;
+
 namespace Refunds.EndToEndTests;
 
 /// <summary>
-/// Place of the 500-refund-requests-under-faults run (issue 7 §2), to be written once the refund processor (queue
-/// function + HTTP API) and reconciliation are on main: 500 refund requests through the dev host while the simulator
-/// (<c>SimulatorServer</c>, linked here) injects <c>error_before_create</c> rate 0.1, <c>error_after_create</c> or
-/// <c>hang_after_create</c> rate 0.05 and webhook <c>duplicate</c> 0.1, <c>reorder</c> 0.1, <c>drop</c> 0.05; then
-/// every request is terminal, the simulator holds exactly one refund per request (<c>refund_request_id</c> metadata),
-/// and after one reconciliation run every ledger entry agrees with the simulator. Mark it <c>[Trait("Category", "Load")]</c>.
+/// 500 refund requests through the dev host (real queue listener, Azurite, the simulator) while the simulator loses
+/// creates before and after performing them and duplicates, reorders and drops webhooks (issue 7 §2).
 /// </summary>
-public sealed class RefundsUnderFaultsTests;
+public sealed class RefundsUnderFaultsTests(ITestOutputHelper output)
+{
+    private const int Requests = 500;
+    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(150);
+
+    [Fact]
+    [Trait("Category", "Load")]
+    public async Task Five_hundred_requests_under_create_and_webhook_faults_make_one_refund_each_and_one_reconciliation_makes_the_ledger_agree()
+    {
+        await using var system = await RefundSystem.StartAsync(new RefundSystemOptions { StorageConnectionString = TestStorage.ConnectionString });
+        var requests = new List<Refunds.Core.Refunds.RefundRequest>(Requests);
+        var seedClock = Stopwatch.StartNew();
+        for (var batch = 0; batch < Requests; batch += 50)
+        {
+            requests.AddRange(await Task.WhenAll(Enumerable.Range(batch, 50).Select(i => system.SeededRequestAsync($"flt-{i:D3}-{Guid.NewGuid():N}", 100 + i))));
+        }
+
+        output.WriteLine($"seeded {Requests} orders in {seedClock.Elapsed.TotalSeconds:F1} s");
+        await system.Sim.SetFaultsAsync(new Dictionary<string, FaultSpec>
+        {
+            [FaultInjector.ErrorBeforeCreate] = new() { Rate = 0.10 },
+            [FaultInjector.ErrorAfterCreate] = new() { Rate = 0.05 },
+            [FaultInjector.Duplicate] = new() { Rate = 0.10 },
+            [FaultInjector.Reorder] = new() { Rate = 0.10, DelayMs = 500 },
+            [FaultInjector.Drop] = new() { Rate = 0.05 },
+        });
+
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (r, ct) => await system.RequestQueue.EnqueueAsync(r, ct));
+        var ids = requests.Select(r => r.RequestId).ToList();
+        // Every request leaves the processor: submitted to Ping++ (or already settled by a webhook), none lost or dead-lettered.
+        var processed = await system.WaitForAllAsync(ids, r => r.State is RefundRequestState.Submitted or RefundRequestState.Succeeded or RefundRequestState.Failed
+            or RefundRequestState.Rejected or RefundRequestState.DeadLettered, ProcessTimeout);
+        var processSeconds = clock.Elapsed.TotalSeconds;
+        await system.WaitForQueuesDrainedAsync(TimeSpan.FromSeconds(60));
+        var faults = await system.Sim.GetFaultsAsync();
+        output.WriteLine($"{Requests} requests processed in {processSeconds:F1} s: {Requests / processSeconds:F1} requests/s "
+            + $"(attempts: {processed.Values.Sum(r => r.Attempt)}, max {processed.Values.Max(r => r.Attempt)})");
+        output.WriteLine("faults triggered: " + string.Join(", ", faults.Select(f => $"{f.Key} {f.Value.Triggered}")));
+        Assert.DoesNotContain(processed.Values, r => r.State is RefundRequestState.DeadLettered or RefundRequestState.Failed or RefundRequestState.Rejected);
+        Assert.True(faults[FaultInjector.ErrorBeforeCreate].Triggered > 0 && faults[FaultInjector.ErrorAfterCreate].Triggered > 0, "create faults fired");
+
+        // Ping++ settles every refund and sends (or drops) its webhooks; then one reconciliation run.
+        await system.WaitForWebhooksSentAsync(TimeSpan.FromSeconds(60));
+        faults = await system.Sim.GetFaultsAsync();
+        output.WriteLine("faults triggered after webhooks: " + string.Join(", ", faults.Select(f => $"{f.Key} {f.Value.Triggered}")));
+        Assert.True(faults[FaultInjector.Drop].Triggered > 0 && faults[FaultInjector.Duplicate].Triggered > 0 && faults[FaultInjector.Reorder].Triggered > 0, "webhook faults fired");
+        var beforeReconcile = (await system.WaitForAllAsync(ids, _ => true, TimeSpan.FromSeconds(30))).Values.Count(r => r.State == RefundRequestState.Succeeded);
+        var summary = await system.Reconciler.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(90));
+        output.WriteLine($"before reconciliation {beforeReconcile} of {Requests} succeeded (webhooks); reconciliation: {summary.OrdersChecked} orders checked, "
+            + $"{summary.RefundsUpdated} refunds updated, {summary.Adopted} adopted, {summary.ReEnqueued} re-enqueued, {summary.OrdersFailed} failed, "
+            + $"{summary.Discrepancies} discrepancies, {summary.PingppCalls} Ping++ calls in {summary.Duration.TotalSeconds:F1} s; total {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.Equal(0, summary.OrdersFailed);
+
+        // Exactly one refund per request at Ping++, and the ledger agrees with it on every one.
+        var simRefunds = await system.Sim.GetRefundsAsync();
+        var byRequest = simRefunds.GroupBy(r => r.RequestId ?? "(none)").ToDictionary(g => g.Key, g => g.ToList());
+        Assert.Equal(Requests, simRefunds.Count);
+        var final = await system.WaitForAllAsync(ids, _ => true, TimeSpan.FromSeconds(30));
+        foreach (var request in requests)
+        {
+            var refund = Assert.Single(byRequest[request.RequestId]);
+            Assert.Equal((request.OrderId, request.ChargeAmount!.Value, "succeeded"), (refund.OrderId, refund.Amount, refund.Status));
+            var record = final[request.RequestId];
+            Assert.Equal(RefundRequestState.Succeeded, record.State);
+            Assert.Equal([refund.RefundId], record.RefundIds);
+            var ledgerRefund = await system.Ledger.GetRefundAsync(refund.RefundId, CancellationToken.None);
+            Assert.NotNull(ledgerRefund);
+            Assert.Equal((PingppRefundStatus.Succeeded, refund.Amount, request.RequestId), (ledgerRefund.Status, ledgerRefund.Amount, ledgerRefund.RequestId));
+        }
+    }
+}

@@ -139,6 +139,49 @@ public sealed class StorageRestartTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    [Trait("Category", "Load")]
+    public async Task Refund_requests_in_flight_while_storage_restarts_all_end_succeeded_with_exactly_one_refund_each()
+    {
+        const int requestCount = 150;
+        await using var azurite = await AzuriteProcess.StartAsync();
+        await using var system = await RefundSystem.StartAsync(new RefundSystemOptions { StorageConnectionString = azurite.ConnectionString });
+        var requests = await Task.WhenAll(Enumerable.Range(0, requestCount).Select(i => system.SeededRequestAsync($"rst-{i:D3}-{Guid.NewGuid():N}", 100 + i)));
+        var ids = requests.Select(r => r.RequestId).ToList();
+        await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (r, ct) => await system.RequestQueue.EnqueueAsync(r, ct));
+
+        // Stop storage once the first refunds are made at Ping++, while most requests are still queued or being sent.
+        for (var i = 0; i < 600 && (await system.Sim.GetRefundsAsync()).Count < 20; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        await azurite.StopAsync();
+        var atStop = (await system.Sim.GetRefundsAsync()).Count;
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var whileDown = (await system.Sim.GetRefundsAsync()).Count;
+        await azurite.RestartAsync();
+        output.WriteLine($"Azurite stopped with {atStop} of {requestCount} refunds made at Ping++, {whileDown - atStop} more made while it was down (5 s); restarted");
+        Assert.True(atStop < requestCount, "storage stopped in the middle of the run");
+
+        await system.WaitForAllAsync(ids, r => r.State is RefundRequestState.Submitted or RefundRequestState.Succeeded or RefundRequestState.DeadLettered
+            or RefundRequestState.Failed, TimeSpan.FromSeconds(90));
+        await system.WaitForQueuesDrainedAsync(TimeSpan.FromSeconds(60));
+        await system.WaitForWebhooksSentAsync(TimeSpan.FromSeconds(60));
+        var summary = await system.Reconciler.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        output.WriteLine($"reconciliation: {summary.OrdersChecked} orders checked, {summary.RefundsUpdated} refunds updated, {summary.Adopted} adopted, {summary.OrdersFailed} failed");
+
+        var simRefunds = await system.Sim.GetRefundsAsync();
+        Assert.Equal(requestCount, simRefunds.Count);
+        var final = await system.WaitForAllAsync(ids, r => r.State == RefundRequestState.Succeeded, TimeSpan.FromSeconds(30));
+        foreach (var request in requests)
+        {
+            var refund = Assert.Single(simRefunds, r => r.RequestId == request.RequestId);
+            Assert.Equal((request.OrderId, request.ChargeAmount!.Value, "succeeded"), (refund.OrderId, refund.Amount, refund.Status));
+            Assert.Equal([refund.RefundId], final[request.RequestId].RefundIds);
+        }
+    }
+
     private static async Task<int> CountRowsAsync(TableClient table)
     {
         var count = 0;
