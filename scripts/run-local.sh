@@ -81,7 +81,14 @@ Simulator__WebhookUrl="$APP_URL/api/pingpp/webhooks" \
 pids+=($!)
 wait_for "$SIM_URL/_sim/pingpp-public-key" "the simulator" "$logs/simulator.log"
 
-# The app's settings: the sample's values, with the generated keys. Environment variables win over local.settings.json.
+# The app's settings: every value of local.settings.sample.json (unless already set in the environment), then the
+# generated keys and the simulator on top. A flat file of "Name": "value" lines, so plain bash reads it.
+while IFS= read -r line; do
+  if [[ $line =~ ^[[:space:]]*\"([A-Za-z0-9_]+)\":[[:space:]]*\"(.*)\",?[[:space:]]*$ ]]; then
+    name="${BASH_REMATCH[1]}"
+    [ -n "${!name+x}" ] || export "$name=${BASH_REMATCH[2]}"
+  fi
+done < local.settings.sample.json
 export AzureWebJobsStorage="UseDevelopmentStorage=true"
 export Pingpp__ApiBase="$SIM_URL"
 export Pingpp__ApiKey="sk_test_ibbTe5jLGCi5rzfH4OqPW9KC"

@@ -243,7 +243,7 @@ internal sealed class DemoCommand(CliConsole console, HttpClient http)
     {
         console.Out.WriteLine();
         console.Out.WriteLine("abnormal payments (the guide's 注意事项): the app's " + SettingNames.AnomaliesMode + " decides:");
-        console.Out.WriteLine("  Report (default): recorded and logged, no refund · AutoRefund: refunded once, request id anomaly-<order>-<kind> · Off: ignored");
+        console.Out.WriteLine("  Report (default): recorded and logged, no refund · AutoRefund: refunded once, one request per charge refunded, id anomaly-<order>-<kind>-<charge> · Off: ignored");
         var refunds = await simulator.RefundsAsync(ct).ConfigureAwait(false);
         foreach (var a in abnormal)
         {
@@ -253,7 +253,7 @@ internal sealed class DemoCommand(CliConsole console, HttpClient http)
             var rows = (int)answer.Status is >= 200 and < 300 ? LedgerView.Read(answer.Body) : [];
             console.Out.WriteLine($"  order {a.Order.Id}: {a.Case}");
             console.Out.WriteLine(atPingpp.Count == 0
-                ? $"    Ping++: no refund (yet). Under AutoRefund it would carry request id {expectedId}."
+                ? $"    Ping++: no refund (yet). Under AutoRefund its request ids would be {expectedId}-<charge>."
                 : $"    Ping++: {string.Join(", ", atPingpp.Select(r => $"{r.RefundId} {r.Amount} {r.Status} (request {r.RequestId ?? "none"})"))}");
             if (rows.Count > 0)
             {
