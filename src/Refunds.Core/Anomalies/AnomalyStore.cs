@@ -56,25 +56,10 @@ public sealed class AnomalyStore(TableServiceClient service, TimeProvider time, 
             ["Source"] = source,
             ["LastSeenAt"] = now,
         };
-        try
-        {
-            entity["FirstSeenAt"] = now;
-            await table.AddEntityAsync(entity, ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException e) when (TableStatus.IsConflict(e))
-        {
-            entity.Remove("FirstSeenAt");
-            if (keepOutcome)
-            {
-                entity.Remove("Outcome");
-                entity.Remove("Source");
-            }
-
-            await table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, ct).ConfigureAwait(false);
-            return false;
-        }
+        return await FirstSeenRecords.RecordAsync(table, entity, now, keepOutcome ? KeptOutcome : [], ct).ConfigureAwait(false);
     }
+
+    private static readonly string[] KeptOutcome = ["Outcome", "Source"];
 
     public async Task<IReadOnlyList<AnomalyRecord>> ListAsync(string orderId, CancellationToken ct)
     {

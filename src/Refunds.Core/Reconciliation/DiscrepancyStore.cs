@@ -30,18 +30,7 @@ public sealed class DiscrepancyStore(TableServiceClient service, TimeProvider ti
             ["PingppView"] = discrepancy.PingppView,
             ["LastSeenAt"] = now,
         };
-        try
-        {
-            entity["FirstSeenAt"] = now;
-            await table.AddEntityAsync(entity, ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException e) when (TableStatus.IsConflict(e))
-        {
-            entity.Remove("FirstSeenAt");
-            await table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, ct).ConfigureAwait(false);
-            return false;
-        }
+        return await FirstSeenRecords.RecordAsync(table, entity, now, [], ct).ConfigureAwait(false);
     }
 
     /// <summary>Every discrepancy recorded for <paramref name="key"/> (one partition).</summary>
