@@ -20,6 +20,8 @@ public sealed class SimEvent
     public DateTimeOffset? NextAttemptAt { get; set; }
     public DateTimeOffset? HeldUntil { get; set; }
     public bool InFlight { get; set; }
+    /// <summary>A replay asked for while a delivery was in flight; honoured when that delivery completes.</summary>
+    public bool ReplayRequested { get; set; }
     public int DuplicatesLeft { get; set; }
 
     /// <summary>Failed deliveries in the current cycle (a replay starts a new cycle).</summary>

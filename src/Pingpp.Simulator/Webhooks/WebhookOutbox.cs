@@ -117,6 +117,13 @@ public sealed class WebhookOutbox(IOptions<SimulatorOptions> options, TimeProvid
             {
                 Release(held, now);
             }
+            if (evt.ReplayRequested)
+            {
+                // Whatever this delivery's outcome, the replay asked for meanwhile starts a fresh cycle now.
+                evt.ReplayRequested = false;
+                StartCycle(evt, now);
+                return;
+            }
             if (attempt.Succeeded)
             {
                 if (evt.DuplicatesLeft > 0)
@@ -147,11 +154,22 @@ public sealed class WebhookOutbox(IOptions<SimulatorOptions> options, TimeProvid
         {
             var evt = _events.FirstOrDefault(e => e.Id == eventId);
             if (evt is null || !Enabled) return false;
-            evt.State = "pending";
-            evt.CycleFailures = 0;
-            evt.NextAttemptAt = time.GetUtcNow();
+            if (evt.InFlight)
+            {
+                // Its completion would otherwise overwrite the replay with the in-flight delivery's outcome.
+                evt.ReplayRequested = true;
+                return true;
+            }
+            StartCycle(evt, time.GetUtcNow());
             return true;
         }
+    }
+
+    private static void StartCycle(SimEvent evt, DateTimeOffset now)
+    {
+        evt.State = "pending";
+        evt.CycleFailures = 0;
+        evt.NextAttemptAt = now;
     }
 
     public JsonArray AdminJson()
