@@ -112,8 +112,10 @@ public static partial class FunctionCatalog
             throw Unsupported(name, method, $"route '{route}' starts with a segment the Functions host reserves ({string.Join(", ", ReservedRoutePrefixes)})");
         }
 
+        // Parameters are told apart by position, not by reference: concurrent first reflection over a method can hand
+        // out two different ParameterInfo instances for the same parameter.
         var routeParameters = RoutePatternFactory.Parse(route).Parameters.Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        foreach (var parameter in method.GetParameters().Where(p => p != trigger && p.ParameterType != typeof(CancellationToken)))
+        foreach (var parameter in method.GetParameters().Where(p => p.Position != trigger.Position && p.ParameterType != typeof(CancellationToken)))
         {
             if (!routeParameters.Contains(parameter.Name!))
             {
@@ -155,7 +157,7 @@ public static partial class FunctionCatalog
 
     private static void RequireOnlyCancellationToken(string name, MethodInfo method, ParameterInfo trigger)
     {
-        var other = method.GetParameters().FirstOrDefault(p => p != trigger && p.ParameterType != typeof(CancellationToken));
+        var other = method.GetParameters().FirstOrDefault(p => p.Position != trigger.Position && p.ParameterType != typeof(CancellationToken));
         if (other is not null)
         {
             throw Unsupported(name, method, $"parameter '{other.Name}' ({other.ParameterType.Name}) is not supported; only the trigger and a CancellationToken");
