@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Refunds.Core.Pingpp;
@@ -13,10 +15,21 @@ namespace Refunds.Core.Ledger;
 /// them; refund + request change in one entity-group transaction). Other partitions: <c>orphan|{refundId}</c> for an
 /// external refund of an unknown order, <c>rejected|{id}</c> for a rejected message without a usable order id, and
 /// one-row lookup partitions <c>request|{id}</c> / <c>refund|{id}</c> that say which partition holds a request or refund.
+/// <para>
+/// An order partition also holds a members row (<see cref="MembersRow"/>): one property per request or refund row,
+/// merged in <em>before</em> that row is written, so the row keys of an order are known without a partition query.
+/// Readers fetch the order row, the members row and then each member by point reads: a partition query scans the
+/// whole table on Azurite (its in-memory store has no partition index), so an order's read would grow with the
+/// history of every order. A listed key without a row (a crash between the two writes) is skipped. Past Table
+/// Storage's property limit the members row is replaced by <c>Overflow = true</c> and readers query the partition.
+/// </para>
 /// </remarks>
 internal static class LedgerEntities
 {
     public const string OrderRow = "order";
+    public const string MembersRow = "members";
+    public const string MemberPropertyPrefix = "member_";
+    public const string MembersOverflow = "Overflow";
     public const string LookupRow = "lookup";
     public const string RequestPrefix = "req|";
     public const string RefundPrefix = "ref|";
@@ -35,6 +48,10 @@ internal static class LedgerEntities
     public static string RequestRowKey(string requestId) => RequestPrefix + requestId;
 
     public static string RefundRowKey(string refundId) => RefundPrefix + refundId;
+
+    /// <summary>The members-row property that lists <paramref name="rowKey"/>: a hash, since ids may hold characters property names may not.</summary>
+    public static string MemberProperty(string rowKey)
+        => MemberPropertyPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rowKey)), 0, 16);
 
     public static string RequestLookupPartition(string requestId) => "request|" + requestId;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Azure;
 using Azure.Data.Tables;
+using Azure.Data.Tables.Models;
 using Microsoft.Extensions.Logging;
 using Refunds.Core.Configuration;
 using Refunds.Core.Pingpp;
@@ -118,7 +119,9 @@ public sealed partial class RefundLedger : IRefundLedger
                 }
             }
 
-            await UpsertIndexAsync(orderId, [$"request {requestId} {RefundRequestState.Received}"], ct).ConfigureAwait(false);
+            await Task.WhenAll(
+                UpsertIndexAsync(orderId, [$"request {requestId} {RefundRequestState.Received}"], ct),
+                ListMembersAsync(table, orderId, [RequestRowKey(requestId)], ct)).ConfigureAwait(false);
             try
             {
                 await table.AddEntityAsync(FromRequest(orderId, fresh), ct).ConfigureAwait(false);
@@ -344,6 +347,7 @@ public sealed partial class RefundLedger : IRefundLedger
             return await RecordRejectedAsync(rejection, ct).ConfigureAwait(false);
         }
 
+        await ListMembersAsync(table, partition, [RequestRowKey(id)], ct).ConfigureAwait(false);
         try
         {
             await table.AddEntityAsync(FromRequest(partition, record), ct).ConfigureAwait(false);
@@ -454,7 +458,7 @@ public sealed partial class RefundLedger : IRefundLedger
     {
         TableKeys.RequireValidId(orderId, nameof(orderId));
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
-        var rows = await ReadPartitionAsync(table, orderId, ct).ConfigureAwait(false);
+        var rows = await ReadLedgerRowsAsync(table, orderId, ct).ConfigureAwait(false);
         return new OrderLedger(
             orderId,
             rows.Where(r => Kind(r) == "order").Select(ToOrder).FirstOrDefault(),
@@ -574,7 +578,7 @@ public sealed partial class RefundLedger : IRefundLedger
 
         // Read the index row (and its ETag) BEFORE scanning: a delete must lose to any upsert that happened since.
         var existing = await index.GetEntityIfExistsAsync<TableEntity>(indexPartition, ledgerKey, cancellationToken: ct).ConfigureAwait(false);
-        var rows = await ReadPartitionAsync(table, ledgerKey, ct).ConfigureAwait(false);
+        var rows = await ReadLedgerRowsAsync(table, ledgerKey, ct).ConfigureAwait(false);
         var reasons = new List<string>();
         string? orphanRefund = null;
         string? charge = null;
@@ -752,6 +756,12 @@ public sealed partial class RefundLedger : IRefundLedger
             if (actions.Count == 0)
             {
                 return new RefundWrite(merged, existed, false, false, requestOutcome, request, []);
+            }
+
+            var added = actions.Where(a => a.ActionType == TableTransactionActionType.Add).Select(a => a.Entity.RowKey).ToList();
+            if (added.Count > 0)
+            {
+                await ListMembersAsync(table, partition, added, ct).ConfigureAwait(false);
             }
 
             try
@@ -1005,6 +1015,71 @@ public sealed partial class RefundLedger : IRefundLedger
         return row.HasValue ? (ToRequest(row.Value!), row.Value!.ETag) : null;
     }
 
+    /// <summary>
+    /// Lists <paramref name="rowKeys"/> in an order partition's members row (one merge, no read), before the rows are
+    /// written. Other partitions hold rows whose keys follow from the partition name and need no list.
+    /// </summary>
+    private static async Task ListMembersAsync(TableClient table, string partition, IReadOnlyList<string> rowKeys, CancellationToken ct)
+    {
+        if (!IsOrderPartition(partition))
+        {
+            return;
+        }
+
+        var members = new TableEntity(partition, MembersRow);
+        foreach (var key in rowKeys)
+        {
+            members[MemberProperty(key)] = key;
+        }
+
+        try
+        {
+            await table.UpsertEntityAsync(members, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.ErrorCode == TableErrorCode.TooManyProperties || e.ErrorCode == TableErrorCode.EntityTooLarge)
+        {
+            // Hundreds of rows in one order: give the list up for good; readers query the partition from now on.
+            await table.UpsertEntityAsync(new TableEntity(partition, MembersRow) { [MembersOverflow] = true }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Every ledger row of a partition, by point reads where the row keys are known (see <see cref="LedgerEntities"/>).</summary>
+    private static async Task<List<TableEntity>> ReadLedgerRowsAsync(TableClient table, string partition, CancellationToken ct)
+    {
+        List<string> keys;
+        if (IsOrderPartition(partition))
+        {
+            var members = await table.GetEntityIfExistsAsync<TableEntity>(partition, MembersRow, cancellationToken: ct).ConfigureAwait(false);
+            if (members.HasValue && members.Value!.GetBoolean(MembersOverflow) == true)
+            {
+                return await ReadPartitionAsync(table, partition, ct).ConfigureAwait(false);
+            }
+
+            keys = [OrderRow];
+            if (members.HasValue)
+            {
+                keys.AddRange(members.Value!.Where(p => p.Key.StartsWith(MemberPropertyPrefix, StringComparison.Ordinal) && p.Value is string)
+                    .Select(p => (string)p.Value));
+            }
+        }
+        else if (IsOrphanPartition(partition))
+        {
+            keys = [OrderRow, RefundRowKey(partition[OrphanPrefix.Length..])];
+        }
+        else if (partition.StartsWith(RejectedPrefix, StringComparison.Ordinal))
+        {
+            keys = [RequestRowKey(partition[RejectedPrefix.Length..])];
+        }
+        else
+        {
+            return await ReadPartitionAsync(table, partition, ct).ConfigureAwait(false);
+        }
+
+        var rows = await Task.WhenAll(keys.Distinct(StringComparer.Ordinal).Select(key =>
+            table.GetEntityIfExistsAsync<TableEntity>(partition, key, cancellationToken: ct))).ConfigureAwait(false);
+        return [.. rows.Where(r => r.HasValue).Select(r => r.Value!).OrderBy(r => r.RowKey, StringComparer.Ordinal)];
+    }
+
     private static async Task<List<TableEntity>> ReadPartitionAsync(TableClient table, string partition, CancellationToken ct)
     {
         var rows = new List<TableEntity>();
@@ -1019,7 +1094,7 @@ public sealed partial class RefundLedger : IRefundLedger
 
     private static async Task DeletePartitionAsync(TableClient table, string partition, CancellationToken ct)
     {
-        foreach (var row in await ReadPartitionAsync(table, partition, ct).ConfigureAwait(false))
+        foreach (var row in await ReadLedgerRowsAsync(table, partition, ct).ConfigureAwait(false))
         {
             await table.DeleteEntityAsync(partition, row.RowKey, ETag.All, ct).ConfigureAwait(false);
         }
