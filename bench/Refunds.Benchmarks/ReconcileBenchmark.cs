@@ -123,7 +123,7 @@ public static class ReconcileBenchmark
             return scenario;
         }
 
-        /// <summary>Closed requests with succeeded refunds, written straight into the ledger table in batches of 100 (one partition per order).</summary>
+        /// <summary>Closed requests with succeeded refunds, written straight into the ledger table in batches of 100 (one partition per order, with its members row).</summary>
         public async Task SeedFinishedAsync(int refunds)
         {
             var table = _tables.GetTableClient(LedgerTable);
@@ -158,6 +158,18 @@ public static class ReconcileBenchmark
                 {
                     await table.SubmitTransactionAsync(actions, ct);
                 }
+
+                // The members row the ledger keeps for every order it has written to.
+                var members = new TableEntity(orderId, LedgerEntities.MembersRow);
+                for (var i = 0; i < RefundsPerFinishedOrder && o * RefundsPerFinishedOrder + i < refunds; i++)
+                {
+                    foreach (var key in new[] { LedgerEntities.RequestRowKey($"hist-{orderId}-{i}"), LedgerEntities.RefundRowKey($"re_hist{o:D8}{i:D4}") })
+                    {
+                        members[LedgerEntities.MemberProperty(key)] = key;
+                    }
+                }
+
+                await table.UpsertEntityAsync(members, TableUpdateMode.Merge, ct);
             });
         }
 

@@ -104,6 +104,21 @@ public class RefundLedgerMembersTests
         Assert.Equal(["m_r1", "m_r2", "m_r3"], after.Requests.Select(r => r.RequestId));
     }
 
+    [Fact]
+    public async Task A_redelivered_final_report_changes_nothing_and_does_not_read_the_order_again()
+    {
+        await SeedAsync();
+        var report = Refund("re_m1", PingppRefundStatus.Succeeded, "m_r1");
+        var first = await _ledger.ApplyRefundAsync(report, null, Ct);
+        _recorder.Clear();
+
+        var again = await _ledger.ApplyRefundAsync(report, null, Ct);
+
+        Assert.Equal((RefundApplyOutcome.Updated, RefundApplyOutcome.Unchanged), (first.Outcome, again.Outcome));
+        Assert.DoesNotContain(_recorder.Uris, u => Uri.UnescapeDataString(u.AbsolutePath).Contains($"RowKey='{LedgerEntities.MembersRow}'", StringComparison.Ordinal));
+        Assert.Equal(PingppRefundStatus.Succeeded, (await _ledger.GetRefundAsync("re_m1", Ct))!.Status);
+    }
+
     /// <summary>Remembers the URI of every GET the storage client sends.</summary>
     private sealed class RequestRecorder : HttpPipelineSynchronousPolicy
     {

@@ -406,14 +406,18 @@ public sealed partial class RefundLedger : IRefundLedger
 
         var external = requestId is null;
         var orphanNow = IsOrphanPartition(partition);
-        if (refund.Status == PingppRefundStatus.Pending || orphanNow)
+        var indexed = refund.Status == PingppRefundStatus.Pending || orphanNow;
+        if (indexed)
         {
             await UpsertIndexAsync(partition, [$"refund {refundId} {refund.Status}"], ct, orphanNow ? refundId : null, refund.Charge).ConfigureAwait(false);
         }
 
         var write = await WriteRefundsAsync(table, partition, requestId, [refund], external, seed, ct).ConfigureAwait(false);
         var result = write.Refunds[0];
-        await UpsertRefundLookupAsync(table, result, partition, ct).ConfigureAwait(false);
+        if (!(lookup.HasValue && lookup.Value!.GetString("Partition") == partition && lookup.Value.GetString("RequestId") == result.RequestId))
+        {
+            await UpsertRefundLookupAsync(table, result, partition, ct).ConfigureAwait(false);
+        }
 
         if (orphanNow && !write.Existed)
         {
@@ -432,7 +436,13 @@ public sealed partial class RefundLedger : IRefundLedger
             await RefreshOpenWorkAsync(adoptedFrom, ct).ConfigureAwait(false);
         }
 
-        await RefreshOpenWorkAsync(partition, ct).ConfigureAwait(false);
+        // A final report that changed nothing (a redelivery) can neither close nor open work: skip the refresh, a read
+        // of the whole order. After a change, or after the upsert above (which may have opened a closed order), refresh.
+        if (indexed || write.RefundChanged || write.RequestOutcome == RequestUpdateOutcome.Updated || write.NewConflict || adoptedFrom is not null)
+        {
+            await RefreshOpenWorkAsync(partition, ct).ConfigureAwait(false);
+        }
+
         var outcome = !write.Existed ? RefundApplyOutcome.Created : write.RefundChanged ? RefundApplyOutcome.Updated : RefundApplyOutcome.Unchanged;
         Log.RefundApplied(_logger, refundId, result.OrderId, result.RequestId, result.Status.ToString(), outcome.ToString());
         return new RefundApplyResult(outcome, result);
