@@ -78,7 +78,7 @@ public interface IRefundLedger
     /// <summary>Requests in <paramref name="state"/>, at most <paramref name="maxItems"/>. Scans the ledger table: for admin use, not hot paths.</summary>
     Task<IReadOnlyList<RefundRequestRecord>> ListRequestsInStateAsync(RefundRequestState state, int maxItems, CancellationToken ct);
 
-    /// <summary>Requests, refunds and order facts of one order (one partition query).</summary>
+    /// <summary>Requests, refunds and order facts of one order (point reads of the rows its members row lists).</summary>
     Task<OrderLedger> ListOrderAsync(string orderId, CancellationToken ct);
 
     Task MarkOrderForReconciliationAsync(string orderId, string reason, CancellationToken ct);

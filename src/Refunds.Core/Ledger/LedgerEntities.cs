@@ -11,8 +11,8 @@ namespace Refunds.Core.Ledger;
 /// <see cref="TableEntity"/>.
 /// </summary>
 /// <remarks>
-/// PartitionKey = the order id, so an order's requests, refunds and order row share one partition (one query lists
-/// them; refund + request change in one entity-group transaction). Other partitions: <c>orphan|{refundId}</c> for an
+/// PartitionKey = the order id, so an order's requests, refunds and order row share one partition (a refund
+/// and its request change in one entity-group transaction). Other partitions: <c>orphan|{refundId}</c> for an
 /// external refund of an unknown order, <c>rejected|{id}</c> for a rejected message without a usable order id, and
 /// one-row lookup partitions <c>request|{id}</c> / <c>refund|{id}</c> that say which partition holds a request or refund.
 /// <para>
