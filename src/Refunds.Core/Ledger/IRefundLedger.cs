@@ -25,6 +25,13 @@ public interface IRefundLedger
     Task<SubmitClaim> TryBeginSubmitAsync(string requestId, DateTimeOffset now, TimeSpan lease, CancellationToken ct);
 
     /// <summary>
+    /// <see cref="TryBeginSubmitAsync"/> for a caller that sends the create right away: when no earlier create is in
+    /// doubt, the claim also records the write-ahead of <see cref="RecordSendStartingAsync"/> in the same write
+    /// (<see cref="SubmitClaim.SendMarked"/>). The request's order id finds its row without the lookup.
+    /// </summary>
+    Task<SubmitClaim> TryBeginSendAsync(RefundRequestRecord request, DateTimeOffset now, TimeSpan lease, CancellationToken ct);
+
+    /// <summary>
     /// Write-ahead before a create: <see cref="RefundRequestRecord.Uncertain"/> = true and
     /// <see cref="RefundRequestRecord.LastSendStartedAt"/> = <paramref name="now"/>. Only the holder of claim
     /// <paramref name="attempt"/> (still Submitting) succeeds (<see cref="RequestUpdateOutcome.Updated"/>); anything
@@ -49,6 +56,9 @@ public interface IRefundLedger
 
     /// <summary>Ping++ answered the create with these refunds (or a listing found them by our request id).</summary>
     Task<RequestUpdateResult> RecordSubmittedAsync(string requestId, IReadOnlyList<PingppRefund> refunds, CancellationToken ct);
+
+    /// <summary><see cref="RecordSubmittedAsync(string, IReadOnlyList{PingppRefund}, CancellationToken)"/>, finding the request by its order id first.</summary>
+    Task<RequestUpdateResult> RecordSubmittedAsync(RefundRequestRecord request, IReadOnlyList<PingppRefund> refunds, CancellationToken ct);
 
     /// <summary>Ping++ rejected the request (e.g. 400/402 with an error code).</summary>
     Task<RequestUpdateResult> RecordFailedAsync(string requestId, string? code, string message, CancellationToken ct);

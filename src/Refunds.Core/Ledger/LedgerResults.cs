@@ -25,7 +25,13 @@ public sealed record SubmitClaim(SubmitClaimOutcome Outcome, RefundRequestRecord
     /// list the order's refunds and look for our request id before creating; if none is found, create only once
     /// <see cref="RefundRequestRecord.LastSendStartedAt"/> is older than the grace period.
     /// </summary>
-    public bool MayHaveReachedPingpp => Outcome == SubmitClaimOutcome.Claimed && Request is { Uncertain: true };
+    public bool MayHaveReachedPingpp => Outcome == SubmitClaimOutcome.Claimed && !SendMarked && Request is { Uncertain: true };
+
+    /// <summary>
+    /// The claim also recorded the create's write-ahead (<see cref="IRefundLedger.TryBeginSendAsync"/>): the caller
+    /// calls Ping++ now, without <see cref="IRefundLedger.RecordSendStartingAsync"/>.
+    /// </summary>
+    public bool SendMarked { get; init; }
 }
 
 public enum RequestUpdateOutcome

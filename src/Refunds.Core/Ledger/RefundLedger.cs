@@ -119,12 +119,15 @@ public sealed partial class RefundLedger : IRefundLedger
                 }
             }
 
-            await Task.WhenAll(
-                UpsertIndexAsync(orderId, [$"request {requestId} {RefundRequestState.Received}"], ct),
-                ListMembersAsync(table, orderId, [RequestRowKey(requestId)], ct)).ConfigureAwait(false);
+            await UpsertIndexAsync(orderId, [$"request {requestId} {RefundRequestState.Received}"], ct).ConfigureAwait(false);
             try
             {
-                await table.AddEntityAsync(FromRequest(orderId, fresh), ct).ConfigureAwait(false);
+                await table.SubmitTransactionAsync([MembersAction(orderId, [RequestRowKey(requestId)]), new(TableTransactionActionType.Add, FromRequest(orderId, fresh))], ct).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (IsMembersOverflow(e))
+            {
+                await OverflowMembersAsync(table, orderId, ct).ConfigureAwait(false);
+                continue;
             }
             catch (RequestFailedException e) when (TableStatus.IsConflict(e))
             {
@@ -156,8 +159,8 @@ public sealed partial class RefundLedger : IRefundLedger
                 return new CreateRequestResult(false, existing.Value.Record);
             }
 
+            // A new request is open work, indexed above: nothing for a refresh to change.
             Log.RequestCreated(_logger, requestId, orderId);
-            await RefreshOpenWorkAsync(orderId, ct).ConfigureAwait(false);
             return new CreateRequestResult(true, fresh);
         }
 
@@ -175,7 +178,16 @@ public sealed partial class RefundLedger : IRefundLedger
         return partition is null ? null : (await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false))?.Record;
     }
 
-    public async Task<SubmitClaim> TryBeginSubmitAsync(string requestId, DateTimeOffset now, TimeSpan lease, CancellationToken ct)
+    public Task<SubmitClaim> TryBeginSubmitAsync(string requestId, DateTimeOffset now, TimeSpan lease, CancellationToken ct)
+        => ClaimAsync(requestId, null, now, lease, markSend: false, ct);
+
+    public Task<SubmitClaim> TryBeginSendAsync(RefundRequestRecord request, DateTimeOffset now, TimeSpan lease, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return ClaimAsync(request.RequestId, request.OrderId, now, lease, markSend: true, ct);
+    }
+
+    private async Task<SubmitClaim> ClaimAsync(string requestId, string? orderId, DateTimeOffset now, TimeSpan lease, bool markSend, CancellationToken ct)
     {
         if (lease <= TimeSpan.Zero)
         {
@@ -183,10 +195,14 @@ public sealed partial class RefundLedger : IRefundLedger
         }
 
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
-        var partition = await ReadRequestPartitionAsync(table, requestId, ct).ConfigureAwait(false);
+        var (partition, read) = await FindRequestAsync(table, requestId, orderId, ct).ConfigureAwait(false);
         for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
         {
-            var read = partition is null ? null : await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false);
+            if (attempt > 0)
+            {
+                read = partition is null ? null : await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false);
+            }
+
             if (read is not { } current)
             {
                 return new SubmitClaim(SubmitClaimOutcome.NotFound, null);
@@ -203,19 +219,24 @@ public sealed partial class RefundLedger : IRefundLedger
                     return new SubmitClaim(SubmitClaimOutcome.NotClaimable, request);
             }
 
+            // The write-ahead of the create rides on the claim when nothing is in doubt yet (the caller sends at once);
+            // an earlier uncertain create needs a listing first, and its own write-ahead later.
+            var sendMarked = markSend && !request.Uncertain;
             var claimed = request with
             {
                 State = RefundRequestState.Submitting,
                 Attempt = request.Attempt + 1,
                 SubmittingSince = now,
                 LeaseUntil = now + lease,
+                Uncertain = request.Uncertain || sendMarked,
+                LastSendStartedAt = sendMarked ? now : request.LastSendStartedAt,
                 UpdatedAt = Now,
             };
             try
             {
                 await table.UpdateEntityAsync(FromRequest(partition!, claimed), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
                 Log.RequestClaimed(_logger, requestId, request.OrderId, claimed.Attempt);
-                return new SubmitClaim(SubmitClaimOutcome.Claimed, claimed);
+                return new SubmitClaim(SubmitClaimOutcome.Claimed, claimed) { SendMarked = sendMarked };
             }
             catch (RequestFailedException e) when (TableStatus.IsPreconditionFailed(e))
             {
@@ -226,12 +247,21 @@ public sealed partial class RefundLedger : IRefundLedger
         throw new InvalidOperationException($"Could not claim refund request {requestId}: too much contention.");
     }
 
-    public async Task<RequestUpdateResult> RecordSubmittedAsync(string requestId, IReadOnlyList<PingppRefund> refunds, CancellationToken ct)
+    public Task<RequestUpdateResult> RecordSubmittedAsync(string requestId, IReadOnlyList<PingppRefund> refunds, CancellationToken ct)
+        => RecordSubmittedAsync(requestId, null, refunds, ct);
+
+    public Task<RequestUpdateResult> RecordSubmittedAsync(RefundRequestRecord request, IReadOnlyList<PingppRefund> refunds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return RecordSubmittedAsync(request.RequestId, request.OrderId, refunds, ct);
+    }
+
+    private async Task<RequestUpdateResult> RecordSubmittedAsync(string requestId, string? orderId, IReadOnlyList<PingppRefund> refunds, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(refunds);
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
-        var partition = await ReadRequestPartitionAsync(table, requestId, ct).ConfigureAwait(false);
-        if (partition is null || await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false) is null)
+        var (partition, read) = await FindRequestAsync(table, requestId, orderId, ct).ConfigureAwait(false);
+        if (partition is null || read is null)
         {
             return new RequestUpdateResult(RequestUpdateOutcome.NotFound, null);
         }
@@ -243,7 +273,15 @@ public sealed partial class RefundLedger : IRefundLedger
             await UpsertRefundLookupAsync(table, refund, partition, ct).ConfigureAwait(false);
         }
 
-        await RefreshOpenWorkAsync(partition, ct).ConfigureAwait(false);
+        // Work left open (a pending refund, a request not final) keeps the index row upserted above; only work that
+        // may have closed needs the refresh, a read of the whole order.
+        var stillOpen = write.Refunds.Any(r => r.Status == PingppRefundStatus.Pending)
+                        || (write.Request is { } after && RefundRequestStateMachine.IsOpen(after.State, after.Attempt));
+        if (!stillOpen)
+        {
+            await RefreshOpenWorkAsync(partition, ct).ConfigureAwait(false);
+        }
+
         return new RequestUpdateResult(write.RequestOutcome, write.Request);
     }
 
@@ -769,9 +807,9 @@ public sealed partial class RefundLedger : IRefundLedger
             }
 
             var added = actions.Where(a => a.ActionType == TableTransactionActionType.Add).Select(a => a.Entity.RowKey).ToList();
-            if (added.Count > 0)
+            if (added.Count > 0 && IsOrderPartition(partition))
             {
-                await ListMembersAsync(table, partition, added, ct).ConfigureAwait(false);
+                actions.Add(MembersAction(partition, added));
             }
 
             try
@@ -783,6 +821,10 @@ public sealed partial class RefundLedger : IRefundLedger
                 }
 
                 return new RefundWrite(merged, existed, changed, newConflict, requestOutcome, request, settledNow);
+            }
+            catch (RequestFailedException e) when (IsMembersOverflow(e))
+            {
+                await OverflowMembersAsync(table, partition, ct).ConfigureAwait(false);
             }
             catch (RequestFailedException e) when (TableStatus.IsConcurrencyLoss(e))
             {
@@ -1013,6 +1055,22 @@ public sealed partial class RefundLedger : IRefundLedger
         return (bucket, token.Length == 0 ? null : token);
     }
 
+    /// <summary>
+    /// A request's partition and row: at <paramref name="orderId"/> when the caller knows it (one read), else through
+    /// the request lookup (two). A request that is not where the caller thought is looked up the long way.
+    /// </summary>
+    private static async Task<(string? Partition, (RefundRequestRecord Record, ETag ETag)? Read)> FindRequestAsync(
+        TableClient table, string requestId, string? orderId, CancellationToken ct)
+    {
+        if (TableKeys.IsValidId(orderId) && await ReadRequestAsync(table, orderId!, requestId, ct).ConfigureAwait(false) is { } atOrder)
+        {
+            return (orderId, atOrder);
+        }
+
+        var partition = await ReadRequestPartitionAsync(table, requestId, ct).ConfigureAwait(false);
+        return (partition, partition is null ? null : await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false));
+    }
+
     private static async Task<string?> ReadRequestPartitionAsync(TableClient table, string requestId, CancellationToken ct)
     {
         var lookup = await table.GetEntityIfExistsAsync<TableEntity>(RequestLookupPartition(requestId), LookupRow, cancellationToken: ct).ConfigureAwait(false);
@@ -1036,22 +1094,37 @@ public sealed partial class RefundLedger : IRefundLedger
             return;
         }
 
+        try
+        {
+            await table.UpsertEntityAsync(MembersAction(partition, rowKeys).Entity, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (IsMembersOverflow(e))
+        {
+            await OverflowMembersAsync(table, partition, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The merge that lists <paramref name="rowKeys"/>, for the transaction that writes those rows.</summary>
+    private static TableTransactionAction MembersAction(string partition, IReadOnlyList<string> rowKeys)
+    {
         var members = new TableEntity(partition, MembersRow);
         foreach (var key in rowKeys)
         {
             members[MemberProperty(key)] = key;
         }
 
-        try
-        {
-            await table.UpsertEntityAsync(members, TableUpdateMode.Merge, ct).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.ErrorCode == TableErrorCode.TooManyProperties || e.ErrorCode == TableErrorCode.EntityTooLarge)
-        {
-            // Hundreds of rows in one order: give the list up for good; readers query the partition from now on.
-            await table.UpsertEntityAsync(new TableEntity(partition, MembersRow) { [MembersOverflow] = true }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
-        }
+        return new TableTransactionAction(TableTransactionActionType.UpsertMerge, members);
     }
+
+    private static bool IsMembersOverflow(RequestFailedException e)
+        => e.ErrorCode == TableErrorCode.TooManyProperties || e.ErrorCode == TableErrorCode.EntityTooLarge;
+
+    /// <summary>
+    /// Hundreds of rows in one order: the list is replaced by the overflow flag (which no later merge removes), and
+    /// readers query the partition from now on. The list restarts empty, so the merge that failed fits when retried.
+    /// </summary>
+    private static Task OverflowMembersAsync(TableClient table, string partition, CancellationToken ct)
+        => table.UpsertEntityAsync(new TableEntity(partition, MembersRow) { [MembersOverflow] = true }, TableUpdateMode.Replace, ct);
 
     /// <summary>Every ledger row of a partition, by point reads where the row keys are known (see <see cref="LedgerEntities"/>).</summary>
     private static async Task<List<TableEntity>> ReadLedgerRowsAsync(TableClient table, string partition, CancellationToken ct)

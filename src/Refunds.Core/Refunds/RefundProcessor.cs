@@ -50,7 +50,7 @@ public sealed partial class RefundProcessor(
             return RefundProcessingOutcome.AlreadyHandled;
         }
 
-        var claim = await ledger.TryBeginSubmitAsync(requestId, time.GetUtcNow(), _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+        var claim = await ledger.TryBeginSendAsync(stored, time.GetUtcNow(), _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
         switch (claim.Outcome)
         {
             case SubmitClaimOutcome.HeldByOther:
@@ -75,13 +75,15 @@ public sealed partial class RefundProcessor(
             }
         }
 
-        var now = time.GetUtcNow();
-        var mark = await ledger.RecordSendStartingAsync(requestId, attempt, now, cancellationToken).ConfigureAwait(false);
-        if (mark.Outcome != RequestUpdateOutcome.Updated)
+        if (!claim.SendMarked)
         {
-            // The lease ran out and another delivery took over (or the request moved on): it decides, not us.
-            metrics.RetryLater("claim_lost");
-            throw new RefundRetryLaterException(requestId, $"Refund request {requestId} lost its claim (attempt {attempt}) before sending; now {mark.Request?.State}.");
+            var mark = await ledger.RecordSendStartingAsync(requestId, attempt, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            if (mark.Outcome != RequestUpdateOutcome.Updated)
+            {
+                // The lease ran out and another delivery took over (or the request moved on): it decides, not us.
+                metrics.RetryLater("claim_lost");
+                throw new RefundRetryLaterException(requestId, $"Refund request {requestId} lost its claim (attempt {attempt}) before sending; now {mark.Request?.State}.");
+            }
         }
 
         LogCreating(logger, requestId, request.OrderId, attempt, dequeueCount);
@@ -120,7 +122,7 @@ public sealed partial class RefundProcessor(
         }
 
         // A storage failure here leaves Uncertain set: the retry lists and adopts what was just created.
-        await ledger.RecordSubmittedAsync(requestId, answer.Data, cancellationToken).ConfigureAwait(false);
+        await ledger.RecordSubmittedAsync(claimed, answer.Data, cancellationToken).ConfigureAwait(false);
         metrics.Created(answer.Data.Count, "created");
         LogCreated(logger, requestId, request.OrderId, string.Join(",", answer.Data.Select(r => r.Id)), string.Join(",", answer.Data.Select(r => r.Status)), attempt);
         return RefundProcessingOutcome.Created;

@@ -49,6 +49,40 @@ public sealed class RefundLedgerProtocolTests
     }
 
     [Fact]
+    public async Task A_claim_to_send_at_once_records_the_write_ahead_unless_an_earlier_create_is_in_doubt()
+    {
+        var created = await _ledger.CreateRequestAsync(Request("p_send"), Ct);
+        var claim = await _ledger.TryBeginSendAsync(created.Request, _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        Assert.Equal((SubmitClaimOutcome.Claimed, true, false), (claim.Outcome, claim.SendMarked, claim.MayHaveReachedPingpp));
+        Assert.Equal((true, _time.GetUtcNow()), (claim.Request!.Uncertain, claim.Request.LastSendStartedAt));
+        var stored = await _ledger.GetRequestAsync("p_send", Ct);
+        Assert.Equal((RefundRequestState.Submitting, true, _time.GetUtcNow()), (stored!.State, stored.Uncertain, stored.LastSendStartedAt));
+
+        // The holder crashed after the write-ahead: the next claim must look up first and mark its own send later.
+        var sentAt = claim.Request.LastSendStartedAt;
+        _time.Advance(TimeSpan.FromMinutes(3));
+        var reclaim = await _ledger.TryBeginSendAsync(stored, _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        Assert.Equal((SubmitClaimOutcome.Claimed, false, true), (reclaim.Outcome, reclaim.SendMarked, reclaim.MayHaveReachedPingpp));
+        Assert.Equal(sentAt, reclaim.Request!.LastSendStartedAt);
+
+        // A rate-limited create of the claim that marked its own send clears the uncertainty it set.
+        await _ledger.CreateRequestAsync(Request("p_send2"), Ct);
+        var own = await _ledger.TryBeginSendAsync(Request("p_send2"), _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        var released = await _ledger.ReleaseClaimAsync("p_send2", own.Request!.Attempt, definitelyNotSent: true, "create: RateLimited", Ct);
+        Assert.Equal((RefundRequestState.Received, false), (released.Request!.State, released.Request.Uncertain));
+    }
+
+    [Fact]
+    public async Task A_claim_with_a_wrong_order_id_still_finds_the_request_through_its_lookup()
+    {
+        await _ledger.CreateRequestAsync(Request("p_lost", order: "2011609290000000102"), Ct);
+
+        var claim = await _ledger.TryBeginSendAsync(Request("p_lost", order: "2011609290000000999"), _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+
+        Assert.Equal((SubmitClaimOutcome.Claimed, "2011609290000000102"), (claim.Outcome, claim.Request!.OrderId));
+    }
+
+    [Fact]
     public async Task Releasing_after_a_definite_not_sent_clears_only_this_claims_own_uncertainty()
     {
         await _ledger.CreateRequestAsync(Request("p2"), Ct);
