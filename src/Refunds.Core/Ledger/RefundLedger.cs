@@ -266,8 +266,17 @@ public sealed partial class RefundLedger : IRefundLedger
             return new RequestUpdateResult(RequestUpdateOutcome.NotFound, null);
         }
 
-        await UpsertIndexAsync(partition, [$"request {requestId} submitted"], ct).ConfigureAwait(false);
-        var write = await WriteRefundsAsync(table, partition, requestId, refunds, external: false, seed: null, ct).ConfigureAwait(false);
+        // An open request keeps its index row (only a refresh deletes it, and only when nothing is open), so while the
+        // request is as read, refunds may be written without indexing first. The transaction carries the request's
+        // ETag; if it loses a race, the request may have closed meanwhile, and the retry indexes first.
+        Task Index() => UpsertIndexAsync(partition, [$"request {requestId} submitted"], ct);
+        var open = RefundRequestStateMachine.IsOpen(read.Value.Record.State, read.Value.Record.Attempt);
+        if (!open)
+        {
+            await Index().ConfigureAwait(false);
+        }
+
+        var write = await WriteRefundsAsync(table, partition, requestId, refunds, external: false, seed: null, ct, read, open ? Index : null).ConfigureAwait(false);
         foreach (var refund in write.Refunds)
         {
             await UpsertRefundLookupAsync(table, refund, partition, ct).ConfigureAwait(false);
@@ -705,7 +714,8 @@ public sealed partial class RefundLedger : IRefundLedger
     /// entity-group transaction guarded by the ETags read.
     /// </summary>
     private async Task<RefundWrite> WriteRefundsAsync(
-        TableClient table, string partition, string? requestId, IReadOnlyList<PingppRefund> reports, bool external, RefundRecord? seed, CancellationToken ct)
+        TableClient table, string partition, string? requestId, IReadOnlyList<PingppRefund> reports, bool external, RefundRecord? seed, CancellationToken ct,
+        (RefundRequestRecord Record, ETag ETag)? requestRead = null, Func<Task>? beforeRetry = null)
     {
         var distinct = reports.DistinctBy(r => r.Id).ToList();
         foreach (var report in distinct)
@@ -716,6 +726,11 @@ public sealed partial class RefundLedger : IRefundLedger
         var orderId = IsOrderPartition(partition) ? partition : null;
         for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
         {
+            if (attempt > 0 && beforeRetry is not null)
+            {
+                await beforeRetry().ConfigureAwait(false);
+            }
+
             var now = Now;
             var actions = new List<TableTransactionAction>();
             var merged = new List<RefundRecord>();
@@ -756,7 +771,10 @@ public sealed partial class RefundLedger : IRefundLedger
 
             var requestOutcome = RequestUpdateOutcome.NotFound;
             RefundRequestRecord? request = null;
-            if (requestId is not null && await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false) is { } read)
+            // The caller's read of the request serves the first try (the transaction's ETag proves it still held); a
+            // retry after a lost race reads again, after the caller's hook for decisions it based on that read.
+            var fresh = attempt == 0 && requestRead is not null ? requestRead : requestId is null ? null : await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false);
+            if (requestId is not null && fresh is { } read)
             {
                 request = read.Record;
                 var ids = request.RefundIds.Union(merged.Select(m => m.RefundId)).ToList();

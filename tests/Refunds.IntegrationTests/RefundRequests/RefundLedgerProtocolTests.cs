@@ -73,6 +73,29 @@ public sealed class RefundLedgerProtocolTests
     }
 
     [Fact]
+    public async Task A_create_answer_arriving_after_webhooks_closed_the_request_reopens_the_order_for_its_unreported_refund()
+    {
+        const string order = "2011609290000000103";
+        var created = await _ledger.CreateRequestAsync(Request("p_late", order), Ct);
+        var claim = await _ledger.TryBeginSendAsync(created.Request, _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        PingppRefund Refund(string id, PingppRefundStatus status) => new()
+        {
+            Id = id, Amount = 50, Status = status, Charge = "ch_1",
+            Metadata = new Dictionary<string, string> { [PingppMetadata.RequestId] = "p_late" },
+        };
+        await _ledger.ApplyRefundAsync(Refund("re_late_a", PingppRefundStatus.Succeeded), null, Ct);
+        Assert.Equal(RefundRequestState.Succeeded, (await _ledger.GetRequestAsync("p_late", Ct))!.State);
+        Assert.DoesNotContain(order, (await _ledger.ListOpenWorkAsync(100, null, Ct)).Items.Select(i => i.LedgerKey));
+
+        await _ledger.RecordSubmittedAsync(claim.Request!, [Refund("re_late_a", PingppRefundStatus.Pending), Refund("re_late_c", PingppRefundStatus.Pending)], Ct);
+
+        var ledger = await _ledger.ListOrderAsync(order, Ct);
+        Assert.Equal(PingppRefundStatus.Succeeded, ledger.Refunds.Single(r => r.RefundId == "re_late_a").Status);
+        Assert.Equal(PingppRefundStatus.Pending, ledger.Refunds.Single(r => r.RefundId == "re_late_c").Status);
+        Assert.Contains(order, (await _ledger.ListOpenWorkAsync(100, null, Ct)).Items.Select(i => i.LedgerKey));
+    }
+
+    [Fact]
     public async Task A_claim_with_a_wrong_order_id_still_finds_the_request_through_its_lookup()
     {
         await _ledger.CreateRequestAsync(Request("p_lost", order: "2011609290000000102"), Ct);
