@@ -54,7 +54,20 @@ public sealed partial class RefundLedger : IRefundLedger
 
     // ---------------------------------------------------------------- requests
 
-    public async Task<CreateRequestResult> CreateRequestAsync(RefundRequestRecord request, CancellationToken ct)
+    public Task<CreateRequestResult> CreateRequestAsync(RefundRequestRecord request, CancellationToken ct)
+        => CreateAsync(request, null, ct);
+
+    public Task<CreateRequestResult> CreateClaimedRequestAsync(RefundRequestRecord request, DateTimeOffset now, TimeSpan lease, CancellationToken ct)
+    {
+        if (lease <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lease), "The lease must be positive.");
+        }
+
+        return CreateAsync(request, (now, lease), ct);
+    }
+
+    private async Task<CreateRequestResult> CreateAsync(RefundRequestRecord request, (DateTimeOffset At, TimeSpan Lease)? claim, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var requestId = TableKeys.RequireValidId(request.RequestId, nameof(request));
@@ -74,6 +87,19 @@ public sealed partial class RefundLedger : IRefundLedger
             CreatedAt = now,
             UpdatedAt = now,
         };
+        if (claim is { } c)
+        {
+            // Born claimed for a send that starts now: what TryBeginSendAsync would write next, in the creating write.
+            fresh = fresh with
+            {
+                State = RefundRequestState.Submitting,
+                Attempt = 1,
+                SubmittingSince = c.At,
+                LeaseUntil = c.At + c.Lease,
+                Uncertain = true,
+                LastSendStartedAt = c.At,
+            };
+        }
 
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
         for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
@@ -119,7 +145,7 @@ public sealed partial class RefundLedger : IRefundLedger
                 }
             }
 
-            await UpsertIndexAsync(orderId, [$"request {requestId} {RefundRequestState.Received}"], ct).ConfigureAwait(false);
+            await UpsertIndexAsync(orderId, [$"request {requestId} {fresh.State}"], ct).ConfigureAwait(false);
             try
             {
                 await table.SubmitTransactionAsync([MembersAction(orderId, [RequestRowKey(requestId)]), new(TableTransactionActionType.Add, FromRequest(orderId, fresh))], ct).ConfigureAwait(false);
@@ -161,6 +187,11 @@ public sealed partial class RefundLedger : IRefundLedger
 
             // A new request is open work, indexed above: nothing for a refresh to change.
             Log.RequestCreated(_logger, requestId, orderId);
+            if (claim is not null)
+            {
+                Log.RequestClaimed(_logger, requestId, orderId, fresh.Attempt);
+            }
+
             return new CreateRequestResult(true, fresh);
         }
 
@@ -276,7 +307,10 @@ public sealed partial class RefundLedger : IRefundLedger
             await Index().ConfigureAwait(false);
         }
 
-        var write = await WriteRefundsAsync(table, partition, requestId, refunds, external: false, seed: null, ct, read, open ? Index : null).ConfigureAwait(false);
+        // A request with no refund recorded yet (as of this read, which the transaction's ETag checks) normally
+        // meets refunds the ledger has never seen: add them without reading first.
+        var write = await WriteRefundsAsync(table, partition, requestId, refunds, external: false, seed: null, ct, read, open ? Index : null,
+            assumeNewRefunds: read.Value.Record.RefundIds.Count == 0).ConfigureAwait(false);
         foreach (var refund in write.Refunds)
         {
             await UpsertRefundLookupAsync(table, refund, partition, ct).ConfigureAwait(false);
@@ -715,7 +749,7 @@ public sealed partial class RefundLedger : IRefundLedger
     /// </summary>
     private async Task<RefundWrite> WriteRefundsAsync(
         TableClient table, string partition, string? requestId, IReadOnlyList<PingppRefund> reports, bool external, RefundRecord? seed, CancellationToken ct,
-        (RefundRequestRecord Record, ETag ETag)? requestRead = null, Func<Task>? beforeRetry = null)
+        (RefundRequestRecord Record, ETag ETag)? requestRead = null, Func<Task>? beforeRetry = null, bool assumeNewRefunds = false)
     {
         var distinct = reports.DistinctBy(r => r.Id).ToList();
         foreach (var report in distinct)
@@ -740,8 +774,12 @@ public sealed partial class RefundLedger : IRefundLedger
             var settledNow = new List<RefundRecord>();
             foreach (var report in distinct)
             {
-                var row = await table.GetEntityIfExistsAsync<TableEntity>(partition, RefundRowKey(report.Id), cancellationToken: ct).ConfigureAwait(false);
-                var known = row.HasValue ? ToRefund(row.Value!) : seed;
+                // Refunds the caller expects to be new are added without a read first: an Add that meets an existing
+                // row fails the transaction (409) and the retry reads.
+                var row = attempt == 0 && assumeNewRefunds
+                    ? null
+                    : (await table.GetEntityIfExistsAsync<TableEntity>(partition, RefundRowKey(report.Id), cancellationToken: ct).ConfigureAwait(false)) is { HasValue: true } found ? found.Value : null;
+                var known = row is not null ? ToRefund(row) : seed;
                 var next = RefundStatusRules.Merge(known, report, orderId, requestId, external) with { OrderId = known?.OrderId ?? orderId };
                 if (next.Status != PingppRefundStatus.Pending && next.Status != known?.Status)
                 {
@@ -755,14 +793,14 @@ public sealed partial class RefundLedger : IRefundLedger
                     actions.Add(new TableTransactionAction(TableTransactionActionType.Add, FromRefund(partition, next)));
                     changed = true;
                 }
-                else if (next != known || !row.HasValue)
+                else if (next != known || row is null)
                 {
                     newConflict |= next.StatusConflict && !known.StatusConflict;
                     next = next with { UpdatedAt = now };
-                    actions.Add(row.HasValue
-                        ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRefund(partition, next), row.Value!.ETag)
+                    actions.Add(row is not null
+                        ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRefund(partition, next), row.ETag)
                         : new TableTransactionAction(TableTransactionActionType.Add, FromRefund(partition, next)));
-                    existed &= row.HasValue || seed is not null;
+                    existed &= row is not null || seed is not null;
                     changed = true;
                 }
 

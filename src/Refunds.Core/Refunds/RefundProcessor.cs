@@ -32,7 +32,8 @@ public sealed partial class RefundProcessor(
 
         var request = parsed.Request;
         var requestId = request.RequestId;
-        var created = await ledger.CreateRequestAsync(request.ToLedgerRecord(), cancellationToken).ConfigureAwait(false);
+        // A request seen for the first time is recorded already claimed, with the create's write-ahead: one write.
+        var created = await ledger.CreateClaimedRequestAsync(request.ToLedgerRecord(), time.GetUtcNow(), _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
         var stored = created.Request;
         if (!created.Created && !string.Equals(stored.Fingerprint, request.Fingerprint, StringComparison.Ordinal))
         {
@@ -50,7 +51,9 @@ public sealed partial class RefundProcessor(
             return RefundProcessingOutcome.AlreadyHandled;
         }
 
-        var claim = await ledger.TryBeginSendAsync(stored, time.GetUtcNow(), _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+        var claim = created.Created
+            ? new SubmitClaim(SubmitClaimOutcome.Claimed, stored) { SendMarked = true }
+            : await ledger.TryBeginSendAsync(stored, time.GetUtcNow(), _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
         switch (claim.Outcome)
         {
             case SubmitClaimOutcome.HeldByOther:

@@ -21,6 +21,7 @@ public sealed class CountingLedger(IRefundLedger inner) : IRefundLedger
     public Task<CreateRequestResult> CreateRequestAsync(RefundRequestRecord request, CancellationToken ct) => inner.CreateRequestAsync(request, ct);
     public Task<RefundRequestRecord?> GetRequestAsync(string requestId, CancellationToken ct) => inner.GetRequestAsync(requestId, ct);
     public Task<SubmitClaim> TryBeginSubmitAsync(string requestId, DateTimeOffset now, TimeSpan lease, CancellationToken ct) => inner.TryBeginSubmitAsync(requestId, now, lease, ct);
+    public Task<CreateRequestResult> CreateClaimedRequestAsync(RefundRequestRecord request, DateTimeOffset now, TimeSpan lease, CancellationToken ct) => inner.CreateClaimedRequestAsync(request, now, lease, ct);
     public Task<SubmitClaim> TryBeginSendAsync(RefundRequestRecord request, DateTimeOffset now, TimeSpan lease, CancellationToken ct) => inner.TryBeginSendAsync(request, now, lease, ct);
     public Task<RequestUpdateResult> RecordSubmittedAsync(string requestId, IReadOnlyList<PingppRefund> refunds, CancellationToken ct) => inner.RecordSubmittedAsync(requestId, refunds, ct);
     public Task<RequestUpdateResult> RecordSubmittedAsync(RefundRequestRecord request, IReadOnlyList<PingppRefund> refunds, CancellationToken ct) => inner.RecordSubmittedAsync(request, refunds, ct);

@@ -96,6 +96,46 @@ public sealed class RefundLedgerProtocolTests
     }
 
     [Fact]
+    public async Task A_request_created_for_an_immediate_send_is_born_claimed_and_a_redelivery_finds_the_claim_held()
+    {
+        var at = _time.GetUtcNow();
+        var created = await _ledger.CreateClaimedRequestAsync(Request("p_born"), at, TimeSpan.FromMinutes(2), Ct);
+        var again = await _ledger.CreateClaimedRequestAsync(Request("p_born"), at, TimeSpan.FromMinutes(2), Ct);
+        var stored = await _ledger.GetRequestAsync("p_born", Ct);
+
+        Assert.True(created.Created);
+        Assert.False(again.Created);
+        Assert.Equal((RefundRequestState.Submitting, 1, true, at, at + TimeSpan.FromMinutes(2)),
+            (stored!.State, stored.Attempt, stored.Uncertain, stored.LastSendStartedAt, stored.LeaseUntil));
+        Assert.Equal(SubmitClaimOutcome.HeldByOther, (await _ledger.TryBeginSendAsync(again.Request, at, TimeSpan.FromMinutes(2), Ct)).Outcome);
+        Assert.Contains("2011609290000000101", (await _ledger.ListOpenWorkAsync(100, null, Ct)).Items.Select(i => i.LedgerKey));
+
+        // Once the lease is gone, the next delivery must look up before creating again.
+        _time.Advance(TimeSpan.FromMinutes(3));
+        var reclaim = await _ledger.TryBeginSendAsync(again.Request, _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        Assert.Equal((SubmitClaimOutcome.Claimed, true, 2), (reclaim.Outcome, reclaim.MayHaveReachedPingpp, reclaim.Request!.Attempt));
+    }
+
+    [Fact]
+    public async Task A_create_answer_naming_a_refund_already_recorded_as_external_links_it_instead_of_adding_it_twice()
+    {
+        const string order = "2011609290000000104";
+        var created = await _ledger.CreateClaimedRequestAsync(Request("p_known", order), _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        await _ledger.ApplyRefundAsync(new PingppRefund { Id = "re_known", Amount = 100, Status = PingppRefundStatus.Pending, Charge = "ch_1" }, order, Ct);
+
+        var submitted = await _ledger.RecordSubmittedAsync(created.Request, [new PingppRefund
+        {
+            Id = "re_known", Amount = 100, Status = PingppRefundStatus.Succeeded, Charge = "ch_1",
+            Metadata = new Dictionary<string, string> { [PingppMetadata.RequestId] = "p_known" },
+        }], Ct);
+
+        Assert.Equal((RequestUpdateOutcome.Updated, RefundRequestState.Succeeded), (submitted.Outcome, submitted.Request!.State));
+        Assert.Equal(["re_known"], submitted.Request.RefundIds);
+        var refund = Assert.Single((await _ledger.ListOrderAsync(order, Ct)).Refunds);
+        Assert.Equal(PingppRefundStatus.Succeeded, refund.Status);
+    }
+
+    [Fact]
     public async Task A_claim_with_a_wrong_order_id_still_finds_the_request_through_its_lookup()
     {
         await _ledger.CreateRequestAsync(Request("p_lost", order: "2011609290000000102"), Ct);
