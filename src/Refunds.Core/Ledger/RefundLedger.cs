@@ -27,12 +27,14 @@ public sealed partial class RefundLedger : IRefundLedger
 
     private const int MaxConcurrencyRetries = 64;
     private const int MaxReasons = 20;
+    private const int MaxRememberedClaims = 4096;
 
     private readonly TableHandle _ledger;
     private readonly TableHandle _index;
     private readonly TimeProvider _time;
     private readonly ILogger<RefundLedger> _logger;
     private readonly LedgerMetrics _metrics;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (RefundRequestRecord Record, ETag ETag)> _claims = new(StringComparer.Ordinal);
 
     public RefundLedger(
         TableServiceClient service,
@@ -148,7 +150,11 @@ public sealed partial class RefundLedger : IRefundLedger
             await UpsertIndexAsync(orderId, [$"request {requestId} {fresh.State}"], ct).ConfigureAwait(false);
             try
             {
-                await table.SubmitTransactionAsync([MembersAction(orderId, [RequestRowKey(requestId)]), new(TableTransactionActionType.Add, FromRequest(orderId, fresh))], ct).ConfigureAwait(false);
+                var responses = await table.SubmitTransactionAsync([MembersAction(orderId, [RequestRowKey(requestId)]), new(TableTransactionActionType.Add, FromRequest(orderId, fresh))], ct).ConfigureAwait(false);
+                if (claim is not null)
+                {
+                    RememberWrite(fresh, responses.Value[1]);
+                }
             }
             catch (RequestFailedException e) when (IsMembersOverflow(e))
             {
@@ -265,7 +271,12 @@ public sealed partial class RefundLedger : IRefundLedger
             };
             try
             {
-                await table.UpdateEntityAsync(FromRequest(partition!, claimed), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                var written = await table.UpdateEntityAsync(FromRequest(partition!, claimed), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                if (markSend && partition == request.OrderId)
+                {
+                    RememberWrite(claimed, written);
+                }
+
                 Log.RequestClaimed(_logger, requestId, request.OrderId, claimed.Attempt);
                 return new SubmitClaim(SubmitClaimOutcome.Claimed, claimed) { SendMarked = sendMarked };
             }
@@ -291,7 +302,9 @@ public sealed partial class RefundLedger : IRefundLedger
     {
         ArgumentNullException.ThrowIfNull(refunds);
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
-        var (partition, read) = await FindRequestAsync(table, requestId, orderId, ct).ConfigureAwait(false);
+        var (partition, read) = TakeRememberedWrite(requestId, orderId) is { } remembered
+            ? (orderId, remembered)
+            : await FindRequestAsync(table, requestId, orderId, ct).ConfigureAwait(false);
         if (partition is null || read is null)
         {
             return new RequestUpdateResult(RequestUpdateOutcome.NotFound, null);
@@ -895,6 +908,7 @@ public sealed partial class RefundLedger : IRefundLedger
         string requestId, RefundRequestState target, Func<RefundRequestRecord, RefundRequestRecord> change, CancellationToken ct, RefundRequestState? onlyFrom = null)
     {
         TableKeys.RequireValidId(requestId, nameof(requestId));
+        _claims.TryRemove(requestId, out _);
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
         var partition = await ReadRequestPartitionAsync(table, requestId, ct).ConfigureAwait(false);
         if (partition is null)
@@ -951,6 +965,7 @@ public sealed partial class RefundLedger : IRefundLedger
     private async Task<RequestUpdateResult> MutateRequestAsync(string requestId, Func<RefundRequestRecord, RefundRequestRecord?> change, CancellationToken ct)
     {
         TableKeys.RequireValidId(requestId, nameof(requestId));
+        _claims.TryRemove(requestId, out _);
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
         var partition = await ReadRequestPartitionAsync(table, requestId, ct).ConfigureAwait(false);
         if (partition is null)
@@ -1110,6 +1125,30 @@ public sealed partial class RefundLedger : IRefundLedger
         var token = continuation[(colon + 1)..];
         return (bucket, token.Length == 0 ? null : token);
     }
+
+    /// <summary>
+    /// The claim this instance just wrote for a send, with the ETag the write returned: the create's answer is then
+    /// recorded without reading the request again. Safe because the ETag is checked by the write that uses it: if the
+    /// row changed since, that write fails and its retry reads. Entries are taken once; a crash in between only
+    /// leaves one behind, and the map is emptied if it ever grows large.
+    /// </summary>
+    private void RememberWrite(RefundRequestRecord written, Response response)
+    {
+        if (response.Headers.ETag is not { } etag)
+        {
+            return;
+        }
+
+        if (_claims.Count >= MaxRememberedClaims)
+        {
+            _claims.Clear();
+        }
+
+        _claims[written.RequestId] = (written, etag);
+    }
+
+    private (RefundRequestRecord Record, ETag ETag)? TakeRememberedWrite(string requestId, string? orderId)
+        => orderId is not null && _claims.TryRemove(requestId, out var claim) && claim.Record.OrderId == orderId ? claim : null;
 
     /// <summary>
     /// A request's partition and row: at <paramref name="orderId"/> when the caller knows it (one read), else through

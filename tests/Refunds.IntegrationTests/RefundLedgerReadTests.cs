@@ -10,25 +10,27 @@ using Refunds.Core.Pingpp;
 namespace Refunds.IntegrationTests;
 
 /// <summary>
-/// An order is read by point reads guided by its members row, never by a partition query (which scans the whole table
-/// on Azurite, so a read would grow with the history of every other order).
+/// What the ledger reads: an order by point reads guided by its members row, never by a partition query (which scans
+/// the whole table on Azurite, so a read would grow with the history of every other order); and nothing it already
+/// knows from its own last write.
 /// </summary>
-public class RefundLedgerMembersTests
+public class RefundLedgerReadTests
 {
     private const string Order = "2011609290000000901";
     private static readonly CancellationToken Ct = CancellationToken.None;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 8, 0, 0, TimeSpan.Zero));
     private readonly string _ledgerTable = Azurite.UniqueTable("led");
+    private readonly string _indexTable = Azurite.UniqueTable("idx");
     private readonly RequestRecorder _recorder = new();
     private readonly TableServiceClient _service;
     private readonly RefundLedger _ledger;
 
-    public RefundLedgerMembersTests()
+    public RefundLedgerReadTests()
     {
         var options = new TableClientOptions();
         options.AddPolicy(_recorder, HttpPipelinePosition.PerRetry);
         _service = new TableServiceClient(Azurite.ConnectionString, options);
-        _ledger = new RefundLedger(_service, _time, NullLogger<RefundLedger>.Instance, _ledgerTable, Azurite.UniqueTable("idx"));
+        _ledger = new RefundLedger(_service, _time, NullLogger<RefundLedger>.Instance, _ledgerTable, _indexTable);
     }
 
     private static RefundRequestRecord Request(string requestId) => new()
@@ -117,6 +119,34 @@ public class RefundLedgerMembersTests
         Assert.Equal((RefundApplyOutcome.Updated, RefundApplyOutcome.Unchanged), (first.Outcome, again.Outcome));
         Assert.DoesNotContain(_recorder.Uris, u => Uri.UnescapeDataString(u.AbsolutePath).Contains($"RowKey='{LedgerEntities.MembersRow}'", StringComparison.Ordinal));
         Assert.Equal(PingppRefundStatus.Succeeded, (await _ledger.GetRefundAsync("re_m1", Ct))!.Status);
+    }
+
+    [Fact]
+    public async Task The_create_answer_for_a_request_this_ledger_just_claimed_is_recorded_without_reading_the_request()
+    {
+        var created = await _ledger.CreateClaimedRequestAsync(Request("m_fast"), _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        _recorder.Clear();
+
+        var submitted = await _ledger.RecordSubmittedAsync(created.Request, [Refund("re_fast", PingppRefundStatus.Pending, "m_fast")], Ct);
+
+        Assert.Equal((RequestUpdateOutcome.Updated, RefundRequestState.Submitted), (submitted.Outcome, submitted.Request!.State));
+        Assert.DoesNotContain(_recorder.Uris, u => u.AbsolutePath.Contains(_ledgerTable, StringComparison.Ordinal));
+        Assert.Equal(["re_fast"], (await _ledger.GetRequestAsync("m_fast", Ct))!.RefundIds);
+    }
+
+    [Fact]
+    public async Task A_request_changed_by_someone_else_after_this_ledger_claimed_it_is_read_again_before_the_answer_is_recorded()
+    {
+        var created = await _ledger.CreateClaimedRequestAsync(Request("m_moved"), _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        var other = new RefundLedger(Azurite.Tables(), _time, NullLogger<RefundLedger>.Instance, _ledgerTable, _indexTable);
+        await other.RecordIgnoredMessageAsync("m_moved", "a note written by another instance", Ct);
+
+        var submitted = await _ledger.RecordSubmittedAsync(created.Request, [Refund("re_moved", PingppRefundStatus.Pending, "m_moved")], Ct);
+
+        var stored = await _ledger.GetRequestAsync("m_moved", Ct);
+        Assert.Equal(RequestUpdateOutcome.Updated, submitted.Outcome);
+        Assert.Equal((RefundRequestState.Submitted, 1, "a note written by another instance"), (stored!.State, stored.IgnoredMessages, stored.LastIgnoredMessage));
+        Assert.Equal(["re_moved"], stored.RefundIds);
     }
 
     /// <summary>Remembers the URI of every GET the storage client sends.</summary>
