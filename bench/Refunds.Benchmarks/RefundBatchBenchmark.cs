@@ -14,7 +14,8 @@ namespace Refunds.Benchmarks;
 /// Refund throughput through the dev host's queue listener and the real processor with host.json's batch settings
 /// (batchSize 16, newBatchThreshold 8: up to 24 messages in flight) against the same with batch size 1 (one at a
 /// time), each against its own simulator adding 50 ms to every Ping++ call. A batch is timed from the first enqueue
-/// until the queue holds no message (each one processed and deleted); then every request is checked submitted.
+/// until the simulator holds every refund and the queue holds no message (each one processed and deleted); then
+/// every request is checked submitted.
 /// </summary>
 public static class RefundBatchBenchmark
 {
@@ -89,10 +90,24 @@ public static class RefundBatchBenchmark
         }
 
         side.Counter.Reset();
+        var before = system.Simulator.RefundCount;
         var cpu = Environment.CpuUsage.TotalTime;
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (r, ct) => await system.RequestQueue.EnqueueAsync(r, ct));
         var deadline = TimeSpan.FromMinutes(5);
+        // Wait in process for the simulator to hold every refund (polling storage here would load what is measured),
+        // then for the queue to be empty: each message processed and deleted.
+        var target = before + count;
+        while (system.Simulator.RefundCount < target)
+        {
+            if (clock.Elapsed > deadline)
+            {
+                throw new TimeoutException($"{target - system.Simulator.RefundCount} refunds not created after {deadline}");
+            }
+
+            await Task.Delay(5);
+        }
+
         while ((await system.Queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0)
         {
             if (clock.Elapsed > deadline)

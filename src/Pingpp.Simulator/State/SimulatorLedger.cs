@@ -126,6 +126,17 @@ public sealed partial class SimulatorLedger(
         }
     }
 
+    public int RefundCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _refunds.Count;
+            }
+        }
+    }
+
     public JsonArray AdminRefunds()
     {
         lock (_gate)

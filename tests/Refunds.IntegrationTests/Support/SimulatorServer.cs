@@ -73,6 +73,9 @@ public sealed class SimulatorServer : IAsyncDisposable
     /// <summary>Seeding, settling, faults and the simulator's own records (<c>/_sim</c>).</summary>
     public SimulatorAdmin Admin { get; }
 
+    /// <summary>How many refunds the simulated account holds, read in process (no HTTP): for drivers that must not load what they measure.</summary>
+    public int RefundCount => _app.Services.GetRequiredService<Pingpp.Simulator.State.SimulatorLedger>().RefundCount;
+
     /// <summary>
     /// The <c>Pingpp</c> configuration section (keys like <c>Pingpp:ApiKey</c>) that points our app at this server.
     /// Feed it to an in-memory configuration to host function-level code against the simulator.
