@@ -15,10 +15,12 @@ namespace Refunds.Core.Ledger;
 /// open-work index table.
 /// </summary>
 /// <remarks>
-/// Concurrency: every update is read → decide → write with the read ETag, retried on 412/409. Open-work index
-/// protocol: a change that may open work upserts the index row before writing the ledger (crash safety), and every
-/// change ends with <see cref="RefreshOpenWorkAsync"/>, which upserts unconditionally when work is open but deletes
-/// only with the ETag it read before scanning the partition. So a concurrent opener always leaves the row in place.
+/// Concurrency: every update is read → decide → write with an ETag (the one read, or the one this instance's own last
+/// write returned), retried on 412/409. Open-work index protocol: a change that may open work upserts the index row
+/// before writing the ledger (crash safety); a change that may close work ends with <see cref="RefreshOpenWorkAsync"/>,
+/// which upserts when work is open but deletes only with the ETag it read before reading the order's rows. So a
+/// concurrent opener always leaves the row in place, and while a request is open its index row exists: changes that
+/// keep it open need neither the upsert nor the refresh.
 /// </remarks>
 public sealed partial class RefundLedger : IRefundLedger
 {
