@@ -331,8 +331,8 @@ public sealed partial class RefundLedger : IRefundLedger
             await UpsertRefundLookupAsync(table, refund, partition, ct).ConfigureAwait(false);
         }
 
-        // Work left open (a pending refund, a request not final) keeps the index row upserted above; only work that
-        // may have closed needs the refresh, a read of the whole order.
+        // Work left open (a pending refund, a request not final) keeps its index row (the open request's, or the one
+        // upserted above); only work that may have closed needs the refresh, a read of the whole order.
         var stillOpen = write.Refunds.Any(r => r.Status == PingppRefundStatus.Pending)
                         || (write.Request is { } after && RefundRequestStateMachine.IsOpen(after.State, after.Attempt));
         if (!stillOpen)
