@@ -150,10 +150,11 @@ public sealed class StorageRestartTests(ITestOutputHelper output)
         var ids = requests.Select(r => r.RequestId).ToList();
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (r, ct) => await system.RequestQueue.EnqueueAsync(r, ct));
 
-        // Stop storage once the first refunds are made at Ping++, while most requests are still queued or being sent.
-        for (var i = 0; i < 600 && (await system.Sim.GetRefundsAsync()).Count < 20; i++)
+        // Stop storage once the first refunds are made at Ping++, while most requests are still queued or being sent
+        // (read in process, every 10 ms: the pipeline makes about a hundred refunds a second).
+        for (var i = 0; i < 6000 && system.Simulator.RefundCount < 10; i++)
         {
-            await Task.Delay(100);
+            await Task.Delay(10);
         }
 
         await azurite.StopAsync();
