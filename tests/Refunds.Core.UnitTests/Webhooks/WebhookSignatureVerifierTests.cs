@@ -54,6 +54,35 @@ public class WebhookSignatureVerifierTests
         Assert.Equal(WebhookSignatureResult.InvalidSignature, verifier.Verify([.. body, (byte)'\n'], signature));
     }
 
+    [Theory]
+    [InlineData("line breaks every 64")]
+    [InlineData("spaces")]
+    [InlineData("surrounding whitespace")]
+    public void Vector_signature_with_whitespace_inside_still_verifies(string form)
+    {
+        // The plain-ASCII fast path declines these; the char decoder (which skips whitespace) must still take them.
+        using var verifier = VerifierFor(VectorFiles.Text("webhook1_pingpp_public_key.pem"));
+        var (body, signature) = Vector(1);
+        var header = form switch
+        {
+            "line breaks every 64" => string.Join("\r\n", signature.Chunk(64).Select(c => new string(c))),
+            "spaces" => string.Join(' ', signature.Chunk(100).Select(c => new string(c))),
+            _ => " \t" + signature + "\r\n",
+        };
+        Assert.Equal(WebhookSignatureResult.Valid, verifier.Verify(body, header));
+    }
+
+    [Theory]
+    [InlineData("é")]
+    [InlineData("=")]
+    [InlineData("A")]
+    public void Vector_signature_with_a_foreign_character_appended_is_malformed(string suffix)
+    {
+        using var verifier = VerifierFor(VectorFiles.Text("webhook1_pingpp_public_key.pem"));
+        var (body, signature) = Vector(1);
+        Assert.Equal(WebhookSignatureResult.MalformedSignature, verifier.Verify(body, signature + suffix));
+    }
+
     [Fact]
     public void Vector_does_not_verify_with_another_accounts_key()
     {
