@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Unicode;
 using Refunds.Core.Pingpp;
 using Refunds.Core.Storage;
@@ -11,11 +12,16 @@ namespace Refunds.Core.Webhooks;
 /// the input.
 /// </summary>
 /// <remarks>
-/// One <see cref="Utf8JsonReader"/> pass validates the whole body and notes the envelope fields; only the bytes of
-/// <c>data.object</c> are then read again, by the serializer, as its typed object. It keeps the semantics the
-/// <see cref="JsonDocument"/>-based parser had (tests compare the two): a duplicated property counts by its last
-/// occurrence, envelope strings are read lazily in the order the checks need them, and the checks run in the
-/// same order, so every input yields the same event, reason or exception.
+/// One <see cref="Utf8JsonReader"/> pass validates the whole body and notes the envelope fields. When
+/// <c>data.object</c> names its kind (refund, order, charge) in its first properties, the serializer reads it as its
+/// typed object inside that pass; otherwise (or when that reading fails or a later duplicate names another kind) the
+/// pass scans it and only its bytes are read again, by the serializer, after the envelope checks. It keeps the
+/// semantics the <see cref="JsonDocument"/>-based parser had (tests compare the two): a duplicated property counts by
+/// its last occurrence, envelope strings are read lazily in the order the checks need them, and the checks run in
+/// the same order, so every input yields the same event, reason or exception, with two deliberate exceptions for
+/// typed objects: their id is their <c>Id</c> as the serializer reads it (names match in any case), and an object that
+/// repeats its <c>object</c> name in another case (<c>"object":"refund",…,"object":"charge",…,"OBJECT":"refund"</c>)
+/// is of the kind the serializer reads last.
 /// </remarks>
 public static class PingppEventParser
 {
@@ -92,7 +98,7 @@ public static class PingppEventParser
             return false;
         }
 
-        var type = e.Type.ToString(utf8.Span);
+        var type = TypeOf(utf8.Span, e.Type);
         if (string.IsNullOrEmpty(type))
         {
             reason = "event has no type";
@@ -112,37 +118,31 @@ public static class PingppEventParser
             return false;
         }
 
-        var objectType = ObjectTypeOf(utf8.Span, e.ObjectType);
+        var objectType = e.Typed is not null ? e.TypedKind : ObjectTypeOf(utf8.Span, e.ObjectType);
         if (string.IsNullOrEmpty(objectType))
         {
             reason = "data.object has no object type";
             return false;
         }
 
-        PingppRefund? refund = null;
-        PingppOrder? order = null;
-        PingppCharge? charge = null;
-        var dataObject = utf8.Span[e.DataObjectStart..e.DataObjectEnd];
-        try
+        var typed = e.Typed;
+        if (typed is null && objectType is Refund or Order or Charge)
         {
-            switch (objectType)
+            var dataObject = utf8.Span[e.DataObjectStart..e.DataObjectEnd];
+            try
             {
-                case "refund":
-                    refund = JsonSerializer.Deserialize<PingppRefund>(dataObject, PingppJson.Options);
-                    break;
-                case "order":
-                    order = JsonSerializer.Deserialize<PingppOrder>(dataObject, PingppJson.Options);
-                    break;
-                case "charge":
-                    charge = JsonSerializer.Deserialize<PingppCharge>(dataObject, PingppJson.Options);
-                    break;
+                typed = Deserialize(dataObject, objectType);
+            }
+            catch (JsonException)
+            {
+                reason = $"data.object is not a valid {objectType}";
+                return false;
             }
         }
-        catch (JsonException)
-        {
-            reason = $"data.object is not a valid {objectType}";
-            return false;
-        }
+
+        var refund = typed as PingppRefund;
+        var order = typed as PingppOrder;
+        var charge = typed as PingppCharge;
 
         pingppEvent = new PingppEvent
         {
@@ -153,7 +153,7 @@ public static class PingppEventParser
             Request = e.Request.ToString(utf8.Span),
             PendingWebhooks = (int)(e.PendingWebhooks ?? 0),
             ObjectType = objectType,
-            ObjectId = e.ObjectId.ToString(utf8.Span),
+            ObjectId = typed is null ? e.ObjectId.ToString(utf8.Span) : refund?.Id ?? order?.Id ?? charge?.Id,
             Refund = refund,
             Order = order,
             Charge = charge,
@@ -229,6 +229,7 @@ public static class PingppEventParser
     {
         e.HasDataObject = false;
         e.ObjectType = e.ObjectId = default;
+        e.Typed = null;
         reader.Read();
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -247,6 +248,7 @@ public static class PingppEventParser
 
             e.HasDataObject = false;
             e.ObjectType = e.ObjectId = default;
+            e.Typed = null;
             reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
             {
@@ -256,6 +258,11 @@ public static class PingppEventParser
 
             e.HasDataObject = true;
             e.DataObjectStart = checked((int)reader.TokenStartIndex);
+            if (TryReadTyped(ref reader, ref e))
+            {
+                continue;
+            }
+
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (NameIs(ref reader, "object"u8))
@@ -276,6 +283,92 @@ public static class PingppEventParser
             e.DataObjectEnd = checked((int)reader.BytesConsumed);
         }
     }
+
+    private const string Refund = "refund", Order = "order", Charge = "charge";
+
+    // How far into data.object the kind is looked for: Ping++ puts "object" second, after "id".
+    private const int KindPeekProperties = 3;
+
+    /// <summary>
+    /// With the reader on data.object's StartObject: when its first properties name a kind the serializer reads, reads
+    /// the object as that type, leaving the reader on its EndObject. Any doubt (another kind, a failed read, a later
+    /// duplicate that names another kind) puts the reader back and answers false: the scan then does what it always did.
+    /// </summary>
+    private static bool TryReadTyped(ref Utf8JsonReader reader, ref Envelope e)
+    {
+        var start = reader;
+        try
+        {
+            var kind = PeekKind(reader);
+            if (kind is null)
+            {
+                return false;
+            }
+
+            // The type's converter reads the object where it is. JsonSerializer.Deserialize(ref reader) would first skip
+            // the object to find its end, reading its bytes twice.
+            var typed = kind switch
+            {
+                Refund => RefundConverter.Read(ref reader, typeof(PingppRefund), PingppJson.Options),
+                Order => OrderConverter.Read(ref reader, typeof(PingppOrder), PingppJson.Options),
+                _ => (object?)ChargeConverter.Read(ref reader, typeof(PingppCharge), PingppJson.Options),
+            };
+            var lastKind = typed switch
+            {
+                PingppRefund r => r.Object,
+                PingppOrder o => o.Object,
+                PingppCharge c => c.Object,
+                _ => null,
+            };
+            if (lastKind != kind)
+            {
+                reader = start;
+                return false;
+            }
+
+            e.Typed = typed;
+            e.TypedKind = kind;
+            e.DataObjectEnd = checked((int)reader.BytesConsumed);
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            reader = start;
+            return false;
+        }
+    }
+
+    private static readonly JsonConverter<PingppRefund> RefundConverter = (JsonConverter<PingppRefund>)PingppJson.Options.GetConverter(typeof(PingppRefund));
+    private static readonly JsonConverter<PingppOrder> OrderConverter = (JsonConverter<PingppOrder>)PingppJson.Options.GetConverter(typeof(PingppOrder));
+    private static readonly JsonConverter<PingppCharge> ChargeConverter = (JsonConverter<PingppCharge>)PingppJson.Options.GetConverter(typeof(PingppCharge));
+
+    private static string? PeekKind(Utf8JsonReader reader)
+    {
+        for (var i = 0; i < KindPeekProperties && reader.Read() && reader.TokenType == JsonTokenType.PropertyName; i++)
+        {
+            var isKind = NameIs(ref reader, "object"u8);
+            reader.Read();
+            if (isKind)
+            {
+                return reader.TokenType != JsonTokenType.String ? null
+                    : reader.ValueTextEquals("refund"u8) ? Refund
+                    : reader.ValueTextEquals("order"u8) ? Order
+                    : reader.ValueTextEquals("charge"u8) ? Charge
+                    : null;
+            }
+
+            reader.Skip();
+        }
+
+        return null;
+    }
+
+    private static object? Deserialize(ReadOnlySpan<byte> dataObject, string kind) => kind switch
+    {
+        Refund => JsonSerializer.Deserialize<PingppRefund>(dataObject, PingppJson.Options),
+        Order => JsonSerializer.Deserialize<PingppOrder>(dataObject, PingppJson.Options),
+        _ => JsonSerializer.Deserialize<PingppCharge>(dataObject, PingppJson.Options),
+    };
 
     private static bool NameIs(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
         => reader.ValueIsEscaped ? EscapedNameIs(ref reader, name) : reader.ValueSpan.SequenceEqual(name);
@@ -318,11 +411,19 @@ public static class PingppEventParser
         return null;
     }
 
+    // The types the app acts on come back as literals: no string per event for them.
+    private static string? TypeOf(ReadOnlySpan<byte> utf8, StringToken token)
+        => token.Is(utf8, "refund.succeeded"u8, PingppEvent.Types.RefundSucceeded) ? PingppEvent.Types.RefundSucceeded
+            : token.Is(utf8, "order.refunded"u8, PingppEvent.Types.OrderRefunded) ? PingppEvent.Types.OrderRefunded
+            : token.Is(utf8, "order.succeeded"u8, PingppEvent.Types.OrderSucceeded) ? PingppEvent.Types.OrderSucceeded
+            : token.Is(utf8, "charge.succeeded"u8, PingppEvent.Types.ChargeSucceeded) ? PingppEvent.Types.ChargeSucceeded
+            : token.ToString(utf8);
+
     // The kinds the switch above tells apart come back as literals: no string per event for them.
     private static string? ObjectTypeOf(ReadOnlySpan<byte> utf8, StringToken token)
-        => token.Is(utf8, "refund"u8, "refund") ? "refund"
-            : token.Is(utf8, "order"u8, "order") ? "order"
-            : token.Is(utf8, "charge"u8, "charge") ? "charge"
+        => token.Is(utf8, "refund"u8, Refund) ? Refund
+            : token.Is(utf8, "order"u8, Order) ? Order
+            : token.Is(utf8, "charge"u8, Charge) ? Charge
             : token.ToString(utf8);
 
     /// <summary>
@@ -360,5 +461,9 @@ public static class PingppEventParser
         public JsonTokenType Livemode;
         public long? Created, PendingWebhooks;
         public int DataObjectStart, DataObjectEnd;
+
+        // data.object read as its type inside the scan (TryReadTyped), with its kind.
+        public object? Typed;
+        public string? TypedKind;
     }
 }

@@ -132,7 +132,8 @@ internal static class JsonDocumentEventParser
             Request = String(root, "request"),
             PendingWebhooks = (int)(Int64(root, "pending_webhooks") ?? 0),
             ObjectType = objectType,
-            ObjectId = String(dataObject, "id"),
+            // Changed with the parser it pins: a typed object's id is its Id as the serializer reads it.
+            ObjectId = refund is null && order is null && charge is null ? String(dataObject, "id") : refund?.Id ?? order?.Id ?? charge?.Id,
             Refund = refund,
             Order = order,
             Charge = charge,

@@ -67,6 +67,15 @@ public class PingppEventParserEquivalenceTests
         """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"order","id":"o","charges":{"data":[{"id":"c"}]}}}}""",
         """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"charge","id":"c","paid":null,"amount":"1"}}}""",
         """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"extra":{"object":"refund","id":"no"},"object":"charge","id":"ch_1"}}}""",
+        // Read as typed inside the scan, or not: kind found late, read failing half way, kind or id repeated.
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"a":1,"b":{"object":"refund"},"c":3,"object":"refund","id":"re_1"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund","amount":"12"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund","ID":"re_2"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund","object":"order"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"o_1","object":"order"},"object":{"id":"re_1","object":"refund"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund"},"object":{"id":"o_1","object":"x"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund"}},"data":{"object":{"id":"ch_1","object":"charge"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund","x":[}}}""",
         // Depth: 64 levels are allowed, 65 are not.
         """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"x","n":""" + new string('[', 61) + new string(']', 61) + "}}}",
         """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"x","n":""" + new string('[', 62) + new string(']', 62) + "}}}",
