@@ -291,8 +291,9 @@ public static class PingppEventParser
 
     /// <summary>
     /// With the reader on data.object's StartObject: when its first properties name a kind the serializer reads, reads
-    /// the object as that type, leaving the reader on its EndObject. Any doubt (another kind, a failed read, a later
-    /// duplicate that names another kind) puts the reader back and answers false: the scan then does what it always did.
+    /// the object as that type, leaving the reader on its EndObject. Any doubt (another kind, a failed read of any kind,
+    /// a later duplicate that names another kind) puts the reader back and answers false: the scan then does what it
+    /// always did.
     /// </summary>
     private static bool TryReadTyped(ref Utf8JsonReader reader, ref Envelope e)
     {
@@ -331,8 +332,11 @@ public static class PingppEventParser
             e.DataObjectEnd = checked((int)reader.BytesConsumed);
             return true;
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        catch (Exception)
         {
+            // Called outside JsonSerializer, a converter's errors come unwrapped (FormatException for a number out of
+            // range, InvalidOperationException for a token of the wrong kind), not as JsonException. Whatever it is,
+            // the old path reads the object again and decides (the serializer wraps them there).
             reader = start;
             return false;
         }

@@ -76,6 +76,13 @@ public class PingppEventParserEquivalenceTests
         """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund"},"object":{"id":"o_1","object":"x"}}}""",
         """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund"}},"data":{"object":{"id":"ch_1","object":"charge"}}}""",
         """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund","x":[}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund","amount":99999999999999999999}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund","amount":1.5,"created":-0}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"o_1","object":"order","amount":99999999999999999999}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"ch_1","object":"charge","amount":99999999999999999999}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund","status":"SUCCEEDED","succeed":1}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund","status":2,"time_succeed":"1"}}}""",
+        """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"id":"re_1","object":"refund","metadata":{"a":1e999,"b":{"c":[true]}}}}}""",
         // Depth: 64 levels are allowed, 65 are not.
         """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"x","n":""" + new string('[', 61) + new string(']', 61) + "}}}",
         """{"id":"evt_1","object":"event","type":"x","livemode":false,"data":{"object":{"object":"x","n":""" + new string('[', 62) + new string(']', 62) + "}}}",
