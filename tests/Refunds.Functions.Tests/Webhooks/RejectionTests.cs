@@ -106,6 +106,7 @@ public sealed class RejectionTests(RejectionTests.Fixture fixture) : IClassFixtu
         { "object is not event", Event(e => e["object"] = "charge"), "object is not \"event\"" },
         { "no id", Event(e => e.Remove("id")), "event has no id" },
         { "no type", Event(e => e.Remove("type")), "event has no type" },
+        { "refund amount out of range", Event(e => e["data"]!["object"]!["amount"] = JsonNode.Parse("99999999999999999999")), "data.object is not a valid refund" },
     };
 
     [Theory]
