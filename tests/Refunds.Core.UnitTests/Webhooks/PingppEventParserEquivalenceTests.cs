@@ -170,6 +170,83 @@ public class PingppEventParserEquivalenceTests
         Assert.True(differences.Count == 0, string.Join("\n", differences.Take(20)));
     }
 
+    [Fact]
+    public void Random_typed_objects_give_the_same_outcome_and_never_an_exception()
+    {
+        // data.object built from fields of every kind of value, in random order, with duplicates: the typed read inside
+        // the scan and its fallback must together give what the JsonDocument parser gives, and never throw.
+        var random = new Random(20261128);
+        var differences = new List<string>();
+        var accepted = 0;
+        for (var i = 0; i < 4000; i++)
+        {
+            var body = Encoding.UTF8.GetBytes(
+                """{"id":"evt_1","object":"event","type":"refund.succeeded","livemode":false,"data":{"object":""" + RandomObject(random) + "}}");
+            if (Difference(body) is { } difference)
+            {
+                differences.Add(difference);
+            }
+
+            accepted += Outcome(PingppEventParser.TryParse, body).StartsWith("ok", StringComparison.Ordinal) ? 1 : 0;
+            Assert.DoesNotContain("Exception", Outcome(PingppEventParser.TryParse, body), StringComparison.Ordinal);
+        }
+
+        Assert.True(differences.Count == 0, string.Join("\n", differences.Take(10)));
+        // Both outcomes are well represented, so the comparison covered the typed path and its fallback.
+        Assert.InRange(accepted, 400, 3600);
+    }
+
+    private static string RandomObject(Random random)
+    {
+        string[] kinds = ["\"refund\"", "\"order\"", "\"charge\"", "\"transfer\"", "\"r\\u0065fund\"", "null", "3"];
+        string[] ids = ["\"re_1\"", "\"or_2\"", "null", "7", "\"\\ud800\"", "\"re_\\u00e9\""];
+        string[] numbers = ["0", "12345", "-1", "1.5", "99999999999999999999", "1e3", "null", "\"12\"", "true"];
+        string[] statuses = ["\"pending\"", "\"succeeded\"", "\"failed\"", "\"SUCCEEDED\"", "\"bogus\"", "1", "null"];
+        string[] metadata = ["{}", "[]", "null", "{\"refund_request_id\":\"rr_1\"}", "{\"a\":1,\"b\":[true,{\"c\":null}]}", "5", "\"x\""];
+        string[] booleans = ["true", "false", "null", "1"];
+        string[] anything = ["{}", "[1,{\"object\":\"refund\"}]", "\"退款\"", "null", "{\"object\":\"order\",\"id\":\"x\"}"];
+        var fields = new List<string>();
+        void Add(string name, string[] values) => fields.Add($"\"{name}\":{values[random.Next(values.Length)]}");
+        if (random.Next(10) > 0)
+        {
+            Add("object", kinds);
+        }
+
+        if (random.Next(10) > 0)
+        {
+            Add(random.Next(6) == 0 ? "ID" : "id", ids);
+        }
+
+        foreach (var (name, values) in new[]
+                 {
+                     ("amount", numbers), ("created", numbers), ("time_succeed", numbers), ("status", statuses), ("metadata", metadata),
+                     ("succeed", booleans), ("paid", booleans), ("charge", ids), ("extra", anything), ("charges", anything),
+                 })
+        {
+            if (random.Next(3) == 0)
+            {
+                Add(name, values);
+            }
+        }
+
+        // Mostly Ping++'s order (id, object, …); sometimes shuffled, sometimes with a field repeated.
+        if (random.Next(4) == 0)
+        {
+            random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(fields));
+        }
+        else if (fields.Count > 1 && fields[0].StartsWith("\"object\"", StringComparison.Ordinal))
+        {
+            (fields[0], fields[1]) = (fields[1], fields[0]);
+        }
+
+        if (fields.Count > 0 && random.Next(5) == 0)
+        {
+            fields.Add(fields[random.Next(fields.Count)]);
+        }
+
+        return "{" + string.Join(",", fields) + "}";
+    }
+
     private delegate bool Parser(ReadOnlyMemory<byte> utf8, out PingppEvent? pingppEvent, out string? reason);
 
     private static string? Difference(byte[] body)
