@@ -227,9 +227,7 @@ public static class PingppEventParser
 
     private static void ScanData(ref Utf8JsonReader reader, ref Envelope e)
     {
-        e.HasDataObject = false;
-        e.ObjectType = e.ObjectId = default;
-        e.Typed = null;
+        e.ForgetDataObject();
         reader.Read();
         if (reader.TokenType != JsonTokenType.StartObject)
         {
@@ -246,9 +244,7 @@ public static class PingppEventParser
                 continue;
             }
 
-            e.HasDataObject = false;
-            e.ObjectType = e.ObjectId = default;
-            e.Typed = null;
+            e.ForgetDataObject();
             reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
             {
@@ -469,5 +465,14 @@ public static class PingppEventParser
         // data.object read as its type inside the scan (TryReadTyped), with its kind.
         public object? Typed;
         public string? TypedKind;
+
+        /// <summary>A later <c>data</c> or <c>data.object</c> replaces everything an earlier one left (the last occurrence counts).</summary>
+        public void ForgetDataObject()
+        {
+            HasDataObject = false;
+            ObjectType = ObjectId = default;
+            Typed = null;
+            TypedKind = null;
+        }
     }
 }
