@@ -11,6 +11,26 @@ public sealed class PingppClientOptionsValidator : IValidateOptions<PingppClient
     {
         var failures = new List<string>();
 
+        // An unresolved Key Vault reference is refused whatever the setting: its text is an address, not the value.
+        foreach (var (setting, value) in new[]
+        {
+            (SettingNames.PingppApiBase, options.ApiBase),
+            (SettingNames.PingppApiKey, options.ApiKey),
+            (SettingNames.PingppSigningKeyId, options.SigningKeyId),
+            (SettingNames.PingppSigningPrivateKey, options.SigningPrivateKey),
+        })
+        {
+            if (UnresolvedKeyVaultReference.TryDescribe(setting, value, out var unresolved))
+            {
+                failures.Add(unresolved);
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            return ValidateOptionsResult.Fail(failures);
+        }
+
         if (string.IsNullOrWhiteSpace(options.ApiBase))
         {
             failures.Add($"{SettingNames.PingppApiBase} is required (e.g. https://api.pingxx.com).");

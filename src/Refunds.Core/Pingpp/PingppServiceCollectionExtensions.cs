@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Refunds.Core.Configuration;
 using Refunds.Core.Signing;
 
 namespace Refunds.Core.Pingpp;
@@ -22,9 +23,15 @@ public static class PingppServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        services.AddOptions<PingppClientOptions>()
-            .Bind(configuration.GetSection(PingppClientOptions.SectionName))
-            .ValidateOnStart();
+        var options = services.AddOptions<PingppClientOptions>()
+            .Bind(configuration.GetSection(PingppClientOptions.SectionName));
+        // A Key Vault reference App Service could not resolve is refused by the validator, but does not stop the start:
+        // the app stays up so that /api/health can name the setting, and the client cannot be built until it is fixed.
+        if (UnresolvedKeyVaultReference.FindIn(configuration.GetSection(PingppClientOptions.SectionName)).Count == 0)
+        {
+            options.ValidateOnStart();
+        }
+
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PingppClientOptions>, PingppClientOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IRequestSigner>(CreateSigner);

@@ -5,7 +5,8 @@ namespace Refunds.Core.Signing;
 
 /// <summary>
 /// Loads RSA keys from app settings that hold either PEM text or the path of a PEM file, tolerating what app settings
-/// and key files do to PEMs: a UTF-8 BOM, CRLF line ends and <c>\n</c>-escaped single-line values. One loader for
+/// and key files do to PEMs: a UTF-8 BOM, CRLF line ends, <c>\n</c>-escaped single-line values and the whole PEM in
+/// base64 on one line (the form <c>azd</c> carries through its parameter substitution: docs/deploy.md). One loader for
 /// every key the app reads: the request-signing private key and the Ping++ webhook public keys.
 /// </summary>
 public static class PemKey
@@ -104,6 +105,11 @@ public static class PemKey
             return value;
         }
 
+        if (value.StartsWith(Base64PemStart, StringComparison.Ordinal))
+        {
+            return DecodeBase64Pem(value, settingName);
+        }
+
         if (value.Length < 4096 && !value.Contains('\n') && File.Exists(value))
         {
             string fileText;
@@ -126,6 +132,21 @@ public static class PemKey
         }
 
         throw new KeyConfigurationException($"{settingName} is neither PEM text (-----BEGIN ...-----) nor the path of an existing PEM file.");
+    }
+
+    /// <summary>"-----BEGIN" in base64: a value that starts with it is a whole PEM encoded on one line.</summary>
+    private const string Base64PemStart = "LS0tLS1CRUdJTi";
+
+    private static string DecodeBase64Pem(string value, string settingName)
+    {
+        var compact = string.Concat(value.Where(c => !char.IsWhiteSpace(c)));
+        var bytes = new byte[compact.Length];
+        if (!Convert.TryFromBase64String(compact, bytes, out var written))
+        {
+            throw new KeyConfigurationException($"{settingName} looks like a base64-encoded PEM but is not valid base64 (it was cut or altered).");
+        }
+
+        return Normalize(Encoding.UTF8.GetString(bytes, 0, written));
     }
 
     private static string Normalize(string value)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Refunds.Core.Configuration;
 using Refunds.Core.Signing;
 
 namespace Refunds.Core.Webhooks;
@@ -16,6 +17,12 @@ public sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
 
         for (var i = 0; i < options.WebhookPublicKeys.Count; i++)
         {
+            if (UnresolvedKeyVaultReference.TryDescribe(WebhookOptions.KeySettingName(i), options.WebhookPublicKeys[i], out var unresolved))
+            {
+                failures.Add(unresolved);
+                continue;
+            }
+
             try
             {
                 PemKey.LoadRsa(options.WebhookPublicKeys[i], WebhookOptions.KeySettingName(i), requirePrivate: false).Dispose();

@@ -3,6 +3,7 @@ using System.Reflection;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using Refunds.Core.Configuration;
 
 namespace Refunds.Functions.Health;
 
@@ -16,8 +17,15 @@ public sealed record AppHealth(string Status, string Version, IReadOnlyDictionar
     public const string Unhealthy = "unhealthy";
 }
 
-/// <summary>Checks that the Table service answers; never reports why beyond "unreachable" (no endpoint, no message).</summary>
-public sealed partial class AppHealthCheck(TableServiceClient tables, TimeProvider timeProvider, ILogger<AppHealthCheck> logger)
+/// <summary>
+/// Checks that the Table service answers (never reports why beyond "unreachable": no endpoint, no message) and that no
+/// setting is an unresolved Key Vault reference (names the settings only; the start-up log has the fix).
+/// </summary>
+public sealed partial class AppHealthCheck(
+    TableServiceClient tables,
+    UnresolvedSettingsReporter settings,
+    TimeProvider timeProvider,
+    ILogger<AppHealthCheck> logger)
 {
     // A probe must answer before the platform's own probe timeout, whatever the SDK's retry policy would do.
     private static readonly TimeSpan StorageTimeout = TimeSpan.FromSeconds(5);
@@ -30,11 +38,16 @@ public sealed partial class AppHealthCheck(TableServiceClient tables, TimeProvid
     public async Task<AppHealth> CheckAsync(CancellationToken cancellationToken)
     {
         var tableStorage = await CheckTablesAsync(cancellationToken);
-        var healthy = tableStorage == "ok";
+        var unresolved = settings.References;
+        var settingsCheck = unresolved.Count == 0
+            ? "ok"
+            : "unresolved Key Vault reference: " + string.Join(", ", unresolved.Select(r => r.SettingName)) +
+              $" (grant the app's identity '{UnresolvedKeyVaultReference.RequiredRole}' on the secret, make sure it exists, restart the app)";
+        var healthy = tableStorage == "ok" && unresolved.Count == 0;
         return new AppHealth(
             healthy ? AppHealth.Healthy : AppHealth.Unhealthy,
             AppVersion,
-            new Dictionary<string, string> { ["tableStorage"] = tableStorage });
+            new Dictionary<string, string> { ["tableStorage"] = tableStorage, ["settings"] = settingsCheck });
     }
 
     private async Task<string> CheckTablesAsync(CancellationToken cancellationToken)

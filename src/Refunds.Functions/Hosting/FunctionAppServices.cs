@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Refunds.Core.Configuration;
 using Refunds.Core.Ledger;
 using Refunds.Core.Pingpp;
 using Refunds.Core.Reconciliation;
@@ -37,6 +38,11 @@ public static class FunctionAppServices
 
         services.AddRefundsTelemetry(configuration);
 
+        // Settings App Service could not resolve from Key Vault: logged at start, reported by /api/health, refused by
+        // the options validators (the app stays up so the health route can say what is missing).
+        var unresolved = UnresolvedKeyVaultReference.FindIn(configuration);
+        services.TryAddSingleton(sp => new UnresolvedSettingsReporter(unresolved, sp.GetRequiredService<ILogger<UnresolvedSettingsReporter>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<UnresolvedSettingsReporter>());
         services.TryAddSingleton<AppHealthCheck>();
 
         // ---- Teammates' registrations go here (one line each; each validates its own options on start) ----

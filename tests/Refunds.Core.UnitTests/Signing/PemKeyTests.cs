@@ -103,6 +103,27 @@ public class PemKeyTests
     }
 
     [Fact]
+    public void Ping_public_key_as_one_line_of_base64_loads()
+    {
+        // `base64 -w0 pingpp_public.pem`: the form docs/deploy.md passes through azd (Infra tests run the command itself).
+        var encoded = Convert.ToBase64String(VectorFiles.Bytes("webhook1_pingpp_public_key.pem"));
+
+        AssertVerifiesVector1(PemKey.LoadRsa(encoded, PublicSetting, requirePrivate: false));
+        AssertVerifiesVector1(PemKey.LoadRsa(encoded.Insert(64, "\n"), PublicSetting, requirePrivate: false));
+    }
+
+    [Fact]
+    public void Cut_base64_of_a_pem_fails_naming_the_setting()
+    {
+        var encoded = Convert.ToBase64String(VectorFiles.Bytes("webhook1_pingpp_public_key.pem"));
+
+        var ex = Assert.Throws<KeyConfigurationException>(() => PemKey.LoadRsa(encoded[..^3], PublicSetting, requirePrivate: false));
+
+        Assert.StartsWith(PublicSetting, ex.Message);
+        Assert.Contains("base64", ex.Message);
+    }
+
+    [Fact]
     public void Ping_public_key_path_to_the_BOM_file_loads() =>
         AssertVerifiesVector1(PemKey.LoadRsa(VectorFiles.PathOf("webhook1_pingpp_public_key_csharp_with_bom.pem"), PublicSetting, requirePrivate: false));
 
