@@ -28,7 +28,18 @@ public sealed class RefundProcessingOptionsValidator(IOptions<PingppClientOption
     public ValidateOptionsResult Validate(string? name, RefundProcessingOptions options)
     {
         var failures = new List<string>();
-        var timeout = pingpp.Value.RequestTimeout;
+        TimeSpan timeout;
+        try
+        {
+            timeout = pingpp.Value.RequestTimeout;
+        }
+        catch (OptionsValidationException)
+        {
+            // The Ping++ options report their own failure (an unresolved Key Vault reference lets the app start so
+            // /api/health can name it); the cross-check waits until they are valid.
+            return ValidateOptionsResult.Success;
+        }
+
         if (options.CreateGracePeriod <= timeout)
         {
             failures.Add($"{SettingNames.RefundsCreateGracePeriod} ({options.CreateGracePeriod}) must be longer than {SettingNames.PingppRequestTimeout} ({timeout}): "

@@ -2,6 +2,10 @@ using System.Net;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using Cronos;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Refunds.Core.Configuration;
+using Refunds.Core.Pingpp;
 using Refunds.DevHost;
 using Refunds.Functions.Tests.Publishing;
 
@@ -81,6 +85,37 @@ public sealed class AppFunctionsServedTests
         Assert.Equal("healthy", body.RootElement.GetProperty("status").GetString());
         Assert.False(string.IsNullOrEmpty(body.RootElement.GetProperty("version").GetString()));
         Assert.Equal("ok", body.RootElement.GetProperty("checks").GetProperty("tableStorage").GetString());
+        Assert.Equal("ok", body.RootElement.GetProperty("checks").GetProperty("settings").GetString());
+    }
+
+    [Fact]
+    public async Task Health_answers_503_naming_a_setting_app_service_left_as_a_key_vault_reference()
+    {
+        // What App Service hands the app when the identity lacks Key Vault Secrets User or the secret is missing.
+        // Every function is served: the whole app starts, so the health route can answer.
+        var options = new DevHostOptions();
+        foreach (var (key, value) in AppSettings())
+        {
+            options.Settings[key] = value;
+        }
+
+        options.Settings[TestPingppSettings.Key(SettingNames.PingppApiKey)] =
+            "@Microsoft.KeyVault(SecretUri=https://kv-abc123.vault.azure.net/secrets/pingpp-api-key)";
+        await using var host = await RunningDevHost.StartAsync(options);
+
+        using var response = await host.Client.GetAsync("/api/health");
+        var text = await response.Content.ReadAsStringAsync();
+        var checks = JsonDocument.Parse(text).RootElement.GetProperty("checks");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("ok", checks.GetProperty("tableStorage").GetString());
+        Assert.StartsWith("unresolved Key Vault reference: Pingpp__ApiKey ", checks.GetProperty("settings").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Key Vault Secrets User", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("kv-abc123", text, StringComparison.Ordinal);
+
+        // The Ping++ client refuses to be built with the reference text as its API key, naming the fix.
+        var refused = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<PingppClientOptions>>().Value);
+        Assert.Contains("Pingpp__ApiKey still holds the Key Vault reference to secret 'pingpp-api-key'", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
