@@ -11,10 +11,14 @@ param environmentName string
 @description('Region for every resource. Defaults to the resource group\'s region.')
 param location string = resourceGroup().location
 
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
-@description('Flex Consumption instance cap. Kept small: refunds move money and Ping++ rate-limits.')
-param maximumInstanceCount int = 10
+@description('Flex Consumption maximum instance count, per function scale group (each queue or timer function, all HTTP functions together), not for the whole app. 40: the lowest value Microsoft documents as accepted everywhere (infra/README.md). Ping++ concurrency is bounded by host.json, not by this cap (docs/deploy.md).')
+param maximumInstanceCount int = 40
+
+@allowed(['default', 'recover'])
+@description('default: create the vault. recover: bring back the soft-deleted vault of the same name (after azd down; purge protection keeps it 90 days), with its signing key, so Ping++ keeps the merchant public key it has. Set it for one provision, then back to default (docs/deploy.md).')
+param keyVaultCreateMode string = 'default'
 
 @allowed(['standard', 'premium'])
 @description('Key Vault SKU. Forced to premium when signingKeyType is RSA-HSM.')
@@ -40,7 +44,7 @@ param pingppApiKeySecretExists bool = false
 @description('Ping++ API base URL.')
 param pingppApiBase string = 'https://api.pingxx.com'
 
-@description('Ping++ public key (PEM text) from the dashboard (企业面板 → 开发参数 → Ping++ 公钥); webhooks are verified with it. Required: the app refuses to start without it.')
+@description('Ping++ public key from the dashboard (企业面板 → 开发参数 → Ping++ 公钥) as one line of base64 of the PEM file (`base64 -w0 pingpp_public.pem`): azd pastes values into main.parameters.json as text, so a multi-line PEM breaks its JSON. The app decodes it. Required: the app does not start without it.')
 @minLength(1)
 param pingppWebhookPublicKey string
 
@@ -134,6 +138,7 @@ module keyVault 'app/keyvault.bicep' = {
     location: location
     tags: tags
     skuName: effectiveKeyVaultSku
+    createMode: keyVaultCreateMode
     signingKeyName: signingKeyName
     signingKeyType: signingKeyType
     apiKeySecretName: apiKeySecretName

@@ -1,5 +1,8 @@
 // The Flex Consumption plan and the Linux function app with every application setting the app reads
 // (Refunds.Core.Configuration.SettingNames; a test holds this list equal to that class).
+// No site property or app setting that Flex Consumption rejects or deprecates (ftpsState, use32BitWorkerProcess,
+// netFrameworkVersion, linuxFxVersion, FUNCTIONS_WORKER_RUNTIME, ...): infra/README.md lists them with the sources, and
+// an infra test fails when the compiled template carries one.
 
 param name string
 param planName string
@@ -21,8 +24,9 @@ param deploymentContainerUrl string
 
 param applicationInsightsConnectionString string
 
-@minValue(1)
+@minValue(40)
 @maxValue(1000)
+@description('On-demand instances per function scale group (Flex per-function scaling), not for the app as a whole.')
 param maximumInstanceCount int
 
 @allowed([512, 2048, 4096])
@@ -101,7 +105,6 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
       appSettings: [
         // Host storage through the identity: no account key, no connection string.

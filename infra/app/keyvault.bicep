@@ -26,11 +26,16 @@ param apiKeyValue string
 @description('True when the vault is reachable only through a private endpoint.')
 param networkIsolation bool
 
+@description('default: create or update the vault. recover: recover the soft-deleted vault of this name with its keys and secrets (role assignments are not recovered; the template makes them again).')
+@allowed(['default', 'recover'])
+param createMode string
+
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' = {
   name: name
   location: location
   tags: tags
   properties: {
+    createMode: createMode
     tenantId: tenant().tenantId
     sku: { family: 'A', name: skuName }
     enableRbacAuthorization: true

@@ -30,7 +30,9 @@ var privateEndpointTargets = [
     name: 'vault'
     target: 'vault'
     groupId: 'vault'
-    zone: 'privatelink.vaultcore.azure.net'
+    // environment().suffixes.keyvaultDns is '.vault.azure.net' (public), '.vault.azure.cn' (China), ...; the private
+    // zone is 'privatelink.vaultcore.' + the same domain (Microsoft's private endpoint DNS table, infra/README.md).
+    zone: 'privatelink.vaultcore.${skip(environment().suffixes.keyvaultDns, length('.vault.'))}'
   }
 ]
 
