@@ -6,8 +6,8 @@ namespace Refunds.Infra.Tests;
 
 /// <summary>
 /// Evaluates the small part of the ARM template expression language that our compiled templates use for values the
-/// tests compare (variables, parameters, format, string, concat, createArray, if, equals, copyIndex, property and index
-/// access). Anything else throws, so a template change that the tests can no longer follow fails loudly.
+/// tests compare (variables, parameters, format, string, concat, createArray, if, equals, copyIndex, environment, skip,
+/// property and index access). Anything else throws, so a template change that the tests can no longer follow fails loudly.
 /// </summary>
 internal static class ArmExpression
 {
@@ -164,6 +164,8 @@ internal static class ArmExpression
             "and" => JsonValue.Create(args.All(a => a!.GetValue<bool>())),
             "or" => JsonValue.Create(args.Any(a => a!.GetValue<bool>())),
             "createarray" => new JsonArray([.. args.Select(a => a?.DeepClone())]),
+            "environment" => scope.Cloud.DeepClone(),
+            "skip" => JsonValue.Create(Text(args[0])[Math.Min(args[1]!.GetValue<int>(), Text(args[0]).Length)..]),
             "equals" => JsonValue.Create(JsonNode.DeepEquals(args[0], args[1])),
             "if" => (args[0]!.GetValue<bool>() ? args[1] : args[2])?.DeepClone(),
             "true" => JsonValue.Create(true),

@@ -157,9 +157,18 @@ internal sealed record TemplateResource(string Type, JsonObject Json, TemplateSc
 }
 
 /// <summary>One template (main or a module) with the parameter values its caller passes, evaluated on demand.</summary>
-internal sealed class TemplateScope(JsonObject template, IReadOnlyDictionary<string, (JsonNode? Value, TemplateScope? Caller)> supplied)
+internal sealed class TemplateScope(
+    JsonObject template,
+    IReadOnlyDictionary<string, (JsonNode? Value, TemplateScope? Caller)> supplied,
+    JsonObject? cloud = null)
 {
     public JsonObject Template { get; } = template;
+
+    /// <summary>What <c>environment()</c> returns: the public cloud unless a test picks another (<see cref="InCloud"/>).</summary>
+    public JsonObject Cloud { get; } = cloud ?? Clouds.AzureCloud;
+
+    /// <summary>The same template and parameters, deployed to another cloud.</summary>
+    public TemplateScope InCloud(JsonObject environment) => new(Template, supplied, environment);
 
     public JsonNode? Variable(string name)
     {

@@ -19,7 +19,7 @@ public sealed class FunctionAppTemplateTests
     }
 
     [Fact]
-    public void Site_is_https_only_with_ftp_and_basic_publishing_off()
+    public void Site_is_https_only_with_basic_publishing_off_and_no_ftps_state()
     {
         var site = Site;
         var config = site.Properties!["siteConfig"]!;
@@ -27,7 +27,8 @@ public sealed class FunctionAppTemplateTests
 
         Assert.Equal("functionapp,linux", site.Json["kind"]!.GetValue<string>());
         Assert.True(site.Properties!["httpsOnly"]!.GetValue<bool>());
-        Assert.Equal("Disabled", config["ftpsState"]!.GetValue<string>());
+        // Flex Consumption rejects siteConfig.ftpsState (FlexConsumptionTemplateTests); FTP is off through the policy.
+        Assert.Null(config["ftpsState"]);
         Assert.Equal("1.2", config["minTlsVersion"]!.GetValue<string>());
         Assert.Equal(2, policies.Count);
         Assert.All(policies, p => Assert.False(p.Properties!["allow"]!.GetValue<bool>()));
@@ -45,7 +46,7 @@ public sealed class FunctionAppTemplateTests
     }
 
     [Fact]
-    public void Function_app_config_is_dotnet_isolated_10_with_identity_deployment_storage_and_a_small_instance_cap()
+    public void Function_app_config_is_dotnet_isolated_10_with_identity_deployment_storage_and_the_lowest_instance_cap()
     {
         var config = Site.Properties!["functionAppConfig"]!;
         var api = Template.Module("api");
@@ -54,9 +55,9 @@ public sealed class FunctionAppTemplateTests
         Assert.Equal("10.0", config["runtime"]!["version"]!.GetValue<string>());
         Assert.Equal("blobContainer", config["deployment"]!["storage"]!["type"]!.GetValue<string>());
         Assert.Equal("UserAssignedIdentity", config["deployment"]!["storage"]!["authentication"]!["type"]!.GetValue<string>());
-        Assert.Equal(10, Site.Scope.Evaluate(config["scaleAndConcurrency"]!["maximumInstanceCount"])!.GetValue<int>());
+        Assert.Equal(40, Site.Scope.Evaluate(config["scaleAndConcurrency"]!["maximumInstanceCount"])!.GetValue<int>());
         Assert.Equal(2048, Site.Scope.Evaluate(config["scaleAndConcurrency"]!["instanceMemoryMB"])!.GetValue<int>());
-        Assert.Equal(10, api.Parameter("maximumInstanceCount")!.GetValue<int>());
+        Assert.Equal(40, api.Parameter("maximumInstanceCount")!.GetValue<int>());
     }
 
     [Fact]

@@ -16,6 +16,24 @@ public sealed class KeyVaultTemplateTests
         Assert.True(vault["enablePurgeProtection"]!.GetValue<bool>());
     }
 
+    [Theory]
+    [InlineData(null, "default")]
+    [InlineData("recover", "recover")]
+    public void Vault_is_created_by_default_and_a_redeploy_after_azd_down_can_recover_it(string? given, string expected)
+    {
+        var vault = Template.Single("Microsoft.KeyVault/vaults");
+        var root = given is null ? Template.RootScope : Template.RootWith(("keyVaultCreateMode", given));
+        var declaration = Template.Root["parameters"]!["keyVaultCreateMode"]!;
+        var azd = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Infra, "main.parameters.json")))!;
+
+        Assert.Equal("[parameters('createMode')]", vault.Raw("properties", "createMode"));
+        Assert.Equal(expected, Template.ModuleParameter(root, "keyvault", "createMode")!.GetValue<string>());
+        Assert.Equal(["default", "recover"], declaration["allowedValues"]!.AsArray().Select(v => v!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Equal("${KEY_VAULT_CREATE_MODE=default}", azd["parameters"]!["keyVaultCreateMode"]!["value"]!.GetValue<string>());
+        // The vault name is fixed per environment on purpose: recovering it brings back the signing key Ping++ knows.
+        Assert.Equal("[format('kv-{0}', variables('resourceToken'))]", Template.Root["variables"]!["keyVaultName"]!.GetValue<string>());
+    }
+
     [Fact]
     public void Signing_key_is_rsa_2048_for_sign_and_verify_only()
     {
