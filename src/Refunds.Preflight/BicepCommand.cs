@@ -24,15 +24,18 @@ public sealed class BicepCommand(string executable)
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
-        var diagnostics = (stdout.Result + "\n" + stderr.Result).Split('\n')
-            .Select(line => line.TrimEnd())
-            .Where(line => line.Contains(": Warning ", StringComparison.Ordinal) || line.Contains(": Error ", StringComparison.Ordinal))
-            .ToList();
-        return new BicepOutput(process.ExitCode, diagnostics, stderr.Result);
+        return new BicepOutput(process.ExitCode, stdout.Result, stderr.Result);
     }
 }
 
-public sealed record BicepOutput(int ExitCode, IReadOnlyList<string> Diagnostics, string StandardError)
+public sealed record BicepOutput(int ExitCode, string StandardOutput, string StandardError)
 {
+    /// <summary>Every output line that reports a warning or an error.</summary>
+    public IReadOnlyList<string> Diagnostics =>
+        [.. (StandardOutput + "\n" + StandardError)
+            .Split('\n')
+            .Where(line => line.Contains("Warning", StringComparison.Ordinal) || line.Contains("Error", StringComparison.Ordinal))
+            .Select(line => line.TrimEnd())];
+
     public bool Clean => ExitCode == 0 && Diagnostics.Count == 0;
 }

@@ -1,37 +1,15 @@
-using System.Diagnostics;
+using Refunds.Preflight;
 
 namespace Refunds.Infra.Tests;
 
-/// <summary>Runs the pinned Bicep CLI (offline) and separates its diagnostics from its output.</summary>
+/// <summary>The pinned Bicep CLI (offline), run in the repository root through the pre-flight's runner.</summary>
 internal static class BicepCli
 {
     private const string Version = "0.49.2";
 
     public static string ExecutablePath { get; } = Resolve();
 
-    public static BicepResult Run(params string[] arguments)
-    {
-        var start = new ProcessStartInfo(ExecutablePath)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = RepositoryPaths.Root,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // Keep the CLI from trying to reach the network (telemetry, registry restores).
-        start.Environment["BICEP_TELEMETRY_ENABLED"] = "false";
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {ExecutablePath}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return new BicepResult(process.ExitCode, stdout.Result, stderr.Result);
-    }
+    public static BicepOutput Run(params string[] arguments) => new BicepCommand(ExecutablePath).Run(RepositoryPaths.Root, arguments);
 
     private static string Resolve()
     {
@@ -58,21 +36,10 @@ internal static class BicepCli
     }
 }
 
-internal sealed record BicepResult(int ExitCode, string StandardOutput, string StandardError)
+internal static class BicepOutputAssertions
 {
-    /// <summary>Every output line that reports a warning or an error (Bicep type errors are warnings with exit code 0).</summary>
-    public IReadOnlyList<string> Diagnostics =>
-        (StandardOutput + "\n" + StandardError)
-            .Split('\n')
-            .Where(line => line.Contains("Warning", StringComparison.Ordinal) || line.Contains("Error", StringComparison.Ordinal))
-            .Select(line => line.TrimEnd())
-            .ToList();
-
-    public void AssertClean(string what)
-    {
-        var diagnostics = Diagnostics;
+    public static void AssertClean(this BicepOutput output, string what) =>
         Assert.True(
-            ExitCode == 0 && diagnostics.Count == 0,
-            $"{what} exited {ExitCode} with diagnostics:\n{string.Join('\n', diagnostics)}\n{StandardError}");
-    }
+            output.Clean,
+            $"{what} exited {output.ExitCode} with diagnostics:\n{string.Join('\n', output.Diagnostics)}\n{output.StandardError}");
 }

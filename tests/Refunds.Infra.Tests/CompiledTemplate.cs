@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Refunds.Preflight;
 
 namespace Refunds.Infra.Tests;
 
@@ -7,7 +8,7 @@ internal sealed class CompiledTemplate
 {
     private static readonly Lazy<CompiledTemplate> Main = new(() => Compile(RepositoryPaths.MainBicep));
 
-    private CompiledTemplate(string json, BicepResult build)
+    private CompiledTemplate(string json, BicepOutput build)
     {
         Json = json;
         Build = build;
@@ -20,7 +21,7 @@ internal sealed class CompiledTemplate
 
     public string Json { get; }
 
-    public BicepResult Build { get; }
+    public BicepOutput Build { get; }
 
     public JsonObject Root { get; }
 
