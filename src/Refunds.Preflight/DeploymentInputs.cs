@@ -61,7 +61,9 @@ public sealed class DeploymentInputs
             var builtFile = Path.Combine(work.FullName, "main.parameters.built.json");
             var decompiled = bicep.Run(work.FullName, "decompile-params", typedFile, "--bicep-file", mainBicep, "--outfile", paramFile, "--force");
             var built = bicep.Run(work.FullName, "build-params", paramFile, "--outfile", builtFile);
-            inputs.ParameterDiagnostics = [.. decompiled.Diagnostics, .. built.Diagnostics];
+            // The .bicepparam is a temporary file: name the values instead of its line numbers.
+            inputs.ParameterDiagnostics = [.. decompiled.Diagnostics.Concat(built.Diagnostics)
+                .Select(d => d.Replace(paramFile, "your values", StringComparison.Ordinal))];
             inputs.Parameters = File.Exists(builtFile) && built.ExitCode == 0
                 ? JsonNode.Parse(File.ReadAllText(builtFile))!["parameters"]!.AsObject()
                 : typed["parameters"]!.AsObject();
@@ -86,6 +88,13 @@ public sealed class DeploymentInputs
     }
 
     public string Text(string parameter) => Value(parameter)?.ToString() ?? string.Empty;
+
+    /// <summary>The value as a number, or null when it is missing or not a number (build-params then says why).</summary>
+    public long? Number(string parameter) =>
+        Value(parameter) is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number ? v.GetValue<long>() : null;
+
+    /// <summary>True only for a real JSON true (a text "true" is not converted here).</summary>
+    public bool Flag(string parameter) => Value(parameter) is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.True;
 
     /// <summary>Every JSON object in the compiled template (nested deployments included) whose type is <paramref name="type"/>.</summary>
     public IReadOnlyList<JsonObject> ResourcesOfType(string type)

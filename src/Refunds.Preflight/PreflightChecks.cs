@@ -56,7 +56,12 @@ public static class PreflightChecks
             ? new(Severity.Ok, "parameters", "azd's substitution gives valid JSON and bicep build-params accepts every value")
             : new(Severity.Problem, "parameters", "bicep build-params: " + string.Join(" | ", inputs.ParameterDiagnostics));
 
-        var maximum = inputs.Value("maximumInstanceCount")?.GetValue<long>() ?? 0;
+        var maximum = inputs.Number("maximumInstanceCount");
+        if (maximum is null)
+        {
+            yield break; // not a number: build-params has reported it above
+        }
+
         yield return maximum >= FlexConsumptionRules.MinimumMaximumInstanceCount
             ? new(Severity.Ok, "scale", $"maximumInstanceCount {maximum} (per function scale group; Ping++ concurrency is bounded by host.json)")
             : new(Severity.Problem, "scale", $"maximumInstanceCount {maximum} is below {FlexConsumptionRules.MinimumMaximumInstanceCount}, the lowest value Microsoft documents for every region (azd env set MAXIMUM_INSTANCE_COUNT 40)");
@@ -132,7 +137,7 @@ public static class PreflightChecks
             failures.Add($"{SettingNames.PingppRequestTimeout} '{inputs.Text("pingppRequestTimeout")}' is not a TimeSpan (hh:mm:ss)");
         }
 
-        options.MaxReadRetries = (int)(inputs.Value("pingppMaxReadRetries")?.GetValue<long>() ?? 3);
+        options.MaxReadRetries = (int)(inputs.Number("pingppMaxReadRetries") ?? options.MaxReadRetries);
         var result = new PingppClientOptionsValidator().Validate(null, options);
         failures.AddRange(result.Failures ?? []);
         if (failures.Count > 0)
@@ -144,7 +149,7 @@ public static class PreflightChecks
     private static Finding ApiKeyReference(DeploymentInputs inputs)
     {
         var written = !string.IsNullOrEmpty(inputs.Text("pingppApiKey"));
-        var exists = inputs.Value("pingppApiKeySecretExists")?.GetValue<bool>() == true;
+        var exists = inputs.Flag("pingppApiKeySecretExists");
         return written || exists
             ? new(Severity.Ok, "api key", $"{SettingNames.PingppApiKey}: the secret {(written ? "is written by this deployment" : "exists (you said so)")} and the app gets '{UnresolvedKeyVaultReference.RequiredRole}' on it")
             : new(Severity.ToDo, "api key",
@@ -168,7 +173,7 @@ public static class PreflightChecks
                 "check the region offers Flex Consumption: az functionapp list-flexconsumption-locations -o table");
         }
 
-        if (inputs.Value("networkIsolation")?.GetValue<bool>() == true)
+        if (inputs.Flag("networkIsolation"))
         {
             yield return new(Severity.ToDo, "providers",
                 "networkIsolation: VNet integration on Flex Consumption needs the Microsoft.App resource provider: az provider register --namespace Microsoft.App");

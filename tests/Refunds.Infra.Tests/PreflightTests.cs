@@ -55,6 +55,17 @@ public sealed class PreflightTests
     }
 
     [Fact]
+    public void Values_that_are_not_numbers_or_flags_fail_through_build_params_instead_of_crashing()
+    {
+        var findings = Check(("MAXIMUM_INSTANCE_COUNT", "forty"), ("NETWORK_ISOLATION", "maybe"));
+
+        var problem = Assert.Single(findings, f => f.Severity == Severity.Problem);
+        Assert.Equal("parameters", problem.Topic);
+        Assert.Contains("'forty'", problem.Text, StringComparison.Ordinal);
+        Assert.Contains("'maybe'", problem.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Azure_china_isolation_recover_and_a_written_api_key_each_say_what_to_do()
     {
         var findings = Check(
