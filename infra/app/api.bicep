@@ -41,6 +41,7 @@ param pingppApiBase string
 param pingppRequestTimeout string
 param pingppMaxReadRetries int
 param pingppWebhookPublicKey string
+param pingppAppId string
 param refundRequestsQueue string
 param refundsCreateGracePeriod string
 param reconcileSchedule string
@@ -125,6 +126,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'Pingpp__WebhookPublicKeys__0', value: pingppWebhookPublicKey }
         // Production never accepts unsigned events; the switch exists for the simulator only.
         { name: 'Pingpp__AllowUnsignedTestEvents', value: 'false' }
+        { name: 'Pingpp__AppId', value: pingppAppId }
         { name: 'RefundRequestsQueue', value: refundRequestsQueue }
         { name: 'Refunds__CreateGracePeriod', value: refundsCreateGracePeriod }
         { name: 'ReconcileSchedule', value: reconcileSchedule }

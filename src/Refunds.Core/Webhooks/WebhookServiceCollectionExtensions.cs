@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Refunds.Core.Ledger;
+using Refunds.Core.Pingpp;
 
 namespace Refunds.Core.Webhooks;
 
@@ -17,7 +18,10 @@ public static class WebhookServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddPingppWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<WebhookOptions>()
+            .Bind(configuration.GetSection(WebhookOptions.SectionName))
+            .PostConfigure(o => o.ExpectedLivemode = PingppKeyMode.IsLive(configuration[$"{WebhookOptions.SectionName}:ApiKey"]))
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => WebhookSignatureVerifier.FromOptions(sp.GetRequiredService<IOptions<WebhookOptions>>().Value));
