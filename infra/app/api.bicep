@@ -111,7 +111,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
         { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }
         { name: 'AzureWebJobsStorage__tableServiceUri', value: tableEndpoint }
-        // DefaultAzureCredential in the app (Key Vault sign) picks the user-assigned identity from this.
+        // The app (Key Vault sign) authenticates as the user-assigned identity named here (ManagedIdentityCredential).
         { name: 'AZURE_CLIENT_ID', value: identityClientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
         {
