@@ -258,7 +258,10 @@ public class PingppClient
             byte[] responseBody;
             try
             {
-                responseBody = await response.Content.ReadAsByteArrayAsync(linked.Token).ConfigureAwait(false);
+                responseBody = await ReadBoundedAsync(response.Content, _options.MaxResponseBytes, linked.Token).ConfigureAwait(false)
+                    ?? throw new PingppException(PingppErrorKind.OutcomeUnknown,
+                        $"Ping++ answered {(int)response.StatusCode} with a body over {_options.MaxResponseBytes} bytes; not read on (the request may have been performed).",
+                        (int)response.StatusCode);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -288,6 +291,31 @@ public class PingppClient
                     (int)response.StatusCode, innerException: ex);
             }
         }
+    }
+
+    /// <summary>The body, or null as soon as it passes <paramref name="limit"/> (declared or while reading).</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength > limit)
+        {
+            return null;
+        }
+
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        using var buffer = new MemoryStream(content.Headers.ContentLength is { } length ? (int)length : 4096);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     private static PingppException FromTransportFailure(HttpRequestException ex)

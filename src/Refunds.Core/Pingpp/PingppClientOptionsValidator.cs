@@ -78,6 +78,11 @@ public sealed class PingppClientOptionsValidator : IValidateOptions<PingppClient
             failures.Add("Pingpp read retry delays must be non-negative with ReadRetryMaxDelay >= ReadRetryBaseDelay.");
         }
 
+        if (options.MaxResponseBytes is < 16 * 1024 or > 16 * 1024 * 1024)
+        {
+            failures.Add($"{PingppClientOptions.SectionName}__{nameof(PingppClientOptions.MaxResponseBytes)} must be between 16384 and 16777216; got {options.MaxResponseBytes}.");
+        }
+
         if (options.MaxListPages < 1)
         {
             failures.Add("Pingpp MaxListPages must be at least 1.");
