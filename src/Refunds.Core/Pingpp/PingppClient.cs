@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Refunds.Core.Http;
 using Refunds.Core.Signing;
 
 namespace Refunds.Core.Pingpp;
@@ -258,10 +259,16 @@ public class PingppClient
             byte[] responseBody;
             try
             {
-                responseBody = await ReadBoundedAsync(response.Content, _options.MaxResponseBytes, linked.Token).ConfigureAwait(false)
-                    ?? throw new PingppException(PingppErrorKind.OutcomeUnknown,
-                        $"Ping++ answered {(int)response.StatusCode} with a body over {_options.MaxResponseBytes} bytes; not read on (the request may have been performed).",
-                        (int)response.StatusCode);
+                var stream = await response.Content.ReadAsStreamAsync(linked.Token).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    var read = await BoundedBody.ReadAsync(stream, response.Content.Headers.ContentLength, _options.MaxResponseBytes, linked.Token).ConfigureAwait(false);
+                    responseBody = read.IsTooLarge
+                        ? throw new PingppException(PingppErrorKind.OutcomeUnknown,
+                            $"Ping++ answered {(int)response.StatusCode} with a body over {_options.MaxResponseBytes} bytes; not read on (the request may have been performed).",
+                            (int)response.StatusCode)
+                        : read.Bytes.ToArray();
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -291,31 +298,6 @@ public class PingppClient
                     (int)response.StatusCode, innerException: ex);
             }
         }
-    }
-
-    /// <summary>The body, or null as soon as it passes <paramref name="limit"/> (declared or while reading).</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, int limit, CancellationToken cancellationToken)
-    {
-        if (content.Headers.ContentLength > limit)
-        {
-            return null;
-        }
-
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var buffer = new MemoryStream(content.Headers.ContentLength is { } length ? (int)length : 4096);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 
     private static PingppException FromTransportFailure(HttpRequestException ex)
