@@ -74,6 +74,9 @@ param reconciliationMaxRunDuration string = '00:04:00'
 @description('Parallel Ping++ reads during reconciliation.')
 param reconciliationMaxConcurrency int = 4
 
+@description('Optional Ping++ app id (app_…): events naming another app are stored as refused, never applied. Empty: not checked.')
+param pingppAppId string = ''
+
 @allowed(['Report', 'AutoRefund', 'Off'])
 @description('What to do about abnormal payments (paid after cancellation, paid twice).')
 param anomaliesMode string = 'Report'
@@ -205,6 +208,7 @@ module api 'app/api.bicep' = {
     pingppRequestTimeout: pingppRequestTimeout
     pingppMaxReadRetries: pingppMaxReadRetries
     pingppWebhookPublicKey: pingppWebhookPublicKey
+    pingppAppId: pingppAppId
     refundRequestsQueue: refundRequestsQueue
     refundsCreateGracePeriod: refundsCreateGracePeriod
     reconcileSchedule: reconcileSchedule

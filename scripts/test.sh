@@ -53,6 +53,14 @@ if ! dotnet build Refunds.Functions.sln -c Release >"$log_dir/build.log" 2>&1; t
   fail_early "the build failed (see $log_dir/build.log)"
 fi
 
+# Known-vulnerable packages, from the feed's own advisory data where it has any. The NuGet copy served here has none,
+# so tests/Refunds.Infra.Tests/Packages (the pinned-version check against known-advisories.tsv) runs below as well.
+if dotnet list Refunds.Functions.sln package --vulnerable --include-transitive >"$log_dir/vulnerable.log" 2>&1 \
+  && grep -q "has the following vulnerable packages" "$log_dir/vulnerable.log"; then
+  grep -E "^\s+>" "$log_dir/vulnerable.log" | sort -u | head -20 >&2
+  fail_early "known-vulnerable packages (see $log_dir/vulnerable.log)"
+fi
+
 passed=0; failed=0; skipped=0
 for project in tests/*/*.csproj; do
   name="$(basename "$project" .csproj)"

@@ -45,6 +45,7 @@ param pingppApiBase string
 param pingppRequestTimeout string
 param pingppMaxReadRetries int
 param pingppWebhookPublicKey string
+param pingppAppId string
 param refundRequestsQueue string
 param refundsCreateGracePeriod string
 param reconcileSchedule string
@@ -113,7 +114,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
         { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }
         { name: 'AzureWebJobsStorage__tableServiceUri', value: tableEndpoint }
-        // DefaultAzureCredential in the app (Key Vault sign) picks the user-assigned identity from this.
+        // The app (Key Vault sign) authenticates as the user-assigned identity named here (ManagedIdentityCredential).
         { name: 'AZURE_CLIENT_ID', value: identityClientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
         {
@@ -128,6 +129,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'Pingpp__WebhookPublicKeys__0', value: pingppWebhookPublicKey }
         // Production never accepts unsigned events; the switch exists for the simulator only.
         { name: 'Pingpp__AllowUnsignedTestEvents', value: 'false' }
+        { name: 'Pingpp__AppId', value: pingppAppId }
         { name: 'RefundRequestsQueue', value: refundRequestsQueue }
         { name: 'Refunds__CreateGracePeriod', value: refundsCreateGracePeriod }
         { name: 'ReconcileSchedule', value: reconcileSchedule }

@@ -18,6 +18,7 @@ public static class SettingNames
     // Webhooks.
     public const string PingppWebhookPublicKeys0 = "Pingpp__WebhookPublicKeys__0";
     public const string PingppAllowUnsignedTestEvents = "Pingpp__AllowUnsignedTestEvents";
+    public const string PingppAppId = "Pingpp__AppId";
 
     // Refund processing. Flat names: they are used in trigger binding expressions (%RefundRequestsQueue%).
     public const string RefundRequestsQueue = "RefundRequestsQueue";

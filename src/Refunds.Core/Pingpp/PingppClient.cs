@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Refunds.Core.Http;
 using Refunds.Core.Signing;
 
 namespace Refunds.Core.Pingpp;
@@ -258,7 +259,16 @@ public class PingppClient
             byte[] responseBody;
             try
             {
-                responseBody = await response.Content.ReadAsByteArrayAsync(linked.Token).ConfigureAwait(false);
+                var stream = await response.Content.ReadAsStreamAsync(linked.Token).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    var read = await BoundedBody.ReadAsync(stream, response.Content.Headers.ContentLength, _options.MaxResponseBytes, linked.Token).ConfigureAwait(false);
+                    responseBody = read.IsTooLarge
+                        ? throw new PingppException(PingppErrorKind.OutcomeUnknown,
+                            $"Ping++ answered {(int)response.StatusCode} with a body over {_options.MaxResponseBytes} bytes; not read on (the request may have been performed).",
+                            (int)response.StatusCode)
+                        : read.Bytes.ToArray();
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -32,6 +32,12 @@ public sealed class PingppClientOptions
     /// <summary>A Retry-After longer than this is not waited out inside a call: the call fails as RateLimited/OutcomeUnknown with RetryAfter set.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The largest response body read from Ping++ (a refund list page is a few KiB). A larger answer is not read on: a
+    /// create is then treated as outcome unknown and looked up, a read as failed.
+    /// </summary>
+    public int MaxResponseBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Safety stop for <see cref="PingppClient.ListAllOrderRefundsAsync"/>.</summary>
     public int MaxListPages { get; set; } = 100;
 }

@@ -53,6 +53,16 @@ public sealed class PingppClientOptionsValidator : IValidateOptions<PingppClient
         {
             failures.Add($"{SettingNames.PingppApiKey} contains whitespace; paste the key without spaces or line breaks.");
         }
+        else if (PingppKeyMode.IsLive(options.ApiKey) is null)
+        {
+            // The mode decides which events are applied and whether plain http is allowed: it must be known.
+            failures.Add($"{SettingNames.PingppApiKey} must be a Ping++ secret key starting with sk_live_ or sk_test_ (or a restricted rk_live_ / rk_test_ key).");
+        }
+
+        if (PingppKeyMode.MayBeLive(options.ApiKey) && Uri.TryCreate(options.ApiBase, UriKind.Absolute, out var liveBase) && liveBase.Scheme != Uri.UriSchemeHttps)
+        {
+            failures.Add($"{SettingNames.PingppApiBase} must use https unless {SettingNames.PingppApiKey} is a test key (sk_test_…); got '{options.ApiBase}'.");
+        }
 
         var hasKeyId = !string.IsNullOrWhiteSpace(options.SigningKeyId);
         var hasPem = !string.IsNullOrWhiteSpace(options.SigningPrivateKey);
@@ -86,6 +96,11 @@ public sealed class PingppClientOptionsValidator : IValidateOptions<PingppClient
         if (options.ReadRetryBaseDelay < TimeSpan.Zero || options.ReadRetryMaxDelay < options.ReadRetryBaseDelay)
         {
             failures.Add("Pingpp read retry delays must be non-negative with ReadRetryMaxDelay >= ReadRetryBaseDelay.");
+        }
+
+        if (options.MaxResponseBytes is < 16 * 1024 or > 16 * 1024 * 1024)
+        {
+            failures.Add($"{PingppClientOptions.SectionName}__{nameof(PingppClientOptions.MaxResponseBytes)} must be between 16384 and 16777216; got {options.MaxResponseBytes}.");
         }
 
         if (options.MaxListPages < 1)

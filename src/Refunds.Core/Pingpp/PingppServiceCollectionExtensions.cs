@@ -1,5 +1,4 @@
 using Azure.Core;
-using Azure.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,7 +15,8 @@ public static class PingppServiceCollectionExtensions
     /// (fails at startup naming the bad setting), the request signer (Key Vault when <c>Pingpp__SigningKeyId</c> is
     /// set, PEM otherwise) and <see cref="TimeProvider.System"/> unless one is registered. A registered
     /// <see cref="TokenCredential"/> or <see cref="KeyVaultSignerOptions"/> is used by the Key Vault signer; otherwise
-    /// <see cref="DefaultAzureCredential"/> (which takes the managed identity client id from AZURE_CLIENT_ID).
+    /// <see cref="AzureCredentials.Create"/>: the managed identity in Azure (client id from AZURE_CLIENT_ID), the
+    /// developer chain on a developer machine.
     /// </summary>
     public static IServiceCollection AddPingppClient(this IServiceCollection services, IConfiguration configuration)
     {
@@ -34,7 +34,7 @@ public static class PingppServiceCollectionExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PingppClientOptions>, PingppClientOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IRequestSigner>(CreateSigner);
+        services.TryAddSingleton<IRequestSigner>(services => CreateSigner(services, configuration));
 
         services.AddHttpClient<PingppClient>(http =>
         {
@@ -45,12 +45,12 @@ public static class PingppServiceCollectionExtensions
         return services;
     }
 
-    private static IRequestSigner CreateSigner(IServiceProvider services)
+    private static IRequestSigner CreateSigner(IServiceProvider services, IConfiguration configuration)
     {
         var options = services.GetRequiredService<IOptions<PingppClientOptions>>().Value;
         if (!string.IsNullOrWhiteSpace(options.SigningKeyId))
         {
-            var credential = services.GetService<TokenCredential>() ?? new DefaultAzureCredential();
+            var credential = services.GetService<TokenCredential>() ?? AzureCredentials.Create(configuration);
             return new KeyVaultRequestSigner(options.SigningKeyId, credential, services.GetService<KeyVaultSignerOptions>() ?? new KeyVaultSignerOptions());
         }
 

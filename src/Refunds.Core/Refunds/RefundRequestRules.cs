@@ -1,5 +1,6 @@
 using System.Globalization;
 using Refunds.Core.Pingpp;
+using Refunds.Core.Storage;
 
 namespace Refunds.Core.Refunds;
 
@@ -19,7 +20,7 @@ public static class RefundRequestRules
     public const int MaxCanonicalJsonBytes = 48 * 1024;
 
     /// <summary>Request ids become Table Storage keys; 128 leaves room for a prefix within the 1 KiB key limit.</summary>
-    public const int MaxRequestIdLength = 128;
+    public const int MaxRequestIdLength = TableKeys.MaxIdLength;
 
     /// <summary>Same limit as the Ping++ client's path-id check (ids go into the signed URI).</summary>
     public const int MaxOrderIdLength = 64;
@@ -42,6 +43,12 @@ public static class RefundRequestRules
     /// <summary>Chosen (Stripe-like): Ping++ publishes no limit.</summary>
     public const int MaxMetadataValueLength = 500;
 
+    /// <summary>Royalty users one refund may claw back from; Ping++ publishes no limit, a real split has a handful.</summary>
+    public const int MaxRoyaltyUsers = 50;
+
+    /// <summary>Length of a royalty user id (Ping++ user ids are short merchant-chosen strings).</summary>
+    public const int MaxRoyaltyUserLength = 64;
+
     /// <summary>Every rule that can be checked on a built request. Empty = valid.</summary>
     public static IReadOnlyList<RefundRequestRejectionReason> Validate(RefundRequest request)
     {
@@ -55,35 +62,12 @@ public static class RefundRequestRules
     public static bool IsPingppOrderId(string? value)
         => value is { Length: > 0 and <= MaxOrderIdLength } && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
-    /// <summary>Why <paramref name="requestId"/> cannot be a request id, or null when it can.</summary>
+    /// <summary>
+    /// Why <paramref name="requestId"/> cannot be a request id, or null when it can: exactly the rule for ledger keys
+    /// (<see cref="TableKeys.IdProblem"/>), so an id accepted here can never fail later in storage.
+    /// </summary>
     public static string? RequestIdProblem(string? requestId)
-    {
-        if (string.IsNullOrWhiteSpace(requestId))
-        {
-            return "must not be empty";
-        }
-
-        if (requestId.Length > MaxRequestIdLength)
-        {
-            return $"is longer than {MaxRequestIdLength} characters";
-        }
-
-        // Table Storage forbids / \ # ? and control characters in keys; the id is part of the ledger's row key.
-        foreach (var c in requestId)
-        {
-            if (c is '/' or '\\' or '#' or '?')
-            {
-                return $"must not contain '{c}' (not allowed in Table Storage keys)";
-            }
-
-            if (char.IsControl(c))
-            {
-                return "must not contain control characters";
-            }
-        }
-
-        return null;
-    }
+        => string.IsNullOrWhiteSpace(requestId) ? "must not be empty" : TableKeys.IdProblem(requestId);
 
     internal static string ToWire(OrderRefundMode mode) => mode switch
     {
@@ -189,7 +173,11 @@ public static class RefundRequestRules
         }
 
         var codePoints = CountCodePoints(description);
-        if (codePoints > MaxDescriptionCharacters)
+        if (UnsafeText.Describe(description) is { } unsafeCharacter)
+        {
+            reject(RefundRequestFields.Description, unsafeCharacter);
+        }
+        else if (codePoints > MaxDescriptionCharacters)
         {
             reject(RefundRequestFields.Description, $"is longer than {MaxDescriptionCharacters} characters ({codePoints})");
         }
@@ -223,6 +211,12 @@ public static class RefundRequestRules
             return;
         }
 
+        if (users.Count > MaxRoyaltyUsers)
+        {
+            reject(RefundRequestFields.RoyaltyUsers, $"lists more than {MaxRoyaltyUsers} users ({users.Count})");
+            return;
+        }
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < users.Count; i++)
         {
@@ -237,6 +231,14 @@ public static class RefundRequestRules
             if (string.IsNullOrWhiteSpace(user.User))
             {
                 reject($"{at}.{RefundRequestFields.RoyaltyUser}", "must not be blank");
+            }
+            else if (UnsafeText.Describe(user.User) is { } unsafeCharacter)
+            {
+                reject($"{at}.{RefundRequestFields.RoyaltyUser}", unsafeCharacter);
+            }
+            else if (user.User.Length > MaxRoyaltyUserLength)
+            {
+                reject($"{at}.{RefundRequestFields.RoyaltyUser}", $"is longer than {MaxRoyaltyUserLength} characters");
             }
             else if (!seen.Add(user.User))
             {
@@ -261,14 +263,20 @@ public static class RefundRequestRules
 
         foreach (var (key, value) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            var at = $"{RefundRequestFields.Metadata}.{key}";
+            // An unsafe key is not echoed into the field name: the reason says where it is instead.
+            var keyProblem = UnsafeText.Describe(key);
+            var at = keyProblem is null ? $"{RefundRequestFields.Metadata}.{key}" : RefundRequestFields.Metadata;
             if (key == PingppMetadata.RequestId)
             {
                 reject(at, "is reserved: the app sets it to the request id");
                 continue;
             }
 
-            if (string.IsNullOrWhiteSpace(key))
+            if (keyProblem is not null)
+            {
+                reject(at, "a key " + keyProblem);
+            }
+            else if (string.IsNullOrWhiteSpace(key))
             {
                 reject(at, "key must not be blank");
             }
@@ -280,6 +288,10 @@ public static class RefundRequestRules
             if (value is null)
             {
                 reject(at, "must be a string, number or boolean");
+            }
+            else if (UnsafeText.Describe(value) is { } unsafeValue)
+            {
+                reject(at, "value " + unsafeValue);
             }
             else if (value.Length > MaxMetadataValueLength)
             {

@@ -14,22 +14,43 @@ public static class TableKeys
     /// none of the characters Table Storage forbids in keys (<c>/ \ # ?</c>, control characters), and no <c>|</c>,
     /// which the ledger uses as its own separator.
     /// </summary>
-    public static bool IsValidId(string? id)
+    public static bool IsValidId(string? id) => IdProblem(id) is null;
+
+    /// <summary>
+    /// Why <paramref name="id"/> cannot be part of a key, as a reason for the caller ("must not contain '|' …"), or
+    /// null when it can. The one rule for ids that end up in keys: request ids, event ids, refund and order ids.
+    /// </summary>
+    public static string? IdProblem(string? id)
     {
-        if (string.IsNullOrEmpty(id) || id.Length > MaxIdLength)
+        if (string.IsNullOrEmpty(id))
         {
-            return false;
+            return "must not be empty";
+        }
+
+        if (id.Length > MaxIdLength)
+        {
+            return $"is longer than {MaxIdLength} characters";
         }
 
         foreach (var c in id)
         {
-            if (c is '/' or '\\' or '#' or '?' or '|' or '~' || char.IsControl(c) || char.IsWhiteSpace(c))
+            if (c is '/' or '\\' or '#' or '?')
             {
-                return false;
+                return $"must not contain '{c}' (not allowed in Table Storage keys)";
+            }
+
+            if (c is '|' or '~')
+            {
+                return $"must not contain '{c}' (the ledger's key separators)";
+            }
+
+            if (char.IsControl(c) || char.IsWhiteSpace(c))
+            {
+                return $"must not contain control characters or whitespace (U+{(int)c:X4})";
             }
         }
 
-        return true;
+        return null;
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming <paramref name="parameterName"/> when the id is unusable as a key.</summary>

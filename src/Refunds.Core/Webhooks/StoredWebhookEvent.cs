@@ -24,6 +24,9 @@ public sealed record StoredWebhookEvent
     public bool Applied { get; init; }
 
     public DateTimeOffset? AppliedAt { get; init; }
+
+    /// <summary>Why the event was verified but refused (other mode, other app); such an event is never applied.</summary>
+    public string? RefusedReason { get; init; }
 }
 
 /// <summary>Result of <see cref="WebhookEventStore.AddAsync"/>: whether this call stored the event, and the stored copy.</summary>

@@ -116,6 +116,7 @@ public sealed class WebhookEventStore
             RequestId = entity.GetString("RequestId"),
             Applied = entity.GetBoolean("Applied") ?? false,
             AppliedAt = entity.GetDateTimeOffset("AppliedAt"),
+            RefusedReason = entity.GetString("Refused"),
         };
     }
 
@@ -148,6 +149,7 @@ public sealed class WebhookEventStore
             ["RequestId"] = stored.RequestId,
             ["Applied"] = stored.Applied,
             ["AppliedAt"] = stored.AppliedAt,
+            ["Refused"] = stored.RefusedReason,
         };
         WriteChunks(entity, stored.Body[..Math.Min(BytesPerEntity, stored.Body.Length)]);
         return entity;

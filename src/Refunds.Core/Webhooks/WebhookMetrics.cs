@@ -11,6 +11,7 @@ public sealed class WebhookMetrics
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _duplicate;
     private readonly Counter<long> _retryLater;
+    private readonly Counter<long> _refused;
 
     public WebhookMetrics(IMeterFactory? meterFactory = null)
     {
@@ -18,6 +19,7 @@ public sealed class WebhookMetrics
         _verified = meter.CreateCounter<long>("refunds.webhooks.verified", description: "Webhook deliveries whose signature verified (or unsigned test events allowed by configuration).");
         _rejected = meter.CreateCounter<long>("refunds.webhooks.rejected", description: "Webhook deliveries refused (bad signature, not an event, too large).");
         _duplicate = meter.CreateCounter<long>("refunds.webhooks.duplicate", description: "Webhook deliveries of an event already stored.");
+        _refused = meter.CreateCounter<long>("refunds.webhooks.refused", description: "Verified webhook events refused as not for this deployment (other mode or Ping++ app): stored, never applied.");
         _retryLater = meter.CreateCounter<long>("refunds.webhooks.retry_later", description: "Webhook deliveries answered 500 so that Ping++ retries.");
     }
 
@@ -26,6 +28,8 @@ public sealed class WebhookMetrics
     public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Duplicate(string type) => _duplicate.Add(1, new KeyValuePair<string, object?>("type", type));
+
+    public void Refused(string type) => _refused.Add(1, new KeyValuePair<string, object?>("type", type));
 
     public void RetryLater(string stage) => _retryLater.Add(1, new KeyValuePair<string, object?>("stage", stage));
 }

@@ -20,6 +20,19 @@ public sealed class WebhookOptions
     /// </summary>
     public bool AllowUnsignedTestEvents { get; set; }
 
+    /// <summary>
+    /// Optional: the Ping++ app id (<c>app_…</c>, setting <c>Pingpp__AppId</c>) this deployment serves. When set, an
+    /// event whose object names another app is stored as refused and never applied.
+    /// </summary>
+    public string? AppId { get; set; }
+
+    /// <summary>
+    /// The mode the app runs in, derived from the secret key (<c>Pingpp__ApiKey</c>: <c>sk_live_</c> → live) when the
+    /// options are registered, not a setting of its own. An event of the other mode is stored as refused. Null (no
+    /// secret key known) checks nothing; the Ping++ client's validator requires a key with a known prefix.
+    /// </summary>
+    public bool? ExpectedLivemode { get; set; }
+
     /// <summary>Bodies larger than this are refused with 413 before any work. At most <see cref="MaxBodyBytesLimit"/>.</summary>
     public int MaxBodyBytes { get; set; } = MaxBodyBytesLimit;
 

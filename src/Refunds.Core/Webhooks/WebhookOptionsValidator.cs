@@ -33,6 +33,17 @@ public sealed class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
             }
         }
 
+        if (options.AllowUnsignedTestEvents && options.ExpectedLivemode != false)
+        {
+            // An unsigned event's livemode is the sender's own claim: with a live key that would let anyone write the ledger.
+            failures.Add($"{SettingNames.PingppAllowUnsignedTestEvents} must be false unless {SettingNames.PingppApiKey} is a test key (sk_test_…): unsigned events could then change the live ledger.");
+        }
+
+        if (options.AppId is { Length: > 0 } appId && (!appId.StartsWith("app_", StringComparison.Ordinal) || appId.Any(char.IsWhiteSpace)))
+        {
+            failures.Add($"{SettingNames.PingppAppId} must be a Ping++ app id such as app_1Gqj58ynP0mHeX1q; got '{appId}'.");
+        }
+
         if (options.MaxBodyBytes is < 1 or > WebhookOptions.MaxBodyBytesLimit)
         {
             failures.Add($"{WebhookOptions.SectionName}__{nameof(WebhookOptions.MaxBodyBytes)} must be between 1 and {WebhookOptions.MaxBodyBytesLimit}.");

@@ -21,6 +21,12 @@ public enum WebhookOutcome
     /// <summary>200: already stored and applied; nothing changed.</summary>
     Duplicate,
 
+    /// <summary>
+    /// 200: verified but not for this deployment (the other mode, another Ping++ app): stored with the reason, never
+    /// applied, acknowledged so that Ping++ stops retrying. Counted as <c>refunds.webhooks.refused</c>.
+    /// </summary>
+    Refused,
+
     /// <summary>500: storage, ledger or observer failed; Ping++ will redeliver.</summary>
     RetryLater,
 }

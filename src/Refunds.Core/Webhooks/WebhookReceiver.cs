@@ -83,7 +83,8 @@ public sealed partial class WebhookReceiver(
         metrics.Verified(pingppEvent.Type);
         Log.Received(logger, pingppEvent.Id, pingppEvent.Type, pingppEvent.RefundId, pingppEvent.OrderId, pingppEvent.Livemode);
 
-        var needsApply = NeedsApply(pingppEvent);
+        var refusal = RefusalReason(pingppEvent);
+        var needsApply = refusal is null && NeedsApply(pingppEvent);
         var now = time.GetUtcNow();
         var record = new StoredWebhookEvent
         {
@@ -98,8 +99,9 @@ public sealed partial class WebhookReceiver(
             ChargeId = pingppEvent.ChargeId,
             OrderId = pingppEvent.OrderId,
             RequestId = pingppEvent.RequestId,
-            Applied = !needsApply,
-            AppliedAt = needsApply ? null : now,
+            Applied = refusal is null && !needsApply,
+            AppliedAt = refusal is null && !needsApply ? now : null,
+            RefusedReason = refusal,
         };
 
         WebhookEventAddResult added;
@@ -112,6 +114,14 @@ public sealed partial class WebhookReceiver(
             metrics.RetryLater("store");
             Log.StoreFailed(logger, e, pingppEvent.Id, pingppEvent.Type);
             return new WebhookReceipt(WebhookOutcome.RetryLater, "storage unavailable", pingppEvent.Id, pingppEvent.Type);
+        }
+
+        if (refusal is not null)
+        {
+            // Verified, but not this deployment's: kept with the reason (never applied), acknowledged so Ping++ stops.
+            metrics.Refused(pingppEvent.Type);
+            Log.Refused(logger, pingppEvent.Id, pingppEvent.Type, refusal);
+            return new WebhookReceipt(WebhookOutcome.Refused, refusal, pingppEvent.Id, pingppEvent.Type) { WasDuplicate = !added.Added };
         }
 
         if (!added.Added)
@@ -154,6 +164,22 @@ public sealed partial class WebhookReceiver(
             LedgerChanged = changed,
             WasDuplicate = !added.Added,
         };
+    }
+
+    /// <summary>Why a verified event is not for this deployment (other mode, other Ping++ app), or null.</summary>
+    private string? RefusalReason(PingppEvent e)
+    {
+        if (_options.ExpectedLivemode is { } live && e.Livemode != live)
+        {
+            return $"livemode {(e.Livemode ? "true" : "false")}, but the app's secret key is a {(live ? "live" : "test")} key";
+        }
+
+        if (_options.AppId is { Length: > 0 } appId && e.Order?.App is { } app && !string.Equals(app, appId, StringComparison.Ordinal))
+        {
+            return $"event of Ping++ app {app}, but this app serves {appId}";
+        }
+
+        return null;
     }
 
     private static bool NeedsApply(PingppEvent e) => e.Type switch
@@ -217,6 +243,9 @@ public sealed partial class WebhookReceiver(
 
         [LoggerMessage(1009, LogLevel.Error, "Event {EventId} ({EventType}) stored but not applied (refund {RefundId}, order {OrderId}); answering 500 so Ping++ retries")]
         public static partial void ApplyFailed(ILogger logger, Exception exception, string eventId, string eventType, string? refundId, string? orderId);
+
+        [LoggerMessage(1011, LogLevel.Warning, "Event {EventId} ({EventType}) verified but refused, stored and not applied: {Reason}")]
+        public static partial void Refused(ILogger logger, string eventId, string eventType, string reason);
 
         [LoggerMessage(1010, LogLevel.Information, "Event {EventId} applied refund {RefundId} (order {OrderId}, request {RequestId}): {Outcome}")]
         public static partial void RefundApplied(ILogger logger, string eventId, string refundId, string? orderId, string? requestId, string outcome);

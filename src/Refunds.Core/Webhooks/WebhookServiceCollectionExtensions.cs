@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Refunds.Core.Configuration;
 using Refunds.Core.Ledger;
+using Refunds.Core.Pingpp;
 
 namespace Refunds.Core.Webhooks;
 
@@ -18,7 +19,9 @@ public static class WebhookServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddPingppWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.SectionName));
+        var options = services.AddOptions<WebhookOptions>()
+            .Bind(configuration.GetSection(WebhookOptions.SectionName))
+            .PostConfigure(o => o.ExpectedLivemode = PingppKeyMode.IsLive(configuration[$"{WebhookOptions.SectionName}:ApiKey"]));
         // As for the Ping++ client: an unresolved Key Vault reference is refused on use and reported by /api/health.
         if (UnresolvedKeyVaultReference.FindIn(configuration.GetSection(WebhookOptions.SectionName)).Count == 0)
         {

@@ -1,8 +1,8 @@
 using Azure.Core;
 using Azure.Data.Tables;
-using Azure.Identity;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
+using Refunds.Core.Configuration;
 
 namespace Refunds.Functions.Hosting;
 
@@ -19,9 +19,11 @@ public sealed class StorageConnection
     private readonly Uri? _tableServiceUri;
     private readonly Uri? _queueServiceUri;
     private readonly string? _clientId;
+    private readonly IConfiguration _configuration;
 
-    private StorageConnection(string settingName, string? connectionString, Uri? tableServiceUri, Uri? queueServiceUri, string? clientId)
+    private StorageConnection(IConfiguration configuration, string settingName, string? connectionString, Uri? tableServiceUri, Uri? queueServiceUri, string? clientId)
     {
+        _configuration = configuration;
         SettingName = settingName;
         _connectionString = connectionString;
         _tableServiceUri = tableServiceUri;
@@ -35,7 +37,7 @@ public sealed class StorageConnection
 
     /// <summary>Safe to log: never contains a key or SAS, only the form and the endpoints.</summary>
     public string Description => IsIdentityBased
-        ? $"identity-based ({(_clientId is null ? "DefaultAzureCredential" : "user-assigned managed identity")}; tables {_tableServiceUri?.Host ?? "-"}, queues {_queueServiceUri?.Host ?? "-"})"
+        ? $"identity-based ({(!AzureCredentials.RunsInAzure(_configuration) ? "developer credentials" : _clientId is null ? "managed identity" : "user-assigned managed identity")}; tables {_tableServiceUri?.Host ?? "-"}, queues {_queueServiceUri?.Host ?? "-"})"
         : "connection string";
 
     /// <summary>Reads the setting; throws <see cref="InvalidOperationException"/> naming the setting when it is absent or malformed.</summary>
@@ -57,7 +59,7 @@ public sealed class StorageConnection
                 throw new InvalidOperationException($"{settingName} is not a valid storage connection string.");
             }
 
-            return new StorageConnection(settingName, connectionString, null, null, null);
+            return new StorageConnection(configuration, settingName, connectionString, null, null, null);
         }
 
         var accountName = Blank(section["accountName"]);
@@ -77,7 +79,7 @@ public sealed class StorageConnection
             throw new InvalidOperationException($"{settingName}__credential must be 'managedidentity' when set.");
         }
 
-        return new StorageConnection(settingName, null, tableServiceUri, queueServiceUri, Blank(section["clientId"]));
+        return new StorageConnection(configuration, settingName, null, tableServiceUri, queueServiceUri, Blank(section["clientId"]));
     }
 
     public TableServiceClient CreateTableServiceClient(TableClientOptions? options = null)
@@ -106,9 +108,7 @@ public sealed class StorageConnection
         return new QueueServiceClient(_queueServiceUri ?? throw Missing("queueServiceUri"), CreateCredential(), options);
     }
 
-    private TokenCredential CreateCredential() => _clientId is null
-        ? new DefaultAzureCredential()
-        : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(_clientId));
+    private TokenCredential CreateCredential() => AzureCredentials.Create(_configuration, _clientId);
 
     private InvalidOperationException Missing(string key) =>
         new($"{SettingName}__{key} is required (or {SettingName}__accountName, or a connection string in {SettingName}).");

@@ -18,7 +18,7 @@ public sealed class RefundAdminFunctions(RefundRequestAdmin admin)
         string requestId,
         CancellationToken cancellationToken)
     {
-        if (RefundRequestRules.RequestIdProblem(requestId) is not null || requestId.Contains('|', StringComparison.Ordinal))
+        if (RefundRequestRules.RequestIdProblem(requestId) is not null)
         {
             return ApiResults.Error(StatusCodes.Status404NotFound, "not_found", "Unknown refund request id.");
         }

@@ -81,7 +81,7 @@ public sealed partial class RefundApiFunctions(
         string id,
         CancellationToken cancellationToken)
     {
-        if (!RefundRequestRules.IsPingppOrderId(orderId) || RefundRequestRules.RequestIdProblem(id) is not null || id.Contains('|', StringComparison.Ordinal))
+        if (!RefundRequestRules.IsPingppOrderId(orderId) || RefundRequestRules.RequestIdProblem(id) is not null)
         {
             return ApiResults.Error(StatusCodes.Status404NotFound, "not_found", "Unknown order or refund id.");
         }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Refunds.Core.Http;
 using Refunds.Core.Webhooks;
 
 namespace Refunds.Functions.Webhooks;
@@ -16,7 +17,7 @@ public sealed class PingppWebhookFunction(WebhookReceiver receiver)
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "pingpp/webhooks")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        var body = await BoundedRequestBody.ReadAsync(request, receiver.MaxBodyBytes, cancellationToken);
+        var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, receiver.MaxBodyBytes, cancellationToken);
 
         var receipt = body.IsTooLarge
             ? receiver.RefuseTooLarge(body.BytesDeclaredOrSeen)

@@ -18,6 +18,7 @@ public static class WebhookHttpResponse
         {
             WebhookOutcome.Stored or WebhookOutcome.Applied or WebhookOutcome.Duplicate =>
                 new WebhookResponseBody(receipt.Outcome.ToString().ToLowerInvariant(), null, receipt.EventId),
+            WebhookOutcome.Refused => new WebhookResponseBody("refused", receipt.Reason, receipt.EventId),
             WebhookOutcome.BadRequest => new WebhookResponseBody("bad_request", receipt.Reason, null),
             WebhookOutcome.Unauthorized => new WebhookResponseBody("unauthorized", null, null),
             WebhookOutcome.PayloadTooLarge => new WebhookResponseBody("payload_too_large", null, null),
@@ -28,7 +29,7 @@ public static class WebhookHttpResponse
     }
 }
 
-/// <summary>The JSON answer: <c>outcome</c> always; <c>reason</c> for 400 only; <c>eventId</c> for 200 only.</summary>
+/// <summary>The JSON answer: <c>outcome</c> always; <c>reason</c> for 400 and refused events; <c>eventId</c> for 200 only.</summary>
 public sealed record WebhookResponseBody(
     string Outcome,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason,

@@ -220,6 +220,38 @@ public sealed class PingppClientHttpTests : IAsyncLifetime
         Assert.Equal(200, ex.StatusCode);
     }
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public async Task An_answer_with_a_body_over_the_cap_is_outcome_unknown_and_not_read_on(bool create, bool lengthDeclared)
+    {
+        var huge = $$"""{"object":"list","has_more":false,"data":[{{RefundJson}}],"padding":"{{new string('x', 40_000)}}"}""";
+        (string, string)[] headers = lengthDeclared ? [("Content-Length", Encoding.UTF8.GetByteCount(huge).ToString(System.Globalization.CultureInfo.InvariantCulture))] : [];
+        _server.Reply(200, huge, headers);
+        _server.Reply(200, huge, headers);
+        var client = Client(o => { o.MaxResponseBytes = 32 * 1024; o.MaxReadRetries = 0; });
+
+        var ex = await Assert.ThrowsAsync<PingppException>(() => create
+            ? client.CreateOrderRefundAsync(OrderId, Request())
+            : client.ListAllOrderRefundsAsync(OrderId));
+
+        Assert.Equal(PingppErrorKind.OutcomeUnknown, ex.Kind);
+        Assert.Contains("over 32768 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Single(_server.Requests);
+    }
+
+    [Fact]
+    public async Task A_body_under_the_cap_is_read_whole()
+    {
+        var page = $$"""{"object":"list","has_more":false,"data":[{{RefundJson}}],"padding":"{{new string('x', 20_000)}}"}""";
+        _server.Reply(200, page);
+
+        var refunds = await Client(o => o.MaxResponseBytes = 32 * 1024).ListAllOrderRefundsAsync(OrderId);
+
+        Assert.Equal("re_vjz1a1DCufb5n9erLK48SGC0", Assert.Single(refunds).Id);
+    }
+
     [Fact]
     public async Task Caller_cancellation_surfaces_as_operation_canceled()
     {

@@ -37,6 +37,31 @@ public class PingppClientOptionsValidatorTests
         => Assert.Contains("Pingpp__ApiKey is required", Failure(Valid(o => { o.ApiKey = " "; })));
 
     [Theory]
+    [InlineData("sk_live_abc", "http://api.pingxx.com", false)]
+    [InlineData("rk_live_abc", "http://127.0.0.1:7080", false)]
+    [InlineData("sk_live_abc", "https://api.pingxx.com", true)]
+    [InlineData("sk_test_abc", "http://127.0.0.1:7080", true)]
+    [InlineData("rk_test_abc", "http://127.0.0.1:7080", true)]
+    public void Plain_http_is_accepted_only_with_a_test_key(string apiKey, string apiBase, bool valid)
+    {
+        var result = new PingppClientOptionsValidator().Validate(null, Valid(o => { o.ApiKey = apiKey; o.ApiBase = apiBase; }));
+
+        Assert.Equal(valid, result.Succeeded);
+        if (!valid)
+        {
+            Assert.Contains("Pingpp__ApiBase must use https unless Pingpp__ApiKey is a test key", result.FailureMessage, StringComparison.Ordinal);
+            Assert.DoesNotContain(apiKey, result.FailureMessage, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("pk_test_abc")]
+    [InlineData("sk_abc")]
+    [InlineData("abcdefghijkl")]
+    public void A_key_of_unknown_mode_names_the_setting_and_the_prefixes(string apiKey)
+        => Assert.Contains("must be a Ping++ secret key starting with sk_live_ or sk_test_", Failure(Valid(o => { o.ApiKey = apiKey; o.ApiBase = "https://api.pingxx.com"; })));
+
+    [Theory]
     [InlineData("api.pingxx.com")]
     [InlineData("ftp://api.pingxx.com")]
     [InlineData("https://api.pingxx.com/v1")]

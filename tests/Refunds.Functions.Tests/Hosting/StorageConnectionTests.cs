@@ -42,12 +42,26 @@ public sealed class StorageConnectionTests
             ["AzureWebJobsStorage:queueServiceUri"] = "https://acct.queue.core.windows.net",
             ["AzureWebJobsStorage:credential"] = "managedidentity",
             ["AzureWebJobsStorage:clientId"] = "00000000-0000-0000-0000-000000000001",
+            ["WEBSITE_INSTANCE_ID"] = "instance-1",
         }));
 
         Assert.True(connection.IsIdentityBased);
         Assert.Equal(new Uri("https://acct.table.core.windows.net/"), connection.CreateTableServiceClient().Uri);
         Assert.Equal(new Uri("https://acct.queue.core.windows.net/"), connection.CreateQueueServiceClient().Uri);
         Assert.Contains("user-assigned managed identity", connection.Description);
+    }
+
+    [Fact]
+    public void Identity_form_outside_azure_uses_the_developer_credentials_not_a_managed_identity()
+    {
+        var connection = StorageConnection.FromConfiguration(Configuration(new()
+        {
+            ["AzureWebJobsStorage:accountName"] = "acct",
+            ["AzureWebJobsStorage:clientId"] = "00000000-0000-0000-0000-000000000001",
+        }));
+
+        Assert.Contains("developer credentials", connection.Description);
+        Assert.DoesNotContain("managed identity", connection.Description);
     }
 
     [Fact]

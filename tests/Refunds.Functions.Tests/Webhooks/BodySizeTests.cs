@@ -1,3 +1,4 @@
+using Refunds.Core.Http;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -79,7 +80,7 @@ public sealed class BodySizeTests
         request.ContentLength = Limit + 1;
         request.Body = source;
 
-        var body = await BoundedRequestBody.ReadAsync(request, Limit, CancellationToken.None);
+        var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, Limit, CancellationToken.None);
 
         Assert.True(body.IsTooLarge);
         Assert.Equal(Limit + 1, body.BytesDeclaredOrSeen);
@@ -93,7 +94,7 @@ public sealed class BodySizeTests
         var request = new DefaultHttpContext().Request;
         request.Body = source;
 
-        var body = await BoundedRequestBody.ReadAsync(request, Limit, CancellationToken.None);
+        var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, Limit, CancellationToken.None);
 
         Assert.True(body.IsTooLarge);
         Assert.Equal(Limit + 1, source.BytesRead);
@@ -106,7 +107,7 @@ public sealed class BodySizeTests
         var request = new DefaultHttpContext().Request;
         request.Body = new CountingStream(bytes);
 
-        var body = await BoundedRequestBody.ReadAsync(request, Limit, CancellationToken.None);
+        var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, Limit, CancellationToken.None);
 
         Assert.False(body.IsTooLarge);
         Assert.Equal(bytes, body.Bytes.ToArray());

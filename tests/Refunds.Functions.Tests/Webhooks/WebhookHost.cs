@@ -62,7 +62,8 @@ public sealed class WebhookHost : IAsyncDisposable
         IReadOnlyList<string> publicKeys,
         bool? allowUnsignedTestEvents = null,
         WebhookTables? tables = null,
-        TableServiceClient? storage = null)
+        TableServiceClient? storage = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var tablesGiven = tables;
         tables ??= WebhookTables.Unique();
@@ -90,6 +91,11 @@ public sealed class WebhookHost : IAsyncDisposable
         if (allowUnsignedTestEvents is { } allow)
         {
             options.Settings[TestPingppSettings.Key(SettingNames.PingppAllowUnsignedTestEvents)] = allow ? "true" : "false";
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            options.Settings[key] = value;
         }
 
         var host = await RunningDevHost.StartAsync(options);

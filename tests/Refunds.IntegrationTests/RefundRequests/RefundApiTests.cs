@@ -72,4 +72,43 @@ public sealed class RefundApiTests
         Assert.Equal(HttpStatusCode.NotFound, unknownAtPing.StatusCode);
         Assert.DoesNotContain("at ", await unknownAtPing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("header", "a|b")]
+    [InlineData("header", "a~b")]
+    [InlineData("header", "a b")]
+    [InlineData("body", "a|b")]
+    [InlineData("body", "tab\there")]
+    public async Task A_request_id_the_ledger_cannot_key_gets_a_400_naming_the_field_and_nothing_is_recorded(string where, string requestId)
+    {
+        await using var app = await RefundAppHarness.StartAsync();
+        var order = await app.Sim.SeedOrderAsync(500);
+        var idJson = System.Text.Json.JsonSerializer.Serialize(requestId);
+        var body = where == "body"
+            ? $$"""{"request_id":{{idJson}},"description":"退款","charge":"{{order.ChargeIds[0]}}","charge_amount":100}"""
+            : $$"""{"description":"退款","charge":"{{order.ChargeIds[0]}}","charge_amount":100}""";
+
+        var answer = await PostAsync(app, $"/api/orders/{order.Id}/refunds", body, where == "header" ? requestId : null);
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        var reason = Assert.Single(answer.Json!["reasons"]!.AsArray());
+        Assert.Equal(where == "header" ? "Idempotency-Key" : "request_id", reason!["field"]!.GetValue<string>());
+        Assert.StartsWith("must not contain", reason["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(await app.Sim.GetRefundsAsync(order.Id));
+    }
+
+    [Fact]
+    public async Task A_description_with_a_bidirectional_override_gets_a_400_naming_description()
+    {
+        await using var app = await RefundAppHarness.StartAsync();
+        var order = await app.Sim.SeedOrderAsync(500);
+        var body = $$"""{"description":"退款‮exe.txt","charge":"{{order.ChargeIds[0]}}","charge_amount":100}""";
+
+        var answer = await PostAsync(app, $"/api/orders/{order.Id}/refunds", body, "bidi-" + Guid.NewGuid().ToString("N"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        var reason = Assert.Single(answer.Json!["reasons"]!.AsArray());
+        Assert.Equal("description", reason!["field"]!.GetValue<string>());
+        Assert.Contains("U+202E", reason["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
 }
