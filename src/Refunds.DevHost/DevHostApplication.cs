@@ -40,6 +40,9 @@ public static partial class DevHostApplication
 
         var functions = Resolve(FunctionCatalog.Discover(options.FunctionsAssembly), options.Functions, hostJson.RoutePrefix, builder.Configuration);
 
+        // ASP.NET Core's request log writes the full URL, so a key passed as ?code= would land in the log: keep
+        // that category to warnings, whatever the log level (the function's own logs and the 401 line remain).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.AddRefundsFunctionApp(builder.Configuration);
         options.ConfigureServices?.Invoke(builder.Services);
         builder.Services.AddMvcCore();

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Refunds.DevHost;
 using Refunds.DevHost.Keys;
+using Refunds.DevHost.Timers;
 
 namespace Refunds.Functions.Tests.DevHost;
 
@@ -38,12 +39,18 @@ public sealed class RunningDevHost : IAsyncDisposable
     /// <summary>A folder of its own for a host's keys (the caller deletes it).</summary>
     public static string NewSecretsFolder() => Path.Combine(Path.GetTempPath(), "refunds-test-secrets-" + Guid.NewGuid().ToString("N"));
 
+    /// <summary>A host id no other test uses (what two instances of one app share).</summary>
+    public static string NewHostId() => "t-" + Guid.NewGuid().ToString("N")[..24];
+
     public static async Task<RunningDevHost> StartAsync(DevHostOptions options)
     {
         options.UseLocalSettingsFile = false;
         var ownSecrets = options.SecretsPath is null ? NewSecretsFolder() : null;
         options.SecretsPath ??= ownSecrets;
         options.Settings.TryAdd("AzureWebJobsStorage", TestStorage.ConnectionString);
+        // A host id of its own, so parallel tests don't share timer locks; test-sized lock timings.
+        options.Settings.TryAdd(HostStorage.HostIdSetting, NewHostId());
+        options.Singleton ??= new SingletonHostOptions { ListenerLockPeriod = TimeSpan.FromSeconds(15), ListenerLockRecoveryPollingInterval = TimeSpan.FromMilliseconds(500) };
         options.Settings.TryAdd("Logging:LogLevel:Default", "Warning");
         TestPingppSettings.AddMissingTo(options.Settings);
         try
