@@ -175,7 +175,7 @@ public static class CliApp
         var detail = reasons.Length > 0 ? $": {reasons}" : "";
         return new SubmitOutcome.Failed(code switch
         {
-            401 or 403 => $"the function app refused the call ({code}){detail}; pass its function key with --key or {FunctionKeyVariable}",
+            401 or 403 => $"the function app refused the call ({code}){detail}; pass its function key with --key, {FunctionKeyVariable} or {FallbackKeyVariable}",
             >= 500 => $"the function app answered {code}{detail}; the request may or may not be recorded: resend with --request-id {request.RequestId} (safe)",
             _ => $"the function app answered {code}{detail}",
         });
@@ -197,9 +197,12 @@ public static class CliApp
         if (code is < 200 or >= 300)
         {
             var reasons = string.Join("; ", RefundsApiClient.Reasons(answer.Body));
-            console.Err.WriteLine(code == 404
-                ? $"refunds: order {orderId}: nothing known (404){(reasons.Length > 0 ? ": " + reasons : "")}"
-                : $"refunds: the function app answered {code}{(reasons.Length > 0 ? ": " + reasons : "")}");
+            console.Err.WriteLine(code switch
+            {
+                404 => $"refunds: order {orderId}: nothing known (404){(reasons.Length > 0 ? ": " + reasons : "")}",
+                401 or 403 => $"refunds: the function app refused the call ({code}); pass its function key with --key, {FunctionKeyVariable} or {FallbackKeyVariable}",
+                _ => $"refunds: the function app answered {code}{(reasons.Length > 0 ? ": " + reasons : "")}",
+            });
             return ExitCodes.Failed;
         }
 

@@ -61,6 +61,13 @@ public sealed partial class TimerFunctionScheduler(
                 {
                     // Lock lost: back to waiting for it; another instance runs the schedule meanwhile.
                 }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Storage trouble reading or writing the schedule status: give the lock up and try again later,
+                    // never stop the host.
+                    LogListenFailed(logger, function.Name, e.GetType().Name);
+                    await Task.Delay(singleton.ListenerLockRecoveryPollingInterval, timeProvider, stoppingToken);
+                }
                 finally
                 {
                     function.IsListening = false;
@@ -155,9 +162,9 @@ public sealed partial class TimerFunctionScheduler(
         {
             await _status.WriteAsync(new ScheduleStatusRecord(started, Next(ended) ?? DateTimeOffset.MaxValue, ended), CancellationToken.None);
         }
-        catch (Azure.RequestFailedException e)
+        catch (Exception e) when (e is Azure.RequestFailedException or AggregateException)
         {
-            LogStatusNotSaved(logger, function.Name, e.Status);
+            LogStatusNotSaved(logger, function.Name, e.GetType().Name);
         }
 
         return ended;
@@ -178,6 +185,9 @@ public sealed partial class TimerFunctionScheduler(
     [LoggerMessage(EventId = 304, Level = LogLevel.Warning, Message = "Function {FunctionName} was due at {Next:o} while no instance listened; running it now, past due")]
     private static partial void LogPastDueAtStart(ILogger logger, string functionName, DateTimeOffset next);
 
-    [LoggerMessage(EventId = 305, Level = LogLevel.Warning, Message = "Function {FunctionName}: schedule status not saved ({Status})")]
-    private static partial void LogStatusNotSaved(ILogger logger, string functionName, int status);
+    [LoggerMessage(EventId = 305, Level = LogLevel.Warning, Message = "Function {FunctionName}: schedule status not saved ({ExceptionType})")]
+    private static partial void LogStatusNotSaved(ILogger logger, string functionName, string exceptionType);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "Function {FunctionName}: reading the schedule status failed ({ExceptionType}); the timer lock is given up and taken again later")]
+    private static partial void LogListenFailed(ILogger logger, string functionName, string exceptionType);
 }

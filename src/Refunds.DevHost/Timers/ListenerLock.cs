@@ -39,9 +39,10 @@ public sealed partial class ListenerLock(HostStorage storage, string functionNam
                     waitingLogged = true;
                 }
             }
-            catch (RequestFailedException e)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                LogStorageFailed(logger, functionName, e.Status, e.ErrorCode);
+                // Storage unreachable (the SDK gives up with an AggregateException) or any other failure: try again.
+                LogStorageFailed(logger, functionName, e.GetType().Name);
             }
 
             await Task.Delay(options.ListenerLockRecoveryPollingInterval, time, cancellationToken);
@@ -96,9 +97,9 @@ public sealed partial class ListenerLock(HostStorage storage, string functionNam
                     {
                         await _lease.RenewAsync(cancellationToken: _stop.Token);
                     }
-                    catch (RequestFailedException e)
+                    catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
                     {
-                        LogLost(_logger, _functionName, e.Status, e.ErrorCode);
+                        LogLost(_logger, _functionName, e.GetType().Name);
                         await _lost.CancelAsync();
                         return;
                     }
@@ -118,12 +119,13 @@ public sealed partial class ListenerLock(HostStorage storage, string functionNam
             {
                 try
                 {
-                    await _lease.ReleaseAsync();
+                    using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await _lease.ReleaseAsync(cancellationToken: bounded.Token);
                     LogReleased(_logger, _functionName);
                 }
-                catch (RequestFailedException)
+                catch (Exception e) when (e is RequestFailedException or AggregateException or OperationCanceledException)
                 {
-                    // It expires on its own within the lock period.
+                    // Storage unreachable: the lease expires on its own within the lock period.
                 }
             }
 
@@ -138,12 +140,12 @@ public sealed partial class ListenerLock(HostStorage storage, string functionNam
     [LoggerMessage(EventId = 311, Level = LogLevel.Information, Message = "Function {FunctionName}: another instance of host {HostId} holds the timer lock; trying again every {Interval}")]
     private static partial void LogHeldElsewhere(ILogger logger, string functionName, string hostId, TimeSpan interval);
 
-    [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Function {FunctionName}: the timer lock was lost (renewal failed: {Status} {ErrorCode}); listening stops until it is acquired again")]
-    private static partial void LogLost(ILogger logger, string functionName, int status, string? errorCode);
+    [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Function {FunctionName}: the timer lock was lost (renewal failed: {ExceptionType}); listening stops until it is acquired again")]
+    private static partial void LogLost(ILogger logger, string functionName, string exceptionType);
 
     [LoggerMessage(EventId = 313, Level = LogLevel.Information, Message = "Function {FunctionName}: timer lock released")]
     private static partial void LogReleased(ILogger logger, string functionName);
 
-    [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "Function {FunctionName}: taking the timer lock failed ({Status} {ErrorCode}); retrying")]
-    private static partial void LogStorageFailed(ILogger logger, string functionName, int status, string? errorCode);
+    [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "Function {FunctionName}: taking the timer lock failed ({ExceptionType}); retrying")]
+    private static partial void LogStorageFailed(ILogger logger, string functionName, string exceptionType);
 }
