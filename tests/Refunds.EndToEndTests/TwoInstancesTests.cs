@@ -1,14 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Pingpp.Simulator.Faults;
 using Refunds.Core.Ledger;
-using Refunds.Core.Pingpp;
 using Refunds.DevHost;
 using Refunds.DevHost.Keys;
 using Refunds.EndToEndTests.Support;
 using Refunds.Functions.Tests;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Refunds.EndToEndTests;
@@ -99,20 +98,6 @@ public sealed class TwoInstancesTests(ITestOutputHelper output)
         Assert.Equal(0, summary.OrdersFailed);
 
         // Exactly one refund per request at Ping++, none lost, and the ledger agrees with Ping++ on every one.
-        var simRefunds = await system.Sim.GetRefundsAsync();
-        var byRequest = simRefunds.GroupBy(r => r.RequestId ?? "(none)").ToDictionary(g => g.Key, g => g.ToList());
-        Assert.Equal(Requests, simRefunds.Count);
-        var final = await system.WaitForAllAsync(ids, _ => true, TimeSpan.FromSeconds(30));
-        foreach (var request in requests)
-        {
-            var refund = Assert.Single(byRequest[request.RequestId]);
-            Assert.Equal((request.OrderId, request.ChargeAmount!.Value, "succeeded"), (refund.OrderId, refund.Amount, refund.Status));
-            var record = final[request.RequestId];
-            Assert.Equal(RefundRequestState.Succeeded, record.State);
-            Assert.Equal([refund.RefundId], record.RefundIds);
-            var ledgerRefund = await system.Ledger.GetRefundAsync(refund.RefundId, CancellationToken.None);
-            Assert.NotNull(ledgerRefund);
-            Assert.Equal((PingppRefundStatus.Succeeded, refund.Amount, request.RequestId), (ledgerRefund.Status, ledgerRefund.Amount, ledgerRefund.RequestId));
-        }
+        await LedgerAgreement.AssertOneSucceededRefundEachAndLedgerAgreesAsync(system, requests);
     }
 }
