@@ -95,12 +95,44 @@ export Pingpp__ApiKey="sk_test_ibbTe5jLGCi5rzfH4OqPW9KC"
 export Pingpp__SigningPrivateKey="$keys/merchant_private.pem"
 export Pingpp__WebhookPublicKeys__0="$keys/pingpp_public.pem"
 
+# Function keys: .local/secrets in the Functions host's own file format (host.json: masterKey, functionKeys,
+# systemKeys). Written once, then reused; the dev host enforces them (and adds <function>.json files on start).
+secrets="$state/secrets"
+new_key() { openssl rand -base64 40 | tr -d '\n=' | tr '+/' '-_'; }
+if [ ! -f "$secrets/host.json" ]; then
+  mkdir -p "$secrets"
+  cat >"$secrets/host.json" <<EOF
+{
+  "masterKey": { "name": "master", "value": "$(new_key)", "encrypted": false },
+  "functionKeys": [ { "name": "default", "value": "$(new_key)", "encrypted": false } ],
+  "systemKeys": [],
+  "hostName": "localhost",
+  "instanceId": "$(openssl rand -hex 16)",
+  "source": "runtime",
+  "decryptionKeyId": ""
+}
+EOF
+  echo "== function keys generated in .local/secrets (never commit them)"
+else
+  echo "== function keys reused from .local/secrets"
+fi
+KEY="$(jq -r '.functionKeys[] | select(.name == "default") | .value' "$secrets/host.json")"
+MASTER_KEY="$(jq -r '.masterKey.value' "$secrets/host.json")"
+[ -n "$KEY" ] && [ "$KEY" != null ] && [ -n "$MASTER_KEY" ] && [ "$MASTER_KEY" != null ] \
+  || { echo "$secrets/host.json has no default function key or master key; delete it to have new keys generated" >&2; exit 1; }
+cat >"$state/refunds.env" <<EOF
+export APP=$APP_URL
+export KEY=$KEY
+export MASTER_KEY=$MASTER_KEY
+EOF
+chmod 600 "$state/refunds.env"
+
 echo "== function app"
 if $use_func; then
   [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
   (cd src/Refunds.Functions && exec func start --port 7071) >"$logs/functions.log" 2>&1 &
 else
-  dotnet run --no-build --project src/Refunds.DevHost -- --urls "$APP_URL" >"$logs/functions.log" 2>&1 &
+  dotnet run --no-build --project src/Refunds.DevHost -- --urls "$APP_URL" --secrets "$secrets" >"$logs/functions.log" 2>&1 &
 fi
 pids+=($!)
 wait_for "$APP_URL/api/health" "the function app" "$logs/functions.log"
@@ -109,7 +141,7 @@ cat <<EOF
 
 Running. Logs in .local/logs/. Ctrl-C stops everything.
 
-  function app      $APP_URL  ($($use_func && echo "func start" || echo "dev host: function keys are not enforced"))
+  function app      $APP_URL  ($($use_func && echo "func start: Core Tools do not check keys unless started with --enableAuth" || echo "local host: function keys enforced"))
     webhooks        POST $APP_URL/api/pingpp/webhooks
     refunds API     POST/GET $APP_URL/api/orders/{orderId}/refunds
   Ping++ simulator  $SIM_URL   (admin API under $SIM_URL/_sim)
@@ -121,16 +153,23 @@ Settings in use (secrets not shown):
   Pingpp__SigningPrivateKey=$Pingpp__SigningPrivateKey
   Pingpp__WebhookPublicKeys__0=$Pingpp__WebhookPublicKeys__0
 
-Submit a refund:
+Function keys (.local/secrets; the same lines are in .local/refunds.env: source .local/refunds.env):
+  export APP=$APP_URL
+  export KEY=$KEY
+  export MASTER_KEY=$MASTER_KEY
+
+Submit a refund (function key in x-functions-key; the manage routes take \$MASTER_KEY):
+  source .local/refunds.env
   order=\$(curl -s -X POST $SIM_URL/_sim/orders -H 'Content-Type: application/json' -d '{"amount":1000}' | jq -r .id)
-  curl -i -X POST $APP_URL/api/orders/\$order/refunds -H 'Content-Type: application/json' -d '{"description":"demo refund"}'
-  curl -s $APP_URL/api/orders/\$order/refunds | jq
+  curl -i -X POST "\$APP/api/orders/\$order/refunds" -H "x-functions-key: \$KEY" -H "Idempotency-Key: demo-\$order" -H 'Content-Type: application/json' -d '{"description":"demo refund"}'
+  curl -s "\$APP/api/orders/\$order/refunds" -H "x-functions-key: \$KEY" | jq
+  curl -s -X POST "\$APP/api/manage/refund-requests/requeue-dead-lettered" -H "x-functions-key: \$MASTER_KEY" | jq
 EOF
 
 if $demo; then
   echo
   echo "== demo (refunds demo --help for its options)"
-  dotnet run --no-build --project src/Refunds.Cli -- demo --app "$APP_URL" --simulator "$SIM_URL" \
+  dotnet run --no-build --project src/Refunds.Cli -- demo --app "$APP_URL" --key "$KEY" --simulator "$SIM_URL" \
     || echo "the demo did not finish (see above); the system keeps running, Ctrl-C stops it" >&2
 fi
 

@@ -14,7 +14,10 @@ public static class CliApp
 {
     public const string DefaultApp = "http://127.0.0.1:7071";
     public const string DefaultSimulator = "http://127.0.0.1:7080";
-    public const string FunctionKeyVariable = "REFUNDS_FUNCTION_KEY";
+    public const string FunctionKeyVariable = "REFUNDS_KEY";
+
+    /// <summary>Read when <see cref="FunctionKeyVariable"/> is unset: the name <c>scripts/run-local.sh</c> writes to <c>.local/refunds.env</c>.</summary>
+    public const string FallbackKeyVariable = "KEY";
 
     internal const string Usage = """
         refunds: enqueue, submit and follow Ping++ order refunds of the local (or a deployed) function app.
@@ -27,7 +30,7 @@ public static class CliApp
         refund fields: [--charge ch_… --amount <fen>] [--refund-mode to_source|to_balance]
                        [--funding-source unsettled_funds|recharge_funds] [--request-id <id>] [--metadata k=v …]
 
-        defaults: --app http://127.0.0.1:7071, --simulator http://127.0.0.1:7080, --key from REFUNDS_FUNCTION_KEY,
+        defaults: --app http://127.0.0.1:7071, --simulator http://127.0.0.1:7080, --key from REFUNDS_KEY (else KEY),
                   --storage from AzureWebJobsStorage (else UseDevelopmentStorage=true), --queue from RefundRequestsQueue
                   (else refund-requests). Without --request-id a new id is generated and printed: retrying with it is safe.
         exit codes: 0 done, 1 failed or not finished, 2 invalid arguments or refund request (nothing sent).
@@ -172,7 +175,7 @@ public static class CliApp
         var detail = reasons.Length > 0 ? $": {reasons}" : "";
         return new SubmitOutcome.Failed(code switch
         {
-            401 or 403 => $"the function app refused the call ({code}){detail}; pass its function key with --key or {FunctionKeyVariable}",
+            401 or 403 => $"the function app refused the call ({code}){detail}; pass its function key with --key, {FunctionKeyVariable} or {FallbackKeyVariable}",
             >= 500 => $"the function app answered {code}{detail}; the request may or may not be recorded: resend with --request-id {request.RequestId} (safe)",
             _ => $"the function app answered {code}{detail}",
         });
@@ -194,9 +197,12 @@ public static class CliApp
         if (code is < 200 or >= 300)
         {
             var reasons = string.Join("; ", RefundsApiClient.Reasons(answer.Body));
-            console.Err.WriteLine(code == 404
-                ? $"refunds: order {orderId}: nothing known (404){(reasons.Length > 0 ? ": " + reasons : "")}"
-                : $"refunds: the function app answered {code}{(reasons.Length > 0 ? ": " + reasons : "")}");
+            console.Err.WriteLine(code switch
+            {
+                404 => $"refunds: order {orderId}: nothing known (404){(reasons.Length > 0 ? ": " + reasons : "")}",
+                401 or 403 => $"refunds: the function app refused the call ({code}); pass its function key with --key, {FunctionKeyVariable} or {FallbackKeyVariable}",
+                _ => $"refunds: the function app answered {code}{(reasons.Length > 0 ? ": " + reasons : "")}",
+            });
             return ExitCodes.Failed;
         }
 
@@ -250,7 +256,11 @@ public static class CliApp
     }
 
     internal static RefundsApiClient OpenApi(CommandLineArguments parsed, HttpClient http)
-        => new(http, parsed.Url("--app", DefaultApp), parsed.Value("--key") ?? Environment.GetEnvironmentVariable(FunctionKeyVariable));
+        => new(http, parsed.Url("--app", DefaultApp), parsed.Value("--key") ?? KeyFromEnvironment());
+
+    /// <summary>REFUNDS_KEY, else KEY; null when neither is set (the app then answers 401, explained on stderr).</summary>
+    internal static string? KeyFromEnvironment()
+        => new[] { FunctionKeyVariable, FallbackKeyVariable }.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
 
     internal static RequestQueue OpenQueue(CommandLineArguments parsed)
     {

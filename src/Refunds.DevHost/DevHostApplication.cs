@@ -1,4 +1,8 @@
 using Azure.Storage.Queues;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Refunds.DevHost.Keys;
+using Refunds.DevHost.Timers;
 using Refunds.Functions.Hosting;
 
 namespace Refunds.DevHost;
@@ -32,14 +36,24 @@ public static partial class DevHostApplication
         var hostJsonPath = options.HostJsonPath ?? HostJson.Locate();
         var hostJson = hostJsonPath is null ? HostJson.Default : HostJson.Load(hostJsonPath);
         var queueOptions = options.Queues ?? hostJson.Queues;
+        var singletonOptions = (options.Singleton ?? hostJson.Singleton).Validated();
 
         var functions = Resolve(FunctionCatalog.Discover(options.FunctionsAssembly), options.Functions, hostJson.RoutePrefix, builder.Configuration);
 
+        // ASP.NET Core's request log writes the full URL, so a key passed as ?code= would land in the log: keep
+        // that category to warnings, whatever the log level (the function's own logs and the 401 line remain).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.AddRefundsFunctionApp(builder.Configuration);
         options.ConfigureServices?.Invoke(builder.Services);
         builder.Services.AddMvcCore();
         builder.Services.AddSingleton(new ServedFunctions(functions));
         builder.Services.AddSingleton(queueOptions);
+        var secretsPath = Path.GetFullPath(options.SecretsPath ?? SecretsFolder.DefaultPath());
+        var keys = SecretsFolder.LoadOrCreate(
+            secretsPath,
+            functions.Where(f => f.Descriptor.Trigger is HttpFunctionTrigger { AuthLevel: AuthorizationLevel.Function }).Select(f => f.Name),
+            out var createdSecrets);
+        builder.Services.AddSingleton(keys);
         var queueServices = new Dictionary<string, QueueServiceClient>(StringComparer.OrdinalIgnoreCase);
         foreach (var function in functions)
         {
@@ -58,8 +72,9 @@ public static partial class DevHostApplication
                     break;
                 case TimerFunctionTrigger timer:
                     var schedule = TimerFunctionScheduler.Parse(function.Schedule!, function.Name);
+                    builder.Services.TryAddSingleton(_ => HostStorage.FromConfiguration(builder.Configuration));
                     builder.Services.AddSingleton<IHostedService>(sp =>
-                        ActivatorUtilities.CreateInstance<TimerFunctionScheduler>(sp, function, schedule, timer.RunOnStartup));
+                        ActivatorUtilities.CreateInstance<TimerFunctionScheduler>(sp, function, schedule, timer.RunOnStartup, singletonOptions));
                     break;
             }
         }
@@ -73,12 +88,12 @@ public static partial class DevHostApplication
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Refunds.DevHost");
         LogStarting(logger, options.FunctionsAssembly.GetName().Name, localSettingsPath ?? "(none)", hostJsonPath ?? "(defaults)",
             app.Services.GetRequiredService<StorageConnection>().Description);
-        LogKeysNotEnforced(logger);
+        LogKeys(logger, secretsPath, createdSecrets.Count == 0 ? "read" : $"generated {string.Join(", ", createdSecrets.Select(Path.GetFileName))}");
         foreach (var function in functions)
         {
             LogFunction(logger, function.Name, function.Kind, function.Descriptor.Trigger switch
             {
-                HttpFunctionTrigger http => $"{(http.Methods.Count == 0 ? "ANY" : string.Join(",", http.Methods))} {function.HttpPath} (auth level {http.AuthLevel}, not enforced)",
+                HttpFunctionTrigger http => $"{(http.Methods.Count == 0 ? "ANY" : string.Join(",", http.Methods))} {function.HttpPath} (auth level {http.AuthLevel})",
                 QueueFunctionTrigger => $"queue {function.QueueName}",
                 TimerFunctionTrigger => $"schedule {function.Schedule}",
                 _ => string.Empty,
@@ -133,7 +148,7 @@ public static partial class DevHostApplication
         return configuration.GetSection(connection).Exists() ? connection : "AzureWebJobs" + connection;
     }
 
-    /// <summary>Takes <c>--settings PATH</c> and <c>--functions A B</c> (or <c>A,B</c>); everything else goes to ASP.NET Core.</summary>
+    /// <summary>Takes <c>--settings PATH</c>, <c>--secrets DIR</c> and <c>--functions A B</c> (or <c>A,B</c>); everything else goes to ASP.NET Core.</summary>
     private static string[] ParseOwnArguments(string[] args, DevHostOptions options)
     {
         var remaining = new List<string>();
@@ -143,6 +158,9 @@ public static partial class DevHostApplication
             {
                 case "--settings" when i + 1 < args.Length:
                     options.LocalSettingsPath = args[++i];
+                    break;
+                case "--secrets" when i + 1 < args.Length:
+                    options.SecretsPath = args[++i];
                     break;
                 case "--functions":
                     var names = new List<string>();
@@ -165,8 +183,8 @@ public static partial class DevHostApplication
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Dev host serving {Assembly}; local settings {LocalSettings}; host.json {HostJson}; storage {Storage}")]
     private static partial void LogStarting(ILogger logger, string? assembly, string localSettings, string hostJson, string storage);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Function keys are NOT enforced by the dev host (like func start): function- and admin-level HTTP functions are open on this port")]
-    private static partial void LogKeysNotEnforced(ILogger logger);
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Function keys enforced; keys in {SecretsFolder} ({What})")]
+    private static partial void LogKeys(ILogger logger, string secretsFolder, string what);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Function {FunctionName} ({Kind}): {Trigger}")]
     private static partial void LogFunction(ILogger logger, string functionName, FunctionKind kind, string trigger);

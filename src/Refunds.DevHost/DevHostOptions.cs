@@ -15,11 +15,17 @@ public sealed class DevHostOptions
     /// <summary>Queue semantics; null = from host.json.</summary>
     public QueueHostOptions? Queues { get; set; }
 
+    /// <summary>Timer singleton lock timings; null = from host.json.</summary>
+    public SingletonHostOptions? Singleton { get; set; }
+
     /// <summary>host.json to read; null = next to the dev host, else the repository root.</summary>
     public string? HostJsonPath { get; set; }
 
     /// <summary>Explicit local.settings.json (also <c>--settings</c>).</summary>
     public string? LocalSettingsPath { get; set; }
+
+    /// <summary>The secrets folder (also <c>--secrets</c>); null = <c>.local/secrets</c> in the repository.</summary>
+    public string? SecretsPath { get; set; }
 
     /// <summary>False = ignore any local.settings.json (tests: only their own settings count).</summary>
     public bool UseLocalSettingsFile { get; set; } = true;

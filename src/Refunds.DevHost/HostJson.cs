@@ -31,12 +31,34 @@ public sealed record QueueHostOptions
     public static TimeSpan MinPollingInterval { get; } = TimeSpan.FromMilliseconds(100);
 }
 
+/// <summary>The timer singleton behaviour the dev host copies from host.json's <c>singleton</c> section.</summary>
+public sealed record SingletonHostOptions
+{
+    /// <summary>How long the listener lock's blob lease lasts (renewed while held): 15 s to 60 s, as a blob lease allows.</summary>
+    public TimeSpan ListenerLockPeriod { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often an instance without the lock tries to take it.</summary>
+    public TimeSpan ListenerLockRecoveryPollingInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    public SingletonHostOptions Validated()
+    {
+        if (ListenerLockPeriod < TimeSpan.FromSeconds(15) || ListenerLockPeriod > TimeSpan.FromSeconds(60))
+        {
+            throw new InvalidOperationException($"host.json: singleton.listenerLockPeriod ({ListenerLockPeriod}) must be between 00:00:15 and 00:01:00.");
+        }
+
+        return ListenerLockRecoveryPollingInterval > TimeSpan.Zero
+            ? this
+            : throw new InvalidOperationException($"host.json: singleton.listenerLockRecoveryPollingInterval ({ListenerLockRecoveryPollingInterval}) must be positive.");
+    }
+}
+
 /// <summary>The parts of host.json the dev host honours.</summary>
-public sealed record HostJson(string RoutePrefix, TimeSpan FunctionTimeout, QueueHostOptions Queues)
+public sealed record HostJson(string RoutePrefix, TimeSpan FunctionTimeout, QueueHostOptions Queues, SingletonHostOptions Singleton)
 {
     public const string FileName = "host.json";
 
-    public static HostJson Default { get; } = new("api", TimeSpan.FromMinutes(10), new QueueHostOptions());
+    public static HostJson Default { get; } = new("api", TimeSpan.FromMinutes(10), new QueueHostOptions(), new SingletonHostOptions());
 
     public static HostJson Load(string path)
     {
@@ -72,7 +94,14 @@ public sealed record HostJson(string RoutePrefix, TimeSpan FunctionTimeout, Queu
                 : defaults.MessageEncoding,
             MessageLease = functionTimeout,
         };
-        return new HostJson(routePrefix, functionTimeout, options);
+        var singleton = Child(root, "singleton");
+        var singletonDefaults = new SingletonHostOptions();
+        var singletonOptions = new SingletonHostOptions
+        {
+            ListenerLockPeriod = TimeSpanOr(Child(singleton, "listenerLockPeriod"), singletonDefaults.ListenerLockPeriod),
+            ListenerLockRecoveryPollingInterval = TimeSpanOr(Child(singleton, "listenerLockRecoveryPollingInterval"), singletonDefaults.ListenerLockRecoveryPollingInterval),
+        }.Validated();
+        return new HostJson(routePrefix, functionTimeout, options, singletonOptions);
     }
 
     /// <summary>Next to the dev host (the build copies the Functions project's host.json), else the repository root.</summary>

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Builder;
+using Refunds.DevHost.Keys;
 
 namespace Refunds.DevHost;
 
@@ -27,6 +28,15 @@ public static partial class HttpFunctionEndpoints
     private static async Task InvokeAsync(HttpContext context, ServedFunction function)
     {
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Refunds.DevHost.Function." + function.Name);
+        var level = ((HttpFunctionTrigger)function.Descriptor.Trigger).AuthLevel;
+        if (!context.RequestServices.GetRequiredService<FunctionKeys>().Allows(level, function.Name, FunctionKeys.Presented(context.Request)))
+        {
+            // Like the Functions host: 401 with an empty body before the function runs; the key is never logged.
+            LogUnauthorized(logger, function.Name, level, context.Request.Headers.ContainsKey(FunctionKeys.Header) || context.Request.Query.ContainsKey(FunctionKeys.QueryParameter));
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return;
+        }
+
         context.Response.Headers[FunctionHeader] = function.Name;
         try
         {
@@ -108,6 +118,9 @@ public static partial class HttpFunctionEndpoints
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Function {FunctionName}: the client went away")]
     private static partial void LogAborted(ILogger logger, string functionName);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Function {FunctionName} ({AuthLevel}): 401, key presented {KeyPresented}")]
+    private static partial void LogUnauthorized(ILogger logger, string functionName, Microsoft.Azure.Functions.Worker.AuthorizationLevel authLevel, bool keyPresented);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Function {FunctionName}: route value {Parameter} has the wrong type")]
     private static partial void LogBadRouteValue(ILogger logger, string functionName, string parameter);

@@ -33,6 +33,12 @@ public sealed class ServedFunction(FunctionDescriptor descriptor, FunctionKind k
     /// <summary>Timer: when the next invocation is due (UTC), once scheduled.</summary>
     public DateTimeOffset? NextOccurrence { get; internal set; }
 
+    /// <summary>Timer: whether this instance holds the function's listener lock now.</summary>
+    public bool IsListening { get; internal set; }
+
+    /// <summary>Timer: every run on this instance, oldest first.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<TimerRun> TimerRuns { get; } = new();
+
     /// <summary>Completes when the function is live: HTTP at start, a queue once its queue exists and polling began, a timer once scheduled.</summary>
     public Task Ready => _ready.Task;
 

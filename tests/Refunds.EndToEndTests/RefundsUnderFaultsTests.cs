@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Pingpp.Simulator.Faults;
 using Refunds.Core.Ledger;
-using Refunds.Core.Pingpp;
 using Refunds.EndToEndTests.Support;
 using Refunds.Functions.Tests;
 using Xunit.Abstractions;
@@ -22,6 +21,7 @@ public sealed class RefundsUnderFaultsTests(ITestOutputHelper output)
     public async Task Five_hundred_requests_under_create_and_webhook_faults_make_one_refund_each_and_one_reconciliation_makes_the_ledger_agree()
     {
         await using var system = await RefundSystem.StartAsync(new RefundSystemOptions { StorageConnectionString = TestStorage.ConnectionString });
+        output.WriteLine($"host: {RefundSystem.HostName}");
         var requests = new List<Refunds.Core.Refunds.RefundRequest>(Requests);
         var seedClock = Stopwatch.StartNew();
         for (var batch = 0; batch < Requests; batch += 50)
@@ -67,20 +67,6 @@ public sealed class RefundsUnderFaultsTests(ITestOutputHelper output)
         Assert.Equal(0, summary.OrdersFailed);
 
         // Exactly one refund per request at Ping++, and the ledger agrees with it on every one.
-        var simRefunds = await system.Sim.GetRefundsAsync();
-        var byRequest = simRefunds.GroupBy(r => r.RequestId ?? "(none)").ToDictionary(g => g.Key, g => g.ToList());
-        Assert.Equal(Requests, simRefunds.Count);
-        var final = await system.WaitForAllAsync(ids, _ => true, TimeSpan.FromSeconds(30));
-        foreach (var request in requests)
-        {
-            var refund = Assert.Single(byRequest[request.RequestId]);
-            Assert.Equal((request.OrderId, request.ChargeAmount!.Value, "succeeded"), (refund.OrderId, refund.Amount, refund.Status));
-            var record = final[request.RequestId];
-            Assert.Equal(RefundRequestState.Succeeded, record.State);
-            Assert.Equal([refund.RefundId], record.RefundIds);
-            var ledgerRefund = await system.Ledger.GetRefundAsync(refund.RefundId, CancellationToken.None);
-            Assert.NotNull(ledgerRefund);
-            Assert.Equal((PingppRefundStatus.Succeeded, refund.Amount, request.RequestId), (ledgerRefund.Status, ledgerRefund.Amount, ledgerRefund.RequestId));
-        }
+        await LedgerAgreement.AssertOneSucceededRefundEachAndLedgerAgreesAsync(system, requests);
     }
 }

@@ -42,6 +42,7 @@ public sealed class StorageRestartTests(ITestOutputHelper output)
         var tables = WebhookTables.Unique();
         using var signer = new TestWebhookSigner();
         await using var host = await WebhookHost.StartAsync([signer.PublicKeyPem], tables: tables, storage: storage);
+        output.WriteLine($"host: {RefundSystem.HostName}");
         var store = new WebhookEventStore(storage, tables.Events);
         var ledger = new RefundLedger(storage, TimeProvider.System, NullLogger<RefundLedger>.Instance, tables.Ledger, tables.Index);
 

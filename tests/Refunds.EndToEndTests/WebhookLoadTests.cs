@@ -20,6 +20,7 @@ public sealed class WebhookLoadTests(ITestOutputHelper output)
     {
         using var signer = new TestWebhookSigner();
         await using var host = await WebhookHost.StartAsync([signer.PublicKeyPem]);
+        output.WriteLine($"host: {RefundSystem.HostName}");
         var random = new Random(20261128);
 
         // A third of the deliveries repeat an event; a quarter of the events are refunds of requests we made

@@ -29,8 +29,14 @@ public sealed record RefundSubmission(
 /// before enqueueing it, so the answer's status URL works at once and a lost enqueue is repaired by a repeat (same
 /// <c>Idempotency-Key</c>) or by reconciliation, which re-enqueues requests stuck in Received.
 /// </summary>
-public sealed class RefundRequestIntake(IRefundLedger ledger, RefundRequestQueue queue)
+public sealed class RefundRequestIntake(IRefundLedger ledger, RefundRequestQueue queue, TimeProvider time)
 {
+    /// <summary>
+    /// A repeat enqueues again only when the request has stayed Received this long since it was recorded: its first
+    /// enqueue was then most likely lost. Quick retries of a caller (the first message still queued) enqueue nothing.
+    /// </summary>
+    public static readonly TimeSpan RepeatEnqueueAfter = TimeSpan.FromMinutes(1);
+
     public async Task<RefundSubmission> SubmitAsync(ReadOnlyMemory<byte> body, string orderId, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var parsed = RefundRequestParser.ParseHttp(body.Span, orderId, idempotencyKey, Guid.NewGuid().ToString("N"));
@@ -46,8 +52,9 @@ public sealed class RefundRequestIntake(IRefundLedger ledger, RefundRequestQueue
             return new RefundSubmission(RefundSubmissionOutcome.Conflict, request.RequestId, created.Request, []);
         }
 
-        // Enqueue also on a repeat that is still Received: the first enqueue may have failed after the ledger write.
-        if (created.Created || created.Request.State == RefundRequestState.Received)
+        // Enqueue also on a repeat still Received long after it was recorded: the first enqueue may have failed after
+        // the ledger write.
+        if (created.Created || (created.Request.State == RefundRequestState.Received && time.GetUtcNow() - created.Request.UpdatedAt >= RepeatEnqueueAfter))
         {
             await queue.EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
         }

@@ -13,6 +13,8 @@ using Refunds.Core.Reconciliation;
 using Refunds.Core.Refunds;
 using Refunds.Core.Webhooks;
 using Refunds.DevHost;
+using Refunds.DevHost.Keys;
+using Refunds.DevHost.Timers;
 using Refunds.IntegrationTests.Support;
 
 namespace Refunds.EndToEndTests.Support;
@@ -57,31 +59,81 @@ public sealed record RefundSystemOptions
 
     /// <summary>Extra settings of the function app (e.g. SDK retry knobs).</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>How many local hosts serve the app: one storage account, one queue, one host id, as Azure scales out.</summary>
+    public int Instances { get; init; } = 1;
+
+    /// <summary>Serve the reconciliation timer on this NCRONTAB schedule (six fields); null = not served (the test runs the reconciler itself).</summary>
+    public string? ReconcileSchedule { get; init; }
 }
 
 /// <summary>
-/// The whole system on loopback: the dev host serving the refund processor (the real queue listener with host.json
-/// semantics) and the webhook function, an in-process Ping++ simulator whose webhooks go to that dev host, and one
-/// storage account (Azurite) holding the queue and every table. Every queue and table name is unique to the
-/// instance (the shared Azurite serves other people's tests too), and the app's <see cref="Reconciler"/> runs on
+/// The whole system on loopback: local hosts (one by default) serving the refund processor (the real queue listener
+/// with host.json semantics), the refund HTTP API with function keys enforced, and the webhook function; an
+/// in-process Ping++ simulator whose webhooks go to the first host; and one storage account (Azurite) holding the
+/// queue, every table and the hosts' timer locks. Every queue and table name and the host id are unique to the
+/// system (the shared Azurite serves other people's tests too), and the app's <see cref="Reconciler"/> runs on
 /// those same tables.
 /// </summary>
 public sealed class RefundSystem : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly List<WebApplication?> _apps;
     private readonly string[] _tables;
+    private readonly string _secrets;
 
-    private RefundSystem(WebApplication app, SimulatorServer simulator, string queueName, string[] tables, string connectionString)
+    private RefundSystem(List<WebApplication?> apps, SimulatorServer simulator, string queueName, string[] tables, string connectionString, string secrets)
     {
-        _app = app;
+        _apps = apps;
         _tables = tables;
+        _secrets = secrets;
         Simulator = simulator;
         var queues = new QueueServiceClient(connectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
         Queue = queues.GetQueueClient(queueName);
         Poison = queues.GetQueueClient(queueName + "-poison");
         RequestQueue = new RefundRequestQueue(queues, queueName);
-        Ledger = app.Services.GetRequiredService<IRefundLedger>();
+        Ledger = apps[0]!.Services.GetRequiredService<IRefundLedger>();
         Storage = new TableServiceClient(connectionString);
+        Keys = apps[0]!.Services.GetRequiredService<FunctionKeys>();
+        Urls = [.. apps.Select(a => new Uri(a!.Urls.Single()))];
+        Client = CreateClient(0, Keys.HostKeys[SecretsFolder.DefaultKeyName]);
+    }
+
+    /// <summary>The host the system runs on, for the test output.</summary>
+    public const string HostName = "local host (src/Refunds.DevHost), function keys enforced";
+
+    /// <summary>The keys every instance enforces (one secrets folder, as instances of one app share their keys).</summary>
+    public FunctionKeys Keys { get; }
+
+    /// <summary>Each instance's base address.</summary>
+    public IReadOnlyList<Uri> Urls { get; }
+
+    /// <summary>The first instance, presenting the host's default key.</summary>
+    public HttpClient Client { get; }
+
+    /// <summary>The services of instance <paramref name="instance"/> (e.g. its <see cref="ServedFunctions"/>).</summary>
+    public IServiceProvider Services(int instance) => _apps[instance]?.Services ?? throw new InvalidOperationException($"instance {instance} was stopped");
+
+    /// <summary>A client on instance <paramref name="instance"/> presenting <paramref name="key"/> in <c>x-functions-key</c> (null = none).</summary>
+    public HttpClient CreateClient(int instance, string? key)
+    {
+        var client = new HttpClient { BaseAddress = Urls[instance], Timeout = TimeSpan.FromSeconds(60) };
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Add(FunctionKeys.Header, key);
+        }
+
+        return client;
+    }
+
+    /// <summary>Stops one instance gracefully (its queue messages in flight finish, its timer lock is released).</summary>
+    public async Task StopInstanceAsync(int instance)
+    {
+        if (_apps[instance] is { } app)
+        {
+            _apps[instance] = null;
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
     }
 
     public SimulatorServer Simulator { get; }
@@ -99,8 +151,8 @@ public sealed class RefundSystem : IAsyncDisposable
 
     public TableServiceClient Storage { get; }
 
-    /// <summary>The app's reconciler, as the timer function would call it.</summary>
-    public Reconciler Reconciler => _app.Services.GetRequiredService<Reconciler>();
+    /// <summary>The app's reconciler (of the first instance still running), as the timer function would call it.</summary>
+    public Reconciler Reconciler => _apps.First(a => a is not null)!.Services.GetRequiredService<Reconciler>();
 
     public static async Task<RefundSystem> StartAsync(RefundSystemOptions options, Action<SimulatorOptions>? configureSimulator = null)
     {
@@ -118,18 +170,32 @@ public sealed class RefundSystem : IAsyncDisposable
                 o.ApiLatency = options.ApiLatency;
                 configureSimulator?.Invoke(o);
             });
+        var secrets = Path.Combine(Path.GetTempPath(), "refunds-e2e-secrets-" + suffix);
+        var hostId = "e2e-" + suffix;
+        var apps = new List<WebApplication?>();
         try
         {
-            var functions = new List<string> { "ProcessRefundRequest", "RefundRequestPoison" };
+            var functions = new List<string>
+            {
+                "ProcessRefundRequest", "RefundRequestPoison", "Health", "SubmitRefund", "ListOrderRefunds", "GetOrderRefund",
+                "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests",
+            };
             if (options.Webhooks)
             {
                 functions.Add("PingppWebhook");
+            }
+
+            if (options.ReconcileSchedule is not null)
+            {
+                functions.Add("Reconcile");
             }
 
             var host = new DevHostOptions
             {
                 UseLocalSettingsFile = false,
                 Functions = functions,
+                SecretsPath = secrets,
+                Singleton = new SingletonHostOptions { ListenerLockPeriod = TimeSpan.FromSeconds(15), ListenerLockRecoveryPollingInterval = TimeSpan.FromSeconds(1) },
                 // The test's host.json: the repository's batch settings, test-sized timings.
                 Queues = new QueueHostOptions
                 {
@@ -172,30 +238,50 @@ public sealed class RefundSystem : IAsyncDisposable
             host.Settings["Refunds:LeaseDuration"] = options.LeaseDuration.ToString();
             host.Settings["Reconciliation:MaxOrdersPerRun"] = "10000";
             host.Settings["Reconciliation:MaxConcurrency"] = "16";
+            host.Settings["ReconcileSchedule"] = options.ReconcileSchedule ?? "0 0 3 1 1 *";
+            host.Settings[HostStorage.HostIdSetting] = hostId;
             foreach (var (key, value) in options.Settings)
             {
                 host.Settings[key] = value;
             }
 
-            var app = DevHostApplication.Build(["--urls", hostUrl], host);
-            await app.StartAsync();
-            var served = app.Services.GetRequiredService<ServedFunctions>().All;
-            try
+            for (var instance = 0; instance < options.Instances; instance++)
             {
-                await Task.WhenAll(served.Select(f => f.Ready)).WaitAsync(TimeSpan.FromSeconds(60));
-            }
-            catch (TimeoutException)
-            {
-                await app.DisposeAsync();
-                throw new TimeoutException("functions not ready after 60 s: " + string.Join(", ", served.Where(f => !f.Ready.IsCompleted).Select(f => f.Name)));
+                // The first instance takes the port the simulator's webhooks go to; the others any free port.
+                var app = DevHostApplication.Build(["--urls", instance == 0 ? hostUrl : "http://127.0.0.1:0"], host);
+                apps.Add(app);
+                await app.StartAsync();
+                var served = app.Services.GetRequiredService<ServedFunctions>().All;
+                try
+                {
+                    await Task.WhenAll(served.Select(f => f.Ready)).WaitAsync(TimeSpan.FromSeconds(60));
+                }
+                catch (TimeoutException)
+                {
+                    throw new TimeoutException("functions not ready after 60 s: " + string.Join(", ", served.Where(f => !f.Ready.IsCompleted).Select(f => f.Name)));
+                }
             }
 
-            return new RefundSystem(app, simulator, queueName, [ledgerTable, indexTable, eventsTable, discrepancyTable, anomalyTable], options.StorageConnectionString);
+            return new RefundSystem(apps, simulator, queueName, [ledgerTable, indexTable, eventsTable, discrepancyTable, anomalyTable], options.StorageConnectionString, secrets);
         }
         catch
         {
+            foreach (var app in apps)
+            {
+                await app!.DisposeAsync();
+            }
+
             await simulator.DisposeAsync();
+            DeleteSecrets(secrets);
             throw;
+        }
+    }
+
+    private static void DeleteSecrets(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
         }
     }
 
@@ -297,9 +383,14 @@ public sealed class RefundSystem : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        Client.Dispose();
+        for (var instance = 0; instance < _apps.Count; instance++)
+        {
+            await StopInstanceAsync(instance);
+        }
+
         await Simulator.DisposeAsync();
+        DeleteSecrets(_secrets);
         try
         {
             await Queue.DeleteIfExistsAsync();

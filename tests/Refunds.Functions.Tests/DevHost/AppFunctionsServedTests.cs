@@ -37,6 +37,7 @@ public sealed class AppFunctionsServedTests
         }
 
         await using var host = await RunningDevHost.StartAsync(options);
+        using var master = host.CreateClient(host.Keys.MasterKey);
         Assert.Equal(declared.Select(f => f.Name).Order(), host.Functions.All.Select(f => f.Name).Order());
 
         foreach (var function in declared)
@@ -48,7 +49,7 @@ public sealed class AppFunctionsServedTests
                 case "httpTrigger":
                     var method = function.Methods.Count == 0 ? "GET" : function.Methods[0].ToUpperInvariant();
                     var path = "/api/" + System.Text.RegularExpressions.Regex.Replace(function.Route!, "{[^}]+}", "test1");
-                    using (var response = await host.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)))
+                    using (var response = await master.SendAsync(new HttpRequestMessage(new HttpMethod(method), path)))
                     {
                         Assert.True(response.Headers.TryGetValues(HttpFunctionEndpoints.FunctionHeader, out var names),
                             $"{method} {path} did not reach a function ({(int)response.StatusCode})");

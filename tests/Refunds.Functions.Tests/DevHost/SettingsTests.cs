@@ -20,9 +20,10 @@ public sealed class SettingsTests
                           "AzureWebJobsStorage": "{{TestStorage.ConnectionString}}" } }
             """);
         Environment.SetEnvironmentVariable(overridden, "environment");
+        var secrets = RunningDevHost.NewSecretsFolder();
         try
         {
-            var app = DevHostApplication.Build(["--settings", path, "--urls", "http://127.0.0.1:0", "--functions", "Health"]);
+            var app = DevHostApplication.Build(["--settings", path, "--secrets", secrets, "--urls", "http://127.0.0.1:0", "--functions", "Health"]);
             await using (app)
             {
                 var configuration = app.Services.GetRequiredService<IConfiguration>();
@@ -31,11 +32,14 @@ public sealed class SettingsTests
                 Assert.Equal("nested", configuration[$"Nested:{suffix}:Key"]);
                 Assert.Equal(["Health"], app.Services.GetRequiredService<ServedFunctions>().All.Select(f => f.Name));
             }
+
+            Assert.True(File.Exists(Path.Combine(secrets, "host.json")), "--secrets names the folder the keys are generated in");
         }
         finally
         {
             Environment.SetEnvironmentVariable(overridden, null);
             File.Delete(path);
+            RunningDevHost.DeleteFolder(secrets);
         }
     }
 

@@ -35,6 +35,7 @@ public sealed class WebhookHost : IAsyncDisposable
     {
         _host = host;
         _ownsTables = ownsTables;
+        Client = host.CreateClient(key: null);
         Tables = tables;
         AppLedger = ledger;
         Store = new WebhookEventStore(new TableServiceClient(TestStorage.ConnectionString), tables.Events);
@@ -52,7 +53,8 @@ public sealed class WebhookHost : IAsyncDisposable
     /// <summary>The ledger on Azurite, for reading back what the function applied.</summary>
     public RefundLedger Ledger { get; }
 
-    public HttpClient Client => _host.Client;
+    /// <summary>A client without a function key, as Ping++ calls (the webhook is anonymous).</summary>
+    public HttpClient Client { get; }
 
     public Uri WebhookUrl => new(_host.Client.BaseAddress!, Path);
 
@@ -146,6 +148,7 @@ public sealed class WebhookHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Client.Dispose();
         await _host.DisposeAsync();
         if (!_ownsTables)
         {

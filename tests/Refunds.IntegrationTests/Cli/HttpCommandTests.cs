@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Refunds.Cli;
 using Refunds.Core.Pingpp;
 using Refunds.Core.Refunds;
 
@@ -13,6 +14,32 @@ public sealed class HttpCommandTests : IAsyncLifetime
     public async Task InitializeAsync() => _app = await ScriptedAppServer.StartAsync();
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Without_key_the_key_comes_from_REFUNDS_KEY_else_KEY_and_a_401_names_all_three()
+    {
+        var saved = (Environment.GetEnvironmentVariable(CliApp.FunctionKeyVariable), Environment.GetEnvironmentVariable(CliApp.FallbackKeyVariable));
+        try
+        {
+            Environment.SetEnvironmentVariable(CliApp.FunctionKeyVariable, null);
+            Environment.SetEnvironmentVariable(CliApp.FallbackKeyVariable, "fk-from-KEY");
+            _app.Reply(401, "");
+            var refused = await CliRun.RunAsync("show", OrderId, "--app", _app.BaseAddress);
+            Environment.SetEnvironmentVariable(CliApp.FunctionKeyVariable, "fk-from-REFUNDS_KEY");
+            _app.Reply(401, "");
+            await CliRun.RunAsync("show", OrderId, "--app", _app.BaseAddress);
+
+            var sent = _app.Requests.Select(r => r.Header("x-functions-key")).ToList();
+            Assert.Equal(["fk-from-KEY", "fk-from-REFUNDS_KEY"], sent);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("--key, REFUNDS_KEY or KEY", refused.Err);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(CliApp.FunctionKeyVariable, saved.Item1);
+            Environment.SetEnvironmentVariable(CliApp.FallbackKeyVariable, saved.Item2);
+        }
+    }
 
     [Fact]
     public async Task Submit_posts_the_fields_with_the_request_id_as_idempotency_key_and_the_function_key()

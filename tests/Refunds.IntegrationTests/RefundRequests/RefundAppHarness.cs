@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Refunds.DevHost;
+using Refunds.DevHost.Keys;
 using Refunds.IntegrationTests.Support;
 
 namespace Refunds.IntegrationTests.RefundRequests;
@@ -27,14 +28,18 @@ public sealed class RefundAppHarness : IAsyncDisposable
     public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(1.5);
 
     private readonly WebApplication _app;
+    private readonly string _secrets;
 
-    private RefundAppHarness(WebApplication app, SimulatorServer simulator, string queueName, IRefundLedger ledger)
+    private RefundAppHarness(WebApplication app, SimulatorServer simulator, string queueName, IRefundLedger ledger, string secrets)
     {
         _app = app;
+        _secrets = secrets;
         Simulator = simulator;
         QueueName = queueName;
         Ledger = ledger;
-        Client = new HttpClient { BaseAddress = new Uri(app.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
+        var keys = app.Services.GetRequiredService<FunctionKeys>();
+        Client = CreateClient(keys.HostKeys[SecretsFolder.DefaultKeyName]);
+        AdminClient = CreateClient(keys.MasterKey);
         var queues = new QueueServiceClient(Azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
         Queue = queues.GetQueueClient(queueName);
         Poison = queues.GetQueueClient(queueName + "-poison");
@@ -55,8 +60,11 @@ public sealed class RefundAppHarness : IAsyncDisposable
 
     public IRefundLedger Ledger { get; }
 
-    /// <summary>The dev host (the function app).</summary>
+    /// <summary>The dev host (the function app), presenting the host's default function key.</summary>
     public HttpClient Client { get; }
+
+    /// <summary>The dev host presenting the master key (the admin-level manage routes).</summary>
+    public HttpClient AdminClient { get; }
 
     /// <summary>The app's services, to check what the production wiring resolved.</summary>
     public IServiceProvider Services => _app.Services;
@@ -88,6 +96,8 @@ public sealed class RefundAppHarness : IAsyncDisposable
             var options = new DevHostOptions
             {
                 UseLocalSettingsFile = false,
+                // Keys enforced, from a folder of the harness's own (generated on start).
+                SecretsPath = Path.Combine(Path.GetTempPath(), "refunds-test-secrets-" + Guid.NewGuid().ToString("N")),
                 Functions = webhooks ? [.. functions, "PingppWebhook"] : functions,
                 Queues = new QueueHostOptions
                 {
@@ -148,7 +158,7 @@ public sealed class RefundAppHarness : IAsyncDisposable
             {
                 simulator.DeliverWebhooksTo(new Uri(app.Urls.Single().TrimEnd('/') + WebhookPath));
             }
-            return new RefundAppHarness(app, simulator, queueName, app.Services.GetRequiredService<IRefundLedger>());
+            return new RefundAppHarness(app, simulator, queueName, app.Services.GetRequiredService<IRefundLedger>(), options.SecretsPath);
         }
         catch
         {
@@ -220,13 +230,22 @@ public sealed class RefundAppHarness : IAsyncDisposable
         return text.Length == 0 ? null : JsonNode.Parse(text);
     }
 
+    private HttpClient CreateClient(string key)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(_app.Urls.Single()), Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Add(FunctionKeys.Header, key);
+        return client;
+    }
+
     public Task<HttpResponseMessage> PostJsonAsync(string path, object body) => Client.PostAsJsonAsync(path, body);
 
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        AdminClient.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Directory.Delete(_secrets, recursive: true);
         await Simulator.DisposeAsync();
         try
         {

@@ -154,7 +154,7 @@ public sealed class RefundProcessingEndToEndTests
         Assert.False(dead.Uncertain, "rate limited = not performed");
         Assert.Empty(await app.Sim.GetRefundsAsync());
 
-        using var response = await app.Client.PostAsync("/api/manage/refund-requests/requeue-dead-lettered", null);
+        using var response = await app.AdminClient.PostAsync("/api/manage/refund-requests/requeue-dead-lettered", null);
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         var answer = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["requeued"]!.AsArray();
         var item = Assert.Single(answer);
