@@ -24,6 +24,9 @@ fail_early() { echo "test.sh: $1" >&2; exit 1; }
 #    the Bicep CLI from NuGet (both pinned). Each step says what it does and how long it took, or why it is skipped.
 echo "== prerequisites"
 require_tools dotnet node npm openssl curl || fail_early "install what is missing (above), then run ./scripts/test.sh again"
+# The README test starts scripts; one of them must never be this one again.
+[ -z "${REFUNDS_INSIDE_TEST_SH:-}" ] || fail_early "already running inside ./scripts/test.sh; not starting it again"
+export REFUNDS_INSIDE_TEST_SH=1
 echo "== tools (logs in TestResults/)"
 if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   run_step "npm ci: Azurite, pinned in package-lock.json" "$log_dir/npm.log" npm ci --no-audit --no-fund
