@@ -19,7 +19,7 @@ demo=false
 for arg in "$@"; do
   case "$arg" in
     --demo) demo=true ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $arg (see ./scripts/run-local.sh --help)" >&2; exit 2 ;;
   esac
 done
