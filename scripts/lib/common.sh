@@ -45,7 +45,7 @@ require_tools() {
 }
 
 # run_step "what it does" log command…: prints the step, a progress line while it runs (redrawn on a terminal, else
-# one line every 10 s), and "done in N s"; on failure the last lines of the log, then exits 1. step_pid is the running
+# one line every 10 s for the first minute, then every 30 s), and "done in N s"; on failure the last lines of the log, then exits 1. step_pid is the running
 # command, for a Ctrl-C handler to stop.
 step_pid=""
 run_step() {
@@ -60,7 +60,7 @@ run_step() {
     sleep 0.5
     local ms=$(( $(now_ms) - start ))
     if $tty; then printf '\r   %s … %d s\033[K' "$label" $(( ms / 1000 ))
-    elif [ $(( ms / 1000 )) -ge $next ]; then echo "   … still running ($next s)"; next=$(( next + 10 )); fi
+    elif [ $(( ms / 1000 )) -ge $next ]; then echo "   … still running ($next s)"; next=$(( next < 60 ? next + 10 : next + 30 )); fi
   done
   local code=0; wait "$step_pid" || code=$?
   step_pid=""
