@@ -1,176 +1,255 @@
 #!/usr/bin/env bash
 # Runs the whole system locally, no Azure account needed: Azurite (pinned, from package-lock.json), the Ping++
-# simulator with freshly generated key pairs, and the function app (`func start` when Core Tools are installed,
-# otherwise the dev host). Ctrl-C stops everything this script started.
+# simulator with generated key pairs and the README's example order, and the function app (`func start` when Core
+# Tools are installed, otherwise the dev host). Writes .local/refunds.env (APP, KEY, MASTER_KEY, SIM) for
+# `source .local/refunds.env`. Ctrl-C stops everything this script started.
 #
 #   ./scripts/run-local.sh            run
 #   ./scripts/run-local.sh --demo     run, then seed orders and submit refunds, and show the ledger as they settle
+#
+# Environment (optional): AZURITE_PORT_BASE (10000: blob, +1 queue, +2 table), SIMULATOR_PORT (7080), APP_PORT (7071),
+# REFUNDS_LOCAL_DIR (.local: keys, logs, Azurite data, refunds.env), REFUNDS_CONFIGURATION (Debug).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# shellcheck source=scripts/lib/common.sh
+. "$root/scripts/lib/common.sh"
 
 demo=false
 for arg in "$@"; do
   case "$arg" in
     --demo) demo=true ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
-    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown argument: $arg (see ./scripts/run-local.sh --help)" >&2; exit 2 ;;
   esac
 done
 
-SIM_URL="http://127.0.0.1:7080"
-APP_URL="http://127.0.0.1:7071"
-state="$root/.local"
-keys="$state/keys"
-logs="$state/logs"
-mkdir -p "$keys" "$logs" "$state/azurite"
+started_at=$(now_ms)
+state="${REFUNDS_LOCAL_DIR:-$root/.local}"
+case "$state" in /*) ;; *) state="$root/$state" ;; esac
+config="${REFUNDS_CONFIGURATION:-Debug}"
+blob_port="${AZURITE_PORT_BASE:-10000}"; queue_port=$((blob_port + 1)); table_port=$((blob_port + 2))
+SIM_URL="http://127.0.0.1:${SIMULATOR_PORT:-7080}"
+APP_URL="http://127.0.0.1:${APP_PORT:-7071}"
+keys="$state/keys"; logs="$state/logs"; secrets="$state/secrets"; env_file="$state/refunds.env"
+stamps="$root/.tools/stamps"
+shown() { echo "${1/#$root\//}"; } # a path as the user sees it from the repository root
+mkdir -p "$keys" "$logs" "$secrets" "$state/azurite" "$stamps"
 
-pids=()
+# The README's example ids, seeded at the simulator so its commands work as pasted.
+EXAMPLE_ORDER=2011708070000007521
+EXAMPLE_CHARGE=ch_L8qn10mLmr1GS8e5OODmHaL4
+
+pids=(); names=()
 cleanup() {
+  local code=$?
   trap - EXIT INT TERM
-  echo
-  echo "stopping…"
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ -n "$step_pid" ] && kill "$step_pid" 2>/dev/null
+  if [ ${#pids[@]} -gt 0 ]; then
+    echo
+    echo "stopping the ${#pids[@]} processes this script started…"
+    local i
+    for i in "${!pids[@]}"; do kill "${pids[$i]}" 2>/dev/null || true; done
+    for i in "${!pids[@]}"; do wait "${pids[$i]}" 2>/dev/null || true; done
+    local list=""
+    for i in "${!pids[@]}"; do list+="${list:+, }${names[$i]} (pid ${pids[$i]})"; done
+    echo "stopped: $list. Data kept in $(shown "$state")/azurite; ./scripts/run-local.sh starts it again."
+  fi
+  exit "$code"
 }
-trap cleanup EXIT INT TERM
+on_signal() { exit 130; }
+trap cleanup EXIT
+trap on_signal INT TERM
 
-wait_for() { # url, name, log
+started() { pids+=("$1"); names+=("$2"); }
+wait_for() { # url, name, log, pid
   for _ in $(seq 1 300); do
     if curl -s -o /dev/null "$1"; then return 0; fi
+    kill -0 "$4" 2>/dev/null || break
     sleep 0.2
   done
-  echo "$2 did not start; last lines of $3:" >&2; tail -20 "$3" >&2; exit 1
+  echo "$2 did not start; last lines of $(shown "$3"):" >&2; tail -20 "$3" >&2; exit 1
 }
 
-for port in 10000 10001 10002 7080 7071; do
-  if curl -s -o /dev/null "http://127.0.0.1:$port/"; then echo "port $port is already in use; stop what listens there" >&2; exit 1; fi
+echo "== prerequisites"
+require_tools dotnet node npm openssl curl || exit 1
+echo "   .NET SDK $(dotnet --version), node $(node --version), npm $(npm --version), openssl, curl: ok"
+for port in "$blob_port" "$queue_port" "$table_port" "${SIM_URL##*:}" "${APP_URL##*:}"; do
+  if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+    echo "port $port is already in use (another ./scripts/run-local.sh?); stop what listens there, or choose other ports: AZURITE_PORT_BASE, SIMULATOR_PORT, APP_PORT" >&2
+    exit 1
+  fi
 done
 
-echo "== tools"
+echo "== tools (logs in $(shown "$logs"))"
 if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund >"$logs/npm.log" 2>&1
-fi
-dotnet build src/Pingpp.Simulator -c Debug -v q -nologo >"$logs/build-simulator.log" 2>&1 || { tail -20 "$logs/build-simulator.log"; exit 1; }
-use_func=false
-if command -v func >/dev/null 2>&1; then use_func=true; else
-  dotnet build src/Refunds.DevHost -c Debug -v q -nologo >"$logs/build-devhost.log" 2>&1 || { tail -20 "$logs/build-devhost.log"; exit 1; }
-fi
-if $demo; then # built up front so the demo starts as soon as the app answers
-  dotnet build src/Refunds.Cli -c Debug -v q -nologo >"$logs/build-cli.log" 2>&1 || { tail -20 "$logs/build-cli.log"; exit 1; }
+  run_step "npm ci: Azurite, pinned in package-lock.json" "$logs/npm.log" npm ci --no-audit --no-fund
+else
+  skip_step "npm ci: Azurite" "node_modules up to date"
 fi
 
-echo "== fresh key pairs in .local/keys (never commit them)"
-openssl genrsa -out "$keys/merchant_private.pem" 2048 2>/dev/null
-openssl rsa -in "$keys/merchant_private.pem" -pubout -out "$keys/merchant_public.pem" 2>/dev/null
-openssl genrsa -out "$keys/pingpp_private.pem" 2048 2>/dev/null
-openssl rsa -in "$keys/pingpp_private.pem" -pubout -out "$keys/pingpp_public.pem" 2>/dev/null
+# Rebuild only when a source, project or build file changed since the last build of this configuration.
+build_stamp="$stamps/build-$config"
+changed_since() { # stamp, paths… -> prints the first file newer than the stamp (or the stamp itself when missing)
+  local stamp="$1"; shift
+  [ -f "$stamp" ] || { echo "$stamp"; return; }
+  find "$@" \( -name bin -o -name obj \) -prune -o -type f -newer "$stamp" -print 2>/dev/null | head -1
+}
+inputs=(src Directory.Build.props Directory.Packages.props global.json host.json scripts/local-run.slnf)
+if [ -n "$(changed_since "$build_stamp" "${inputs[@]}")" ]; then
+  run_step "build the simulator, the dev host and the CLI ($config)" "$logs/build.log" \
+    dotnet build scripts/local-run.slnf -c "$config" -nologo -v q
+  touch "$build_stamp"
+else
+  skip_step "build ($config)" "no source changed since the last build"
+fi
 
-echo "== Azurite (data in .local/azurite)"
+# The CLI as a local .NET tool (`dotnet refunds`): packed from this build, restored from .tools/refunds-cli.
+tool_stamp="$stamps/tool-$config"
+tool_version="$(sed -nE 's/.*"version": "([0-9][^"]*)".*/\1/p' .config/dotnet-tools.json | head -1)"
+tool_cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}/refunds.cli/$tool_version"
+if [ ! -f "$tool_stamp" ] || [ "$build_stamp" -nt "$tool_stamp" ] || [ ! -d "$tool_cache" ]; then
+  pack_and_restore() {
+    dotnet pack src/Refunds.Cli -c "$config" --no-build -nologo -v q -o "$root/.tools/refunds-cli" \
+      && rm -rf "$tool_cache" \
+      && dotnet tool restore --configfile scripts/local-tools.nuget.config
+  }
+  run_step "install the refunds CLI as a local tool (dotnet refunds)" "$logs/tool.log" pack_and_restore
+  touch "$tool_stamp"
+else
+  skip_step "dotnet refunds (local tool)" "installed from this build"
+fi
+
+if [ -f "$keys/merchant_private.pem" ] && [ -f "$keys/pingpp_private.pem" ]; then
+  skip_step "RSA key pairs" "kept in $(shown "$keys") from the last run"
+else
+  make_key_pairs() {
+    openssl genrsa -out "$keys/merchant_private.pem" 2048 \
+      && openssl rsa -in "$keys/merchant_private.pem" -pubout -out "$keys/merchant_public.pem" \
+      && openssl genrsa -out "$keys/pingpp_private.pem" 2048 \
+      && openssl rsa -in "$keys/pingpp_private.pem" -pubout -out "$keys/pingpp_public.pem"
+  }
+  run_step "RSA key pairs in $(shown "$keys") (never commit them)" "$logs/keys.log" make_key_pairs
+fi
+
+# Function keys in the Functions host's format: a master key and the "default" function key.
+if [ -f "$secrets/host.json" ]; then
+  skip_step "function keys" "kept in $(shown "$secrets")/host.json"
+else
+  new_key() { openssl rand -base64 40 | tr -d '\n=' | tr '+/' '-_'; }
+  printf '{"masterKey":{"name":"master","value":"%s","encrypted":false},"functionKeys":[{"name":"default","value":"%s","encrypted":false}]}\n' \
+    "$(new_key)" "$(new_key)" >"$secrets/host.json"
+  chmod 600 "$secrets/host.json"
+  echo "   function keys: generated in $(shown "$secrets")/host.json"
+fi
+read_key() { # master|default
+  node -e '
+    const h = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const k = process.argv[2] === "master" ? h.masterKey : (h.functionKeys || []).find(f => f.name === "default");
+    if (!k || !k.value) process.exit(1);
+    console.log(k.value);' "$secrets/host.json" "$1"
+}
+master_key="$(read_key master)" && function_key="$(read_key default)" \
+  || { echo "$(shown "$secrets")/host.json has no master key or default function key; delete it to generate new ones" >&2; exit 1; }
+
+echo "== start"
+storage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$blob_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;"
+step_start=$(now_ms)
 "$root/node_modules/.bin/azurite" --silent --disableTelemetry --skipApiVersionCheck --location "$state/azurite" \
-  --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 >"$logs/azurite.log" 2>&1 &
-pids+=($!)
-wait_for "http://127.0.0.1:10002/devstoreaccount1/Tables" Azurite "$logs/azurite.log"
+  --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+  --blobPort "$blob_port" --queuePort "$queue_port" --tablePort "$table_port" >"$logs/azurite.log" 2>&1 &
+started $! Azurite
+wait_for "http://127.0.0.1:$table_port/devstoreaccount1/Tables" Azurite "$logs/azurite.log" "$!"
+echo "   Azurite: up in $(seconds_since "$step_start") (data in $(shown "$state")/azurite)"
 
-echo "== Ping++ simulator"
+step_start=$(now_ms)
+bin() { echo "$root/src/$1/bin/$config/net10.0/$2"; }
 Simulator__ApiKey="sk_test_ibbTe5jLGCi5rzfH4OqPW9KC" \
 Simulator__MerchantPublicKey="$keys/merchant_public.pem" \
 Simulator__PingppPrivateKey="$keys/pingpp_private.pem" \
 Simulator__WebhookUrl="$APP_URL/api/pingpp/webhooks" \
-  dotnet run --no-build --project src/Pingpp.Simulator -- --urls "$SIM_URL" >"$logs/simulator.log" 2>&1 &
-pids+=($!)
-wait_for "$SIM_URL/_sim/pingpp-public-key" "the simulator" "$logs/simulator.log"
+  dotnet "$(bin Pingpp.Simulator Pingpp.Simulator.dll)" --urls "$SIM_URL" >"$logs/simulator.log" 2>&1 &
+started $! "Ping++ simulator"
+wait_for "$SIM_URL/_sim/pingpp-public-key" "the simulator" "$logs/simulator.log" "$!"
+echo "   Ping++ simulator: up in $(seconds_since "$step_start")"
 
 # The app's settings: every value of local.settings.sample.json (unless already set in the environment), then the
-# generated keys and the simulator on top. A flat file of "Name": "value" lines, so plain bash reads it.
+# generated keys, the storage and the simulator on top. A flat file of "Name": "value" lines, so plain bash reads it.
 while IFS= read -r line; do
   if [[ $line =~ ^[[:space:]]*\"([A-Za-z0-9_]+)\":[[:space:]]*\"(.*)\",?[[:space:]]*$ ]]; then
     name="${BASH_REMATCH[1]}"
     [ -n "${!name+x}" ] || export "$name=${BASH_REMATCH[2]}"
   fi
 done < local.settings.sample.json
-export AzureWebJobsStorage="UseDevelopmentStorage=true"
+export AzureWebJobsStorage="$storage"
 export Pingpp__ApiBase="$SIM_URL"
 export Pingpp__ApiKey="sk_test_ibbTe5jLGCi5rzfH4OqPW9KC"
 export Pingpp__SigningPrivateKey="$keys/merchant_private.pem"
 export Pingpp__WebhookPublicKeys__0="$keys/pingpp_public.pem"
+export REFUNDS_LOCAL_DIR="$state" # where the function keys are (secrets/host.json)
 
-# Function keys: .local/secrets in the Functions host's own file format (host.json: masterKey, functionKeys,
-# systemKeys). Written once, then reused; the dev host enforces them (and adds <function>.json files on start).
-secrets="$state/secrets"
-new_key() { openssl rand -base64 40 | tr -d '\n=' | tr '+/' '-_'; }
-if [ ! -f "$secrets/host.json" ]; then
-  mkdir -p "$secrets"
-  cat >"$secrets/host.json" <<EOF
-{
-  "masterKey": { "name": "master", "value": "$(new_key)", "encrypted": false },
-  "functionKeys": [ { "name": "default", "value": "$(new_key)", "encrypted": false } ],
-  "systemKeys": [],
-  "hostName": "localhost",
-  "instanceId": "$(openssl rand -hex 16)",
-  "source": "runtime",
-  "decryptionKeyId": ""
-}
-EOF
-  echo "== function keys generated in .local/secrets (never commit them)"
-else
-  echo "== function keys reused from .local/secrets"
-fi
-KEY="$(jq -r '.functionKeys[] | select(.name == "default") | .value' "$secrets/host.json")"
-MASTER_KEY="$(jq -r '.masterKey.value' "$secrets/host.json")"
-[ -n "$KEY" ] && [ "$KEY" != null ] && [ -n "$MASTER_KEY" ] && [ "$MASTER_KEY" != null ] \
-  || { echo "$secrets/host.json has no default function key or master key; delete it to have new keys generated" >&2; exit 1; }
-cat >"$state/refunds.env" <<EOF
-export APP=$APP_URL
-export KEY=$KEY
-export MASTER_KEY=$MASTER_KEY
-EOF
-chmod 600 "$state/refunds.env"
-
-echo "== function app"
+step_start=$(now_ms)
+use_func=false
+command -v func >/dev/null 2>&1 && use_func=true
 if $use_func; then
   [ -f local.settings.json ] || cp local.settings.sample.json local.settings.json
-  (cd src/Refunds.Functions && exec func start --port 7071) >"$logs/functions.log" 2>&1 &
+  (cd src/Refunds.Functions && exec func start --port "${APP_URL##*:}") >"$logs/functions.log" 2>&1 &
 else
-  dotnet run --no-build --project src/Refunds.DevHost -- --urls "$APP_URL" --secrets "$secrets" >"$logs/functions.log" 2>&1 &
+  dotnet "$(bin Refunds.DevHost Refunds.DevHost.dll)" --urls "$APP_URL" --secrets "$secrets" >"$logs/functions.log" 2>&1 &
 fi
-pids+=($!)
-wait_for "$APP_URL/api/health" "the function app" "$logs/functions.log"
+started $! "function app"
+wait_for "$APP_URL/api/health" "the function app" "$logs/functions.log" "$!"
+echo "   function app ($($use_func && echo "func start" || echo "dev host")): up in $(seconds_since "$step_start")"
 
-cat <<EOF
+# Seeded once the app listens, so the order's webhooks (order.succeeded, charge.succeeded) reach it.
+curl -s -o "$logs/seed.json" -X POST "$SIM_URL/_sim/orders" -H 'Content-Type: application/json' \
+  -d "{\"id\":\"$EXAMPLE_ORDER\",\"amount\":1000,\"charges\":[{\"id\":\"$EXAMPLE_CHARGE\",\"amount\":1000,\"channel\":\"alipay\"}]}" \
+  || { echo "seeding the example order at the simulator failed (see $(shown "$logs")/seed.json)" >&2; exit 1; }
+echo "   example order $EXAMPLE_ORDER (charge $EXAMPLE_CHARGE, 1000 fen) seeded at the simulator"
 
-Running. Logs in .local/logs/. Ctrl-C stops everything.
+umask 077
+cat >"$env_file" <<EOF
+# Written by ./scripts/run-local.sh: the local run's addresses and function keys. Use: source $(shown "$env_file")
+export APP=$APP_URL
+export KEY=$function_key
+export MASTER_KEY=$master_key
+export SIM=$SIM_URL
+export REFUNDS_STORAGE='$storage'
+EOF
 
-  function app      $APP_URL  ($($use_func && echo "func start: Core Tools do not check keys unless started with --enableAuth" || echo "local host: function keys enforced"))
+summary() {
+  cat <<EOF
+
+Running (ready in $(seconds_since "$started_at")). Logs in $(shown "$logs")/. Ctrl-C stops everything.
+
+  function app      $APP_URL  ($($use_func && echo "func start: Core Tools check no keys unless started with --enableAuth" || echo "dev host: function keys enforced"))
     webhooks        POST $APP_URL/api/pingpp/webhooks
     refunds API     POST/GET $APP_URL/api/orders/{orderId}/refunds
   Ping++ simulator  $SIM_URL   (admin API under $SIM_URL/_sim)
-  Azurite           blob 10000, queue 10001, table 10002 (UseDevelopmentStorage=true)
+  Azurite           blob $blob_port, queue $queue_port, table $table_port
 
-Settings in use (secrets not shown):
-  Pingpp__ApiBase=$Pingpp__ApiBase
-  Pingpp__ApiKey=sk_test_…(Ping++'s public test key)
-  Pingpp__SigningPrivateKey=$Pingpp__SigningPrivateKey
-  Pingpp__WebhookPublicKeys__0=$Pingpp__WebhookPublicKeys__0
-
-Function keys (.local/secrets; the same lines are in .local/refunds.env: source .local/refunds.env):
-  export APP=$APP_URL
-  export KEY=$KEY
-  export MASTER_KEY=$MASTER_KEY
-
-Submit a refund (function key in x-functions-key; the manage routes take \$MASTER_KEY):
-  source .local/refunds.env
-  order=\$(curl -s -X POST $SIM_URL/_sim/orders -H 'Content-Type: application/json' -d '{"amount":1000}' | jq -r .id)
-  curl -i -X POST "\$APP/api/orders/\$order/refunds" -H "x-functions-key: \$KEY" -H "Idempotency-Key: demo-\$order" -H 'Content-Type: application/json' -d '{"description":"demo refund"}'
-  curl -s "\$APP/api/orders/\$order/refunds" -H "x-functions-key: \$KEY" | jq
-  curl -s -X POST "\$APP/api/manage/refund-requests/requeue-dead-lettered" -H "x-functions-key: \$MASTER_KEY" | jq
+In another terminal, from the repository folder:
+  source $(shown "$env_file")      # sets APP=$APP_URL KEY=$function_key MASTER_KEY=$master_key SIM=$SIM_URL
+  curl -i -X POST "\$APP/api/orders/$EXAMPLE_ORDER/refunds" -H "x-functions-key: \$KEY" -H "Content-Type: application/json" -d '{"description":"my first refund"}'
+  dotnet refunds show $EXAMPLE_ORDER
+  dotnet refunds --help
 EOF
+}
+summary
+echo "App settings: Pingpp__ApiBase=$Pingpp__ApiBase Pingpp__SigningPrivateKey=$(shown "$Pingpp__SigningPrivateKey") Pingpp__WebhookPublicKeys__0=$(shown "$Pingpp__WebhookPublicKeys__0")"
 
 if $demo; then
   echo
-  echo "== demo (refunds demo --help for its options)"
-  dotnet run --no-build --project src/Refunds.Cli -- demo --app "$APP_URL" --key "$KEY" --simulator "$SIM_URL" \
-    || echo "the demo did not finish (see above); the system keeps running, Ctrl-C stops it" >&2
+  echo "== demo (dotnet refunds demo --help describes it)"
+  set +e
+  # shellcheck disable=SC1090
+  (. "$env_file" && dotnet refunds demo)
+  code=$?
+  set -e
+  [ "$code" -eq 0 ] || echo "the demo did not finish (exit $code, see above); the system keeps running" >&2
+  summary
 fi
 
+echo
+echo "Still running: Azurite, the Ping++ simulator and the function app (pids ${pids[*]}). Press Ctrl-C to stop them."
 wait "${pids[@]}"

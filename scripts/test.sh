@@ -4,30 +4,46 @@
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# shellcheck source=scripts/lib/common.sh
+. "$root/scripts/lib/common.sh"
 
 BICEP_VERSION=0.49.2
 AZURITE_DIR="$root/.azurite"
 log_dir="$root/TestResults"
 mkdir -p "$log_dir" "$AZURITE_DIR"
 
-fail_early() { echo "test.sh: $1" >&2; echo "0 passed, 1 failed"; exit 1; }
+azurite_pid=""
+stop_azurite() { if [ -n "$azurite_pid" ]; then kill "$azurite_pid" 2>/dev/null; wait "$azurite_pid" 2>/dev/null; azurite_pid=""; fi; }
+counted=""
+# Whatever happens (a failed step exits 1), Azurite is stopped and the count line is the last line.
+on_exit() { stop_azurite; [ -n "$counted" ] || echo "0 passed, 1 failed"; }
+trap on_exit EXIT
+fail_early() { echo "test.sh: $1" >&2; exit 1; }
 
-# 1. Tools: Azurite from the lockfile, the Bicep CLI from NuGet (both pinned).
+# 1. Prerequisites (openssl: the README test starts ./scripts/run-local.sh), then tools: Azurite from the lockfile,
+#    the Bicep CLI from NuGet (both pinned). Each step says what it does and how long it took, or why it is skipped.
+echo "== prerequisites"
+require_tools dotnet node npm openssl curl || fail_early "install what is missing (above), then run ./scripts/test.sh again"
+# The README test starts scripts; one of them must never be this one again.
+[ -z "${REFUNDS_INSIDE_TEST_SH:-}" ] || fail_early "already running inside ./scripts/test.sh; not starting it again"
+export REFUNDS_INSIDE_TEST_SH=1
+echo "== tools (logs in TestResults/)"
 if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund >"$log_dir/npm.log" 2>&1 || fail_early "npm ci failed (see $log_dir/npm.log)"
+  run_step "npm ci: Azurite, pinned in package-lock.json" "$log_dir/npm.log" npm ci --no-audit --no-fund
+else
+  skip_step "npm ci: Azurite" "node_modules up to date"
 fi
 bicep="$root/.tools/nuget/azure.bicep.commandline.linux-x64/$BICEP_VERSION/tools/bicep"
 if [ ! -x "$bicep" ]; then
-  dotnet package download "Azure.Bicep.CommandLine.linux-x64@$BICEP_VERSION" -o "$root/.tools/nuget" >"$log_dir/bicep.log" 2>&1 \
-    || fail_early "downloading the Bicep CLI failed (see $log_dir/bicep.log)"
+  run_step "Bicep CLI $BICEP_VERSION from NuGet" "$log_dir/bicep.log" \
+    dotnet package download "Azure.Bicep.CommandLine.linux-x64@$BICEP_VERSION" -o "$root/.tools/nuget"
   chmod +x "$bicep"
+else
+  skip_step "Bicep CLI $BICEP_VERSION" "already in .tools/nuget"
 fi
 export BICEP_PATH="$bicep"
 
 # 2. Azurite in the background (in memory), stopped by PID whatever happens.
-azurite_pid=""
-stop_azurite() { if [ -n "$azurite_pid" ]; then kill "$azurite_pid" 2>/dev/null; wait "$azurite_pid" 2>/dev/null; azurite_pid=""; fi; }
-trap stop_azurite EXIT
 # Ports: Azurite's defaults, or AZURITE_PORT_BASE (blob = base, queue = base + 1, table = base + 2).
 port_base="${AZURITE_PORT_BASE:-10000}"
 blob_port=$port_base; queue_port=$((port_base + 1)); table_port=$((port_base + 2))
@@ -48,10 +64,7 @@ well_known_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K
 export REFUNDS_TEST_STORAGE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$well_known_key;BlobEndpoint=http://127.0.0.1:$blob_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;"
 
 # 3. Build once, then run every test project.
-if ! dotnet build Refunds.Functions.sln -c Release >"$log_dir/build.log" 2>&1; then
-  grep -E 'error|Error' "$log_dir/build.log" | sort -u | head -40 >&2
-  fail_early "the build failed (see $log_dir/build.log)"
-fi
+run_step "build the solution (Release)" "$log_dir/build.log" dotnet build Refunds.Functions.sln -c Release
 
 # Known-vulnerable packages, from the feed's own advisory data where it has any. The NuGet copy served here has none,
 # so tests/Refunds.Infra.Tests/Packages (the pinned-version check against known-advisories.tsv) runs below as well.
@@ -86,5 +99,6 @@ for project in tests/*/*.csproj; do
 done
 
 stop_azurite
+counted=1
 if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
 [ "$failed" -eq 0 ]

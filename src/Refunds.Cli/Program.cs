@@ -12,7 +12,7 @@ internal static class Program
             cts.Cancel();
         };
         Console.OutputEncoding = System.Text.Encoding.UTF8;
-        var console = new CliConsole(Console.Out, Console.Error, Interactive: !Console.IsOutputRedirected);
+        var console = new CliConsole(Console.Out, Console.Error, Interactive: !Console.IsOutputRedirected, Environment.GetEnvironmentVariable);
         return await CliApp.RunAsync(args, console, cts.Token).ConfigureAwait(false);
     }
 }

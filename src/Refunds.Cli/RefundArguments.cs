@@ -13,11 +13,6 @@ namespace Refunds.Cli;
 /// </summary>
 internal sealed record RefundArguments
 {
-    public static readonly IReadOnlySet<string> ValueOptions = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "--order", "--description", "--charge", "--amount", "--refund-mode", "--funding-source", "--request-id",
-    };
-
     public const string MetadataOption = "--metadata";
 
     /// <summary>Which option sets which message field, to name the option the user typed in a rejection.</summary>
@@ -43,16 +38,16 @@ internal sealed record RefundArguments
     public string? RequestId { get; init; }
     public IReadOnlyList<string> Metadata { get; init; } = [];
 
-    public static RefundArguments From(CommandLineArguments args, string? orderId) => new()
+    public static RefundArguments From(System.CommandLine.ParseResult parsed, RefundOptions options, string? orderId) => new()
     {
         OrderId = orderId,
-        Description = args.Value("--description"),
-        Charge = args.Value("--charge"),
-        Amount = args.Value("--amount"),
-        RefundMode = args.Value("--refund-mode"),
-        FundingSource = args.Value("--funding-source"),
-        RequestId = args.Value("--request-id"),
-        Metadata = args.Values(MetadataOption),
+        Description = parsed.GetValue(options.Description),
+        Charge = parsed.GetValue(options.Charge),
+        Amount = parsed.GetValue(options.Amount),
+        RefundMode = parsed.GetValue(options.RefundMode),
+        FundingSource = parsed.GetValue(options.FundingSource),
+        RequestId = parsed.GetValue(options.RequestId),
+        Metadata = parsed.GetValue(options.Metadata) ?? [],
     };
 
     /// <summary>A new request id for a caller that gave none: printed, so a retry can reuse it.</summary>

@@ -64,6 +64,25 @@ internal sealed class RefundsApiClient(HttpClient http, Uri app, string? functio
         }
     }
 
+    /// <summary>The app answers <c>{"request_id":…,"status":…}</c> to an accepted request.</summary>
+    public static (string? RequestId, string? State) AcceptedAnswer(string body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            var root = doc.RootElement;
+            string? Get(string name)
+                => root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+                    ? v.GetString()
+                    : null;
+            return (Get(RefundRequestFields.RequestId), Get("status"));
+        }
+        catch (JsonException)
+        {
+            return (null, null);
+        }
+    }
+
     /// <summary>
     /// The reasons in a 400 answer: <c>reasons</c>/<c>errors</c> (strings or <c>{field, reason}</c> objects, also under
     /// <c>error</c>), or Ping++-style <c>error.message</c>; else the raw body.

@@ -31,6 +31,26 @@ public sealed partial class OrderRefundApiTests
     }
 
     [Fact]
+    public async Task An_order_seeded_with_fixed_ids_keeps_them_and_a_second_seed_with_the_same_id_is_refused()
+    {
+        await using var sim = await SimulatorHost.StartAsync();
+        const string seed = """{"id":"2011708070000007521","amount":1000,"charges":[{"id":"ch_L8qn10mLmr1GS8e5OODmHaL4","amount":1000}]}""";
+        var order = await sim.SeedOrderAsync(seed);
+
+        Assert.Equal("2011708070000007521", Id(order));
+        Assert.Equal("ch_L8qn10mLmr1GS8e5OODmHaL4", Id(Charges(order).Single()!));
+        var (status, created) = await sim.CreateRefundAsync("2011708070000007521",
+            """{"description":"退货","charge":"ch_L8qn10mLmr1GS8e5OODmHaL4","charge_amount":10}""");
+        Assert.Equal(200, status);
+        Assert.Equal(10, Long(created!["data"]![0]!["amount"]));
+
+        using var again = await sim.Http.PostAsync("/_sim/orders", new StringContent(seed, Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, again.StatusCode);
+        using var badId = await sim.Http.PostAsync("/_sim/orders", new StringContent("""{"id":"a/b","amount":1}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, badId.StatusCode);
+    }
+
+    [Fact]
     public async Task Seeded_canceled_and_overpaid_orders_show_the_guides_anomalies()
     {
         await using var sim = await SimulatorHost.StartAsync();

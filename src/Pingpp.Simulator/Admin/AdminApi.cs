@@ -47,14 +47,20 @@ public static class AdminApi
         if (seed is null) return Bad(error!);
         if (seed.Amount is not > 0) return Bad("amount must be a positive integer (fen)");
         var charges = seed.Charges is { Count: > 0 }
-            ? seed.Charges.Select(c => (c.Amount, c.Channel ?? "alipay")).ToList()
-            : [(seed.Amount.Value, "alipay")];
+            ? seed.Charges.Select(c => new SeededCharge(c.Amount, c.Channel ?? "alipay", c.Id)).ToList()
+            : [new SeededCharge(seed.Amount.Value, "alipay", null)];
         if (charges.Any(c => c.Amount <= 0)) return Bad("every charge needs a positive amount");
         if (charges.Sum(c => c.Amount) < seed.Amount) return Bad("charges must pay at least the order amount (it is a paid order)");
         var status = seed.Status ?? "paid";
         if (status is not ("paid" or "canceled")) return Bad("status must be paid or canceled");
+        if (seed.Id is { } id && !IsSimpleId(id)) return Bad("id must be 1-64 letters, digits, _ or -");
+        if (charges.Any(c => c.Id is { } chargeId && !IsSimpleId(chargeId))) return Bad("a charge id must be 1-64 letters, digits, _ or -");
+        if (charges.Where(c => c.Id is not null).GroupBy(c => c.Id).Any(g => g.Count() > 1)) return Bad("charge ids must differ");
         var failure = seed.RefundFailure is { } f ? new RefundFailure(f.FailureCode ?? "REFUND_FAILED", f.FailureMsg ?? "渠道退款失败") : null;
-        return PingppJson.Result(ledger.SeedOrder(seed.Amount.Value, charges, status, failure));
+        var order = ledger.SeedOrder(seed.Amount.Value, charges, status, failure, seed.Id);
+        return order is null
+            ? Bad($"an order or charge with one of these ids already exists", StatusCodes.Status409Conflict)
+            : PingppJson.Result(order);
     }
 
     private static async Task<IResult> DashboardRefundAsync(string orderId, HttpRequest request, SimulatorLedger ledger)
@@ -96,11 +102,14 @@ public static class AdminApi
     private static IResult Bad(string message, int status = StatusCodes.Status400BadRequest) =>
         new PingppApiError(status, PingppApiError.InvalidRequest, message).ToResult();
 
-    private sealed record SeedCharge(long Amount, string? Channel);
+    private static bool IsSimpleId(string id)
+        => id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+
+    private sealed record SeedCharge(long Amount, string? Channel, string? Id);
 
     private sealed record SeedFailure(string? FailureCode, string? FailureMsg);
 
-    private sealed record SeedOrderRequest(long? Amount, List<SeedCharge>? Charges, string? Status, SeedFailure? RefundFailure);
+    private sealed record SeedOrderRequest(string? Id, long? Amount, List<SeedCharge>? Charges, string? Status, SeedFailure? RefundFailure);
 
     private sealed record DashboardRefundRequest(string? Charge, long? Amount, string? Description);
 }

@@ -6,6 +6,9 @@ using Pingpp.Simulator.Webhooks;
 
 namespace Pingpp.Simulator.State;
 
+/// <summary>A charge to seed: its amount, channel and, optionally, a fixed id.</summary>
+public sealed record SeededCharge(long Amount, string Channel, string? Id = null);
+
 /// <summary>The simulated Ping++ account: orders, charges and refunds behind one lock.</summary>
 public sealed partial class SimulatorLedger(
     IOptions<SimulatorOptions> options, TimeProvider time, WebhookOutbox outbox, FaultInjector faults, ILogger<SimulatorLedger> logger)
@@ -15,14 +18,21 @@ public sealed partial class SimulatorLedger(
     private readonly Dictionary<string, SimOrder> _orders = [];
     private readonly List<SimRefund> _refunds = [];
 
-    public JsonObject SeedOrder(long amount, IReadOnlyList<(long Amount, string Channel)> charges, string status, RefundFailure? refundFailure)
+    /// <param name="orderId">A fixed id (README examples), else a new one.</param>
+    /// <returns>The order, or null when <paramref name="orderId"/> or a fixed charge id is taken.</returns>
+    public JsonObject? SeedOrder(long amount, IReadOnlyList<SeededCharge> charges, string status, RefundFailure? refundFailure, string? orderId = null)
     {
         var now = time.GetUtcNow();
-        var orderId = PingppIds.Order();
-        var simCharges = charges.Select(c => new SimCharge(PingppIds.Charge(), orderId, c.Channel, c.Amount, now)).ToList();
+        orderId ??= PingppIds.Order();
+        var simCharges = charges.Select(c => new SimCharge(c.Id ?? PingppIds.Charge(), orderId, c.Channel, c.Amount, now)).ToList();
         var order = new SimOrder(orderId, amount, status, now, simCharges) { RefundFailure = refundFailure };
         lock (_gate)
         {
+            if (_orders.ContainsKey(orderId) || simCharges.Any(c => _orders.Values.Any(o => o.Charges.Any(x => x.Id == c.Id))))
+            {
+                return null;
+            }
+
             _orders.Add(orderId, order);
             var json = order.ToJson(_options.Livemode, _options.AppId);
             // The app's abnormal-payment check listens to these.

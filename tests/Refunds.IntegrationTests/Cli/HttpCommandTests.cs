@@ -18,27 +18,15 @@ public sealed class HttpCommandTests : IAsyncLifetime
     [Fact]
     public async Task Without_key_the_key_comes_from_REFUNDS_KEY_else_KEY_and_a_401_names_all_three()
     {
-        var saved = (Environment.GetEnvironmentVariable(CliApp.FunctionKeyVariable), Environment.GetEnvironmentVariable(CliApp.FallbackKeyVariable));
-        try
-        {
-            Environment.SetEnvironmentVariable(CliApp.FunctionKeyVariable, null);
-            Environment.SetEnvironmentVariable(CliApp.FallbackKeyVariable, "fk-from-KEY");
-            _app.Reply(401, "");
-            var refused = await CliRun.RunAsync("show", OrderId, "--app", _app.BaseAddress);
-            Environment.SetEnvironmentVariable(CliApp.FunctionKeyVariable, "fk-from-REFUNDS_KEY");
-            _app.Reply(401, "");
-            await CliRun.RunAsync("show", OrderId, "--app", _app.BaseAddress);
+        _app.Reply(401, "");
+        var refused = await CliRun.RunWithEnvironmentAsync(new Dictionary<string, string> { ["KEY"] = "fk-from-KEY" }, "show", OrderId, "--app", _app.BaseAddress);
+        _app.Reply(401, "");
+        await CliRun.RunWithEnvironmentAsync(new Dictionary<string, string> { ["KEY"] = "fk-from-KEY", ["REFUNDS_KEY"] = "fk-from-REFUNDS_KEY" }, "show", OrderId, "--app", _app.BaseAddress);
 
-            var sent = _app.Requests.Select(r => r.Header("x-functions-key")).ToList();
-            Assert.Equal(["fk-from-KEY", "fk-from-REFUNDS_KEY"], sent);
-            Assert.Equal(1, refused.ExitCode);
-            Assert.Contains("--key, REFUNDS_KEY or KEY", refused.Err);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(CliApp.FunctionKeyVariable, saved.Item1);
-            Environment.SetEnvironmentVariable(CliApp.FallbackKeyVariable, saved.Item2);
-        }
+        var sent = _app.Requests.Select(r => r.Header("x-functions-key")).ToList();
+        Assert.Equal(["fk-from-KEY", "fk-from-REFUNDS_KEY"], sent);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("--key, REFUNDS_KEY or KEY", refused.Err);
     }
 
     [Fact]

@@ -1,21 +1,20 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Refunds.Core.Configuration;
 using Refunds.Core.Refunds;
 
-namespace Refunds.Cli;
+namespace Refunds.Cli.Commands;
 
 /// <summary>
 /// <c>refunds demo</c>: seeds orders at the simulator (ordinary ones plus the guide's two abnormal cases), refunds the
 /// ordinary ones, half through the queue and half through the HTTP API, and follows the app's ledger until every
 /// request is terminal or the timeout passes; then checks at the simulator that each request made exactly one refund.
 /// </summary>
-internal sealed class DemoCommand(CliConsole console, HttpClient http)
+internal sealed class DemoCommand(CliConsole console)
 {
-    private static readonly HashSet<string> Options = new(StringComparer.Ordinal)
-    {
-        "--orders", "--timeout", "--app", "--key", "--simulator", "--storage", "--queue",
-    };
+    public const string DefaultSimulator = "http://127.0.0.1:7080";
+    public static readonly string[] SimulatorVariables = ["REFUNDS_SIMULATOR", "SIM"];
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan QuietLineInterval = TimeSpan.FromSeconds(10);
@@ -35,19 +34,55 @@ internal sealed class DemoCommand(CliConsole console, HttpClient http)
 
     private sealed record Abnormal(SeededOrder Order, string Case, AnomalyKind Kind);
 
-    public async Task<int> RunAsync(string[] args, CancellationToken ct)
-    {
-        var parsed = CommandLineArguments.Parse(args, Options, []);
-        if (parsed.Positionals.Count > 0)
-        {
-            throw new UsageException($"demo takes no positional argument ('{parsed.Positionals[0]}')");
-        }
+    public const string Details = """
+        The guided demo, against a local run (./scripts/run-local.sh; ./scripts/run-local.sh --demo runs it for you):
+          1. seeds N ordinary paid orders at the Ping++ simulator, plus the guide's two abnormal cases (an order
+             paid after it was canceled, and one paid on two channels);
+          2. refunds the ordinary orders, half through the queue and half through the HTTP API; every third
+             refund is a partial refund of one charge;
+          3. follows GET /api/orders/<id>/refunds once a second on one progress line
+             (submitted · pending · succeeded · failed);
+          4. when every request is terminal (or --timeout passes), prints the ledger and checks at the simulator
+             that no request made more than one refund;
+          5. shows what the app did with the two abnormal orders (Anomalies__Mode: Report, AutoRefund or Off).
+        Exits 0 when every request finished with one refund each, 1 otherwise.
 
-        var orders = parsed.PositiveInt("--orders", 6);
-        var timeout = TimeSpan.FromSeconds(parsed.PositiveInt("--timeout", 120));
-        var api = CliApp.OpenApi(parsed, http);
-        var simulator = new SimulatorClient(http, parsed.Url("--simulator", CliApp.DefaultSimulator));
-        var queue = CliApp.OpenQueue(parsed);
+        Examples:
+          dotnet refunds demo
+          dotnet refunds demo --orders 2 --timeout 60
+        """;
+
+    public static Command Create(CliConsole console, Func<HttpClient> http)
+    {
+        var orders = new Option<int>("--orders") { Description = "ordinary orders to seed and refund", DefaultValueFactory = _ => 6, HelpName = "N" };
+        orders.Validators.Add(CliUrls.Positive);
+        var timeout = new Option<int>("--timeout") { Description = "seconds to wait for every request to be terminal", DefaultValueFactory = _ => 120, HelpName = "seconds" };
+        timeout.Validators.Add(CliUrls.Positive);
+        var simulator = new Option<string>("--simulator")
+        {
+            Description = $"the Ping++ simulator's base URL [default: $REFUNDS_SIMULATOR, else $SIM, else {DefaultSimulator}]",
+            HelpName = "url",
+        };
+        var app = new AppOptions();
+        var queue = new QueueOptions();
+        var command = new Command("demo", "The guided demo: seed orders at the simulator, refund them, follow them to the end.");
+        command.Options.Add(orders);
+        command.Options.Add(timeout);
+        app.AddTo(command);
+        command.Options.Add(simulator);
+        queue.AddTo(command);
+        command.SetAction((parsed, ct) => new DemoCommand(console).RunAsync(
+            parsed.GetValue(orders),
+            TimeSpan.FromSeconds(parsed.GetValue(timeout)),
+            app.Open(parsed, console, http()),
+            new SimulatorClient(http(), CliUrls.Parse(simulator.Name, parsed.GetValue(simulator) ?? console.FirstSet(SimulatorVariables) ?? DefaultSimulator)),
+            queue.Open(parsed, console),
+            ct));
+        return command;
+    }
+
+    private async Task<int> RunAsync(int orders, TimeSpan timeout, RefundsApiClient api, SimulatorClient simulator, RequestQueue queue, CancellationToken ct)
+    {
         var runId = Guid.NewGuid().ToString("N")[..8];
 
         await api.EnsureReachableAsync(ct).ConfigureAwait(false);
@@ -91,7 +126,7 @@ internal sealed class DemoCommand(CliConsole console, HttpClient http)
                 continue;
             }
 
-            switch (await CliApp.SubmitAsync(api, item.Request, ct).ConfigureAwait(false))
+            switch (await SubmitCommand.SubmitAsync(api, item.Request, ct).ConfigureAwait(false))
             {
                 case SubmitOutcome.Accepted:
                     item.Submitted = true;
@@ -127,7 +162,7 @@ internal sealed class DemoCommand(CliConsole console, HttpClient http)
             var open = tracked.Count(t => !t.Terminal);
             console.Err.WriteLine(duplicates > 0
                 ? $"refunds: {duplicates} request(s) made more than one refund at Ping++"
-                : $"refunds: {open} of {tracked.Count} requests did not finish within {timeout.TotalSeconds:0} s; see .local/logs/ and refunds show <orderId>");
+                : $"refunds: {open} of {tracked.Count} requests did not finish within {timeout.TotalSeconds:0} s; see .local/logs/ and dotnet refunds show <orderId>");
             return ExitCodes.Failed;
         }
 
