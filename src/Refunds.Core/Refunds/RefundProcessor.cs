@@ -78,9 +78,11 @@ public sealed partial class RefundProcessor(
             }
         }
 
+        var sendStartedAt = claimed.LastSendStartedAt ?? time.GetUtcNow();
         if (!claim.SendMarked)
         {
-            var mark = await ledger.RecordSendStartingAsync(requestId, attempt, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            sendStartedAt = time.GetUtcNow();
+            var mark = await ledger.RecordSendStartingAsync(requestId, attempt, sendStartedAt, cancellationToken).ConfigureAwait(false);
             if (mark.Outcome != RequestUpdateOutcome.Updated)
             {
                 // The lease ran out and another delivery took over (or the request moved on): it decides, not us.
@@ -93,7 +95,7 @@ public sealed partial class RefundProcessor(
         PingppList<PingppRefund> answer;
         try
         {
-            answer = await pingpp.CreateOrderRefundAsync(request.OrderId, request.ToCreateOrderRefundRequest(), cancellationToken).ConfigureAwait(false);
+            answer = await pingpp.CreateOrderRefundAsync(request.OrderId, request.ToCreateOrderRefundRequest(), AnsweredBy(claimed, sendStartedAt), cancellationToken).ConfigureAwait(false);
         }
         catch (PingppException e) when (e.Kind == PingppErrorKind.Rejected)
         {
@@ -129,6 +131,18 @@ public sealed partial class RefundProcessor(
         metrics.Created(answer.Data.Count, "created");
         LogCreated(logger, requestId, request.OrderId, string.Join(",", answer.Data.Select(r => r.Id)), string.Join(",", answer.Data.Select(r => r.Status)), attempt);
         return RefundProcessingOutcome.Created;
+    }
+
+    /// <summary>
+    /// The create must be answered (or given up) while this delivery still holds its claim, with a margin, and within the
+    /// grace period that a later delivery waits from <paramref name="sendStartedAt"/> before it creates again: a create
+    /// that left later (a slow Key Vault sign, a slow listing) could otherwise be performed next to a second one.
+    /// </summary>
+    private DateTimeOffset AnsweredBy(RefundRequestRecord claimed, DateTimeOffset sendStartedAt)
+    {
+        var leaseEnd = (claimed.LeaseUntil ?? sendStartedAt + _options.LeaseDuration) - _options.LeaseMargin;
+        var graceEnd = sendStartedAt + _options.CreateGracePeriod;
+        return leaseEnd < graceEnd ? leaseEnd : graceEnd;
     }
 
     /// <summary>True when the refunds of an earlier attempt were found and recorded; false when a new create may go ahead.</summary>
