@@ -216,6 +216,11 @@ public class RefundLedgerTests
         var first = await _ledger.TryBeginSubmitAsync("r_dead", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
         await _ledger.RecordSendStartingAsync("r_dead", first.Request!.Attempt, _time.GetUtcNow(), Ct);
 
+        // While the claim is live its holder may be calling Ping++: the poison handler may not end it.
+        var live = await _ledger.RecordDeadLetteredAsync("r_dead", "poisoned while claimed", Ct);
+        Assert.Equal((RequestUpdateOutcome.NotAllowed, RefundRequestState.Submitting), (live.Outcome, live.Request!.State));
+        _time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
+
         var dead = await _ledger.RecordDeadLetteredAsync("r_dead", "timeout talking to Ping++", Ct);
         Assert.Equal((RequestUpdateOutcome.Updated, RefundRequestState.DeadLettered), (dead.Outcome, dead.Request!.State));
         Assert.Contains(await AllOpenAsync(), i => i.OrderId == order);

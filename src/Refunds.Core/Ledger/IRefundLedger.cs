@@ -78,6 +78,11 @@ public interface IRefundLedger
     /// </summary>
     Task<RequestUpdateResult> RecordRejectedAsync(RefundRejection rejection, CancellationToken ct);
 
+    /// <summary>
+    /// The request's queue message was poisoned: DeadLettered with <paramref name="lastError"/>. Refused
+    /// (<see cref="RequestUpdateOutcome.NotAllowed"/>) while a claim is live (Submitting, lease not expired) and from
+    /// Submitted or a terminal state.
+    /// </summary>
     Task<RequestUpdateResult> RecordDeadLetteredAsync(string requestId, string lastError, CancellationToken ct);
 
     /// <summary>Moves a dead-lettered request back to Received (keeping its attempt count) so it can be re-enqueued.</summary>

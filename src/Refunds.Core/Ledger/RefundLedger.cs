@@ -389,7 +389,13 @@ public sealed partial class RefundLedger : IRefundLedger
     }
 
     public Task<RequestUpdateResult> RecordDeadLetteredAsync(string requestId, string lastError, CancellationToken ct)
-        => ChangeRequestAsync(requestId, RefundRequestState.DeadLettered, r => r with { LastError = lastError, LeaseUntil = null }, ct);
+        => MutateRequestAsync(requestId, r => r.State switch
+        {
+            RefundRequestState.DeadLettered => r,
+            // A live claim may be calling Ping++ right now: its holder records the outcome, not the poison handler.
+            RefundRequestState.Submitting when r.LeaseUntil > Now => null,
+            _ => r with { State = RefundRequestState.DeadLettered, LastError = lastError, LeaseUntil = null },
+        }, ct);
 
     public Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, CancellationToken ct)
         => ChangeRequestAsync(requestId, RefundRequestState.Received, r => r, ct, onlyFrom: RefundRequestState.DeadLettered);

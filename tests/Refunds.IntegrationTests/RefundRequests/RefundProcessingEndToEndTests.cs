@@ -180,4 +180,27 @@ public sealed class RefundProcessingEndToEndTests
         Assert.Equal(2, dead.Attempt);
         Assert.Empty(await app.Sim.GetRefundsAsync());
     }
+
+    [Fact]
+    public async Task A_poison_message_of_a_request_whose_claim_is_live_is_retried_later_and_never_dead_letters_it()
+    {
+        await using var app = await RefundAppHarness.StartAsync();
+        var request = await app.SeededRequestAsync("livepoison-" + Guid.NewGuid().ToString("N"));
+        // A delivery holds the claim and is calling Ping++ when a copy of the message reaches the poison queue.
+        await app.Ledger.CreateClaimedRequestAsync(request.ToLedgerRecord(), DateTimeOffset.UtcNow, TimeSpan.FromSeconds(5), CancellationToken.None);
+        await app.Poison.CreateIfNotExistsAsync();
+        await app.Poison.SendMessageAsync(request.ToQueueJson());
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(RefundRequestState.Submitting, (await app.Ledger.GetRequestAsync(request.RequestId, CancellationToken.None))!.State);
+
+        // The holder's create is answered and recorded; the retried poison message then finds the request done.
+        var created = await app.Simulator.CreateClient().CreateOrderRefundAsync(request.OrderId, request.ToCreateOrderRefundRequest());
+        await app.Ledger.RecordSubmittedAsync(request.RequestId, created.Data, CancellationToken.None);
+        await app.WaitForQueuesDrainedAsync();
+
+        var record = (await app.Ledger.GetRequestAsync(request.RequestId, CancellationToken.None))!;
+        Assert.Equal((RefundRequestState.Submitted, (string?)null), (record.State, record.LastError));
+        Assert.Single(await app.Sim.GetRefundsAsync(request.OrderId));
+    }
 }
