@@ -67,8 +67,11 @@ public interface IRefundLedger
     /// <summary><see cref="RecordSubmittedAsync(string, IReadOnlyList{PingppRefund}, CancellationToken)"/>, finding the request by its order id first.</summary>
     Task<RequestUpdateResult> RecordSubmittedAsync(RefundRequestRecord request, IReadOnlyList<PingppRefund> refunds, CancellationToken ct);
 
-    /// <summary>Ping++ rejected the request (e.g. 400/402 with an error code).</summary>
-    Task<RequestUpdateResult> RecordFailedAsync(string requestId, string? code, string message, CancellationToken ct);
+    /// <summary>
+    /// Ping++ rejected the create of claim <paramref name="attempt"/> (e.g. 400/402 with an error code). Only the holder
+    /// of that claim (still Submitting) succeeds; anything else is <see cref="RequestUpdateOutcome.NotAllowed"/>.
+    /// </summary>
+    Task<RequestUpdateResult> RecordFailedAsync(string requestId, int attempt, string? code, string message, CancellationToken ct);
 
     /// <summary>
     /// The message was invalid; recorded with reasons and raw text (creates the record when none exists; a rejected

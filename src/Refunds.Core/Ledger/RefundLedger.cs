@@ -343,16 +343,20 @@ public sealed partial class RefundLedger : IRefundLedger
         return new RequestUpdateResult(write.RequestOutcome, write.Request);
     }
 
-    public Task<RequestUpdateResult> RecordFailedAsync(string requestId, string? code, string message, CancellationToken ct)
-        => ChangeRequestAsync(requestId, RefundRequestState.Failed, r => r with
-        {
-            FailureCode = code,
-            FailureMessage = message,
-            LastError = code is null ? message : $"{code}: {message}",
-            LeaseUntil = null,
-            // Ping++ answered definitely (it did not perform it): nothing is in doubt any more.
-            Uncertain = false,
-        }, ct);
+    public Task<RequestUpdateResult> RecordFailedAsync(string requestId, int attempt, string? code, string message, CancellationToken ct)
+        => MutateRequestAsync(requestId, r => r.State == RefundRequestState.Submitting && r.Attempt == attempt
+            ? r with
+            {
+                State = RefundRequestState.Failed,
+                FailureCode = code,
+                FailureMessage = message,
+                LastError = code is null ? message : $"{code}: {message}",
+                LeaseUntil = null,
+                // Ping++ answered definitely (it did not perform this create). An earlier create in doubt stays in doubt.
+                Uncertain = r.Uncertain && !(r.LastSendStartedAt is { } sent && r.SubmittingSince is { } claimed && sent >= claimed),
+            }
+            // Only the holder of this claim may end it: a stale holder must not overwrite a newer outcome.
+            : null, ct);
 
     public Task<RequestUpdateResult> RecordSendStartingAsync(string requestId, int attempt, DateTimeOffset now, CancellationToken ct)
         => MutateRequestAsync(requestId, r => r.State == RefundRequestState.Submitting && r.Attempt == attempt
@@ -858,6 +862,10 @@ public sealed partial class RefundLedger : IRefundLedger
                     if (state == request.State && state != target)
                     {
                         Log.RequestStateKept(_logger, requestId, orderId, request.State.ToString(), target.ToString());
+                    }
+                    else if (request.State is RefundRequestState.Failed or RefundRequestState.NeedsReview && state != request.State)
+                    {
+                        Log.RequestLifted(_logger, requestId, orderId, request.State.ToString(), state.ToString());
                     }
 
                     request = request with

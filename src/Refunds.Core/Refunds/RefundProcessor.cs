@@ -99,7 +99,7 @@ public sealed partial class RefundProcessor(
         }
         catch (PingppException e) when (e.Kind == PingppErrorKind.Rejected)
         {
-            await ledger.RecordFailedAsync(requestId, e.ErrorCode ?? e.ErrorType, e.Message, CancellationToken.None).ConfigureAwait(false);
+            await ledger.RecordFailedAsync(requestId, attempt, e.ErrorCode ?? e.ErrorType, e.Message, CancellationToken.None).ConfigureAwait(false);
             metrics.Failed(e.ErrorCode);
             LogRejectedByPingpp(logger, requestId, request.OrderId, e.StatusCode, e.ErrorCode, attempt);
             return RefundProcessingOutcome.FailedAtPingpp;

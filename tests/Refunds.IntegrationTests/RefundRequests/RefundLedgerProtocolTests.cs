@@ -179,7 +179,7 @@ public sealed class RefundLedgerProtocolTests
         }
 
         var submitted = await _ledger.RecordSubmittedAsync("p3a", [new PingppRefund { Id = "re_p3a", Amount = 100, Status = PingppRefundStatus.Pending, Charge = "ch_1" }], Ct);
-        var failed = await _ledger.RecordFailedAsync("p3b", "refund_amount_exceeded", "too much", Ct);
+        var failed = await _ledger.RecordFailedAsync("p3b", 1, "refund_amount_exceeded", "too much", Ct);
 
         Assert.Equal((RefundRequestState.Submitted, false), (submitted.Request!.State, submitted.Request.Uncertain));
         Assert.Equal((RefundRequestState.Failed, false, "refund_amount_exceeded: too much"), (failed.Request!.State, failed.Request.Uncertain, failed.Request.LastError));
