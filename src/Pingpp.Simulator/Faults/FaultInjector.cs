@@ -16,8 +16,11 @@ public sealed class FaultInjector(IOptions<SimulatorOptions> options)
     public const string Reorder = "reorder";
     public const string Drop = "drop";
 
+    /// <summary>Refund objects in answers (create, retrieve, list) and webhooks carry empty <c>metadata</c>: Ping++ not echoing ours.</summary>
+    public const string StripMetadata = "strip_metadata";
+
     public static readonly IReadOnlyList<string> Kinds =
-        [ErrorBeforeCreate, ErrorAfterCreate, HangAfterCreate, RateLimit, ErrorOnRead, RefundFailure, Duplicate, Delay, Reorder, Drop];
+        [ErrorBeforeCreate, ErrorAfterCreate, HangAfterCreate, RateLimit, ErrorOnRead, RefundFailure, Duplicate, Delay, Reorder, Drop, StripMetadata];
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, FaultSpec> _faults = [];

@@ -88,6 +88,15 @@ public interface IRefundLedger
     /// </summary>
     Task<RequestUpdateResult> RecordDeadLetteredAsync(string requestId, string lastError, CancellationToken ct);
 
+    /// <summary>
+    /// Parks a request for a person (<see cref="RefundRequestState.NeedsReview"/>, <paramref name="reason"/> kept as its
+    /// last error): a create may have reached Ping++ and the order's refunds cannot tell which is ours. With
+    /// <paramref name="attempt"/>, only that claim's holder (still Submitting) may; without, a request nobody holds
+    /// (Received, or Submitting with an expired lease). Anything else is <see cref="RequestUpdateOutcome.NotAllowed"/>.
+    /// <see cref="RefundRequestRecord.Uncertain"/> stays set, so the order's create lock stays with it.
+    /// </summary>
+    Task<RequestUpdateResult> RecordNeedsReviewAsync(string requestId, int? attempt, string reason, CancellationToken ct);
+
     /// <summary>Moves a dead-lettered request back to Received (keeping its attempt count) so it can be re-enqueued.</summary>
     Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, CancellationToken ct);
 

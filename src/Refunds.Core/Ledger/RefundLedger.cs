@@ -149,14 +149,43 @@ public sealed partial class RefundLedger : IRefundLedger
                 }
             }
 
-            await UpsertIndexAsync(orderId, [$"request {requestId} {fresh.State}"], ct).ConfigureAwait(false);
+            // Born claimed only while no other request of the order has a create in doubt (one create in flight per
+            // order); otherwise recorded as Received, and the processor's claim waits for the order.
+            var lockRead = claim is null ? default : await ReadCreateLockAsync(table, orderId, requestId, ct).ConfigureAwait(false);
+            var born = claim is null || lockRead.Free ? fresh : fresh with
+            {
+                State = RefundRequestState.Received,
+                Attempt = 0,
+                SubmittingSince = null,
+                LeaseUntil = null,
+                Uncertain = false,
+                LastSendStartedAt = null,
+            };
+            if (claim is not null && !lockRead.Free)
+            {
+                Log.CreateLockHeld(_logger, requestId, orderId, lockRead.BlockedBy!);
+            }
+
+            await UpsertIndexAsync(orderId, [$"request {requestId} {born.State}"], ct).ConfigureAwait(false);
             try
             {
-                var responses = await table.SubmitTransactionAsync([MembersAction(orderId, [RequestRowKey(requestId)]), new(TableTransactionActionType.Add, FromRequest(orderId, fresh))], ct).ConfigureAwait(false);
-                if (claim is not null)
+                List<TableTransactionAction> actions = [MembersAction(orderId, [RequestRowKey(requestId)]), new(TableTransactionActionType.Add, FromRequest(orderId, born))];
+                if (born.Uncertain)
                 {
-                    RememberWrite(fresh, responses.Value[1]);
+                    actions.Add(lockRead.Take!);
                 }
+
+                var responses = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                if (born.Uncertain)
+                {
+                    RememberWrite(born, responses.Value[1]);
+                }
+            }
+            catch (RequestFailedException e) when (TableStatus.IsPreconditionFailed(e))
+            {
+                // The create lock changed since it was read.
+                await BackOffAsync(attempt, ct).ConfigureAwait(false);
+                continue;
             }
             catch (RequestFailedException e) when (IsMembersOverflow(e))
             {
@@ -195,12 +224,12 @@ public sealed partial class RefundLedger : IRefundLedger
 
             // A new request is open work, indexed above: nothing for a refresh to change.
             Log.RequestCreated(_logger, requestId, orderId);
-            if (claim is not null)
+            if (born.Uncertain)
             {
-                Log.RequestClaimed(_logger, requestId, orderId, fresh.Attempt);
+                Log.RequestClaimed(_logger, requestId, orderId, born.Attempt);
             }
 
-            return new CreateRequestResult(true, fresh);
+            return new CreateRequestResult(true, born);
         }
 
         throw new InvalidOperationException($"Could not record refund request {requestId}: too much contention.");
@@ -261,6 +290,14 @@ public sealed partial class RefundLedger : IRefundLedger
             // The write-ahead of the create rides on the claim when nothing is in doubt yet (the caller sends at once);
             // an earlier uncertain create needs a listing first, and its own write-ahead later.
             var sendMarked = markSend && !request.Uncertain;
+            var lockRead = sendMarked ? await ReadCreateLockAsync(table, partition!, requestId, ct).ConfigureAwait(false) : default;
+            if (!lockRead.Free)
+            {
+                // Another request of the order has a create in doubt: nothing is sent for this one meanwhile.
+                Log.CreateLockHeld(_logger, requestId, request.OrderId, lockRead.BlockedBy!);
+                return new SubmitClaim(SubmitClaimOutcome.OrderBusy, request);
+            }
+
             var claimed = request with
             {
                 State = RefundRequestState.Submitting,
@@ -273,7 +310,10 @@ public sealed partial class RefundLedger : IRefundLedger
             };
             try
             {
-                var written = await table.UpdateEntityAsync(FromRequest(partition!, claimed), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                var update = new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRequest(partition!, claimed), current.ETag);
+                var written = sendMarked
+                    ? (await table.SubmitTransactionAsync([update, lockRead.Take!], ct).ConfigureAwait(false)).Value[0]
+                    : await table.UpdateEntityAsync(FromRequest(partition!, claimed), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
                 if (markSend && partition == request.OrderId)
                 {
                     RememberWrite(claimed, written);
@@ -282,7 +322,7 @@ public sealed partial class RefundLedger : IRefundLedger
                 Log.RequestClaimed(_logger, requestId, request.OrderId, claimed.Attempt);
                 return new SubmitClaim(SubmitClaimOutcome.Claimed, claimed) { SendMarked = sendMarked };
             }
-            catch (RequestFailedException e) when (TableStatus.IsPreconditionFailed(e))
+            catch (RequestFailedException e) when (TableStatus.IsConcurrencyLoss(e))
             {
                 await BackOffAsync(attempt, ct).ConfigureAwait(false);
             }
@@ -359,9 +399,7 @@ public sealed partial class RefundLedger : IRefundLedger
             : null, ct);
 
     public Task<RequestUpdateResult> RecordSendStartingAsync(string requestId, int attempt, DateTimeOffset now, CancellationToken ct)
-        => MutateRequestAsync(requestId, r => r.State == RefundRequestState.Submitting && r.Attempt == attempt
-            ? r with { Uncertain = true, LastSendStartedAt = now }
-            : null, ct);
+        => RecordSendStartingLockedAsync(requestId, attempt, now, ct);
 
     public Task<RequestUpdateResult> ReleaseClaimAsync(string requestId, int attempt, bool definitelyNotSent, string lastError, CancellationToken ct)
     {
@@ -400,6 +438,18 @@ public sealed partial class RefundLedger : IRefundLedger
             RefundRequestState.Submitting when r.LeaseUntil > Now => null,
             _ => r with { State = RefundRequestState.DeadLettered, LastError = lastError, LeaseUntil = null },
         }, ct);
+
+    public Task<RequestUpdateResult> RecordNeedsReviewAsync(string requestId, int? attempt, string reason, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        return MutateRequestAsync(requestId, r =>
+        {
+            var mayPark = attempt is { } a
+                ? r.State == RefundRequestState.Submitting && r.Attempt == a
+                : r.State == RefundRequestState.Received || (r.State == RefundRequestState.Submitting && !(r.LeaseUntil > Now));
+            return mayPark ? r with { State = RefundRequestState.NeedsReview, LeaseUntil = null, LastError = "needs review: " + reason } : null;
+        }, ct);
+    }
 
     public Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, CancellationToken ct)
         => ChangeRequestAsync(requestId, RefundRequestState.Received, r => r, ct, onlyFrom: RefundRequestState.DeadLettered);

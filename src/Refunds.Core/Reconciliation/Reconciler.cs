@@ -183,6 +183,15 @@ public sealed partial class Reconciler(
                 }
             }
 
+            foreach (var (requestId, reason) in plan.Park)
+            {
+                var parked = await ledger.RecordNeedsReviewAsync(requestId, attempt: null, reason, ct).ConfigureAwait(false);
+                if (parked.Outcome == RequestUpdateOutcome.Updated)
+                {
+                    Log.Parked(logger, orderId, requestId, reason);
+                }
+            }
+
             foreach (var request in plan.HandBack)
             {
                 await HandBackAsync(request, grace, run, ct).ConfigureAwait(false);
@@ -327,6 +336,9 @@ public sealed partial class Reconciler(
 
         [LoggerMessage(6007, LogLevel.Warning, "Discrepancy {Kind} on {OrderId} (refund {RefundId}, request {RequestId}): ledger says {LedgerView}; Ping++ says {PingppView}")]
         public static partial void Discrepancy(ILogger logger, string kind, string orderId, string? refundId, string? requestId, string ledgerView, string pingppView);
+
+        [LoggerMessage(6009, LogLevel.Error, "Request {RequestId} of order {OrderId} parked for review: {Reason}; it is not created again automatically")]
+        public static partial void Parked(ILogger logger, string orderId, string requestId, string reason);
 
         [LoggerMessage(6008, LogLevel.Warning, "Reconciling order {OrderId} failed; it stays open for the next run")]
         public static partial void OrderFailed(ILogger logger, Exception exception, string orderId);

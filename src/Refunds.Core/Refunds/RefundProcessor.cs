@@ -51,7 +51,8 @@ public sealed partial class RefundProcessor(
             return RefundProcessingOutcome.AlreadyHandled;
         }
 
-        var claim = created.Created
+        // A new request is born claimed unless another request of its order has a create in doubt (then Received).
+        var claim = created.Created && stored.State == RefundRequestState.Submitting
             ? new SubmitClaim(SubmitClaimOutcome.Claimed, stored) { SendMarked = true }
             : await ledger.TryBeginSendAsync(stored, time.GetUtcNow(), _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
         switch (claim.Outcome)
@@ -65,16 +66,17 @@ public sealed partial class RefundProcessor(
                 return RefundProcessingOutcome.AlreadyHandled;
             case SubmitClaimOutcome.NotFound:
                 throw new InvalidOperationException($"Refund request {requestId} vanished from the ledger after it was recorded.");
+            case SubmitClaimOutcome.OrderBusy:
+                throw OrderBusy(request, dequeueCount);
         }
 
         var claimed = claim.Request!;
         var attempt = claimed.Attempt;
         if (claim.MayHaveReachedPingpp)
         {
-            var adopted = await LookUpAsync(request, claimed, dequeueCount, cancellationToken).ConfigureAwait(false);
-            if (adopted)
+            if (await LookUpAsync(request, claimed, dequeueCount, cancellationToken).ConfigureAwait(false) is { } found)
             {
-                return RefundProcessingOutcome.Adopted;
+                return found;
             }
         }
 
@@ -83,6 +85,13 @@ public sealed partial class RefundProcessor(
         {
             sendStartedAt = time.GetUtcNow();
             var mark = await ledger.RecordSendStartingAsync(requestId, attempt, sendStartedAt, cancellationToken).ConfigureAwait(false);
+            if (mark is { Outcome: RequestUpdateOutcome.NotAllowed, Request: { State: RefundRequestState.Submitting } still } && still.Attempt == attempt)
+            {
+                // Still ours, but another request of the order has a create in doubt: give the claim back, send nothing.
+                await ReleaseQuietlyAsync(requestId, attempt, definitelyNotSent: true, "waiting: another request of the order has a create whose outcome is unknown").ConfigureAwait(false);
+                throw OrderBusy(request, dequeueCount);
+            }
+
             if (mark.Outcome != RequestUpdateOutcome.Updated)
             {
                 // The lease ran out and another delivery took over (or the request moved on): it decides, not us.
@@ -145,8 +154,12 @@ public sealed partial class RefundProcessor(
         return leaseEnd < graceEnd ? leaseEnd : graceEnd;
     }
 
-    /// <summary>True when the refunds of an earlier attempt were found and recorded; false when a new create may go ahead.</summary>
-    private async Task<bool> LookUpAsync(RefundRequest request, RefundRequestRecord claimed, long dequeueCount, CancellationToken cancellationToken)
+    /// <summary>
+    /// <see cref="RefundProcessingOutcome.Adopted"/> when the refunds of an earlier attempt were found and recorded,
+    /// <see cref="RefundProcessingOutcome.NeedsReview"/> when the order's refunds cannot tell (parked); null when a new
+    /// create may go ahead.
+    /// </summary>
+    private async Task<RefundProcessingOutcome?> LookUpAsync(RefundRequest request, RefundRequestRecord claimed, long dequeueCount, CancellationToken cancellationToken)
     {
         var requestId = request.RequestId;
         IReadOnlyList<PingppRefund> all;
@@ -163,12 +176,29 @@ public sealed partial class RefundProcessor(
         }
 
         var mine = all.Where(r => string.Equals(r.RequestId, requestId, StringComparison.Ordinal)).ToList();
+        if (mine.Count == 0 && all.Any(r => r.RequestId is null))
+        {
+            // Our marker is on no refund, but refunds without any marker exist: Ping++ may not have echoed our metadata.
+            var ownedByOthers = (await ledger.ListOrderAsync(request.OrderId, cancellationToken).ConfigureAwait(false)).Refunds
+                .Where(r => r.RequestId is not null && r.RequestId != requestId).Select(r => r.RefundId).ToHashSet(StringComparer.Ordinal);
+            var match = UnmarkedRefundMatch.Find(claimed, all, ownedByOthers);
+            if (match.ReviewReason is { } reason)
+            {
+                await ledger.RecordNeedsReviewAsync(requestId, claimed.Attempt, reason, cancellationToken).ConfigureAwait(false);
+                metrics.Rejected("needs_review");
+                LogNeedsReview(logger, requestId, request.OrderId, reason, claimed.Attempt);
+                return RefundProcessingOutcome.NeedsReview;
+            }
+
+            mine = [.. match.Adopt];
+        }
+
         if (mine.Count > 0)
         {
             await ledger.RecordSubmittedAsync(requestId, mine, cancellationToken).ConfigureAwait(false);
             metrics.Created(mine.Count, "adopted");
             LogAdopted(logger, requestId, request.OrderId, string.Join(",", mine.Select(r => r.Id)), claimed.Attempt);
-            return true;
+            return RefundProcessingOutcome.Adopted;
         }
 
         var since = claimed.LastSendStartedAt ?? DateTimeOffset.MinValue;
@@ -185,7 +215,15 @@ public sealed partial class RefundProcessor(
         }
 
         LogNotFoundAfterGrace(logger, requestId, request.OrderId, since, claimed.Attempt);
-        return false;
+        return null;
+    }
+
+    private RefundRetryLaterException OrderBusy(RefundRequest request, long dequeueCount)
+    {
+        metrics.RetryLater("order_busy");
+        LogOrderBusy(logger, request.RequestId, request.OrderId, dequeueCount);
+        return new RefundRetryLaterException(request.RequestId,
+            $"Another refund request of order {request.OrderId} has a create whose outcome is unknown; refund request {request.RequestId} waits (one create in flight per order).");
     }
 
     /// <summary>Release failures are logged, not thrown: the lease expires on its own, and the original error is what matters.</summary>
@@ -252,6 +290,12 @@ public sealed partial class RefundProcessor(
 
     [LoggerMessage(3012, LogLevel.Warning, "Refund request {RequestId} of order {OrderId}: no refund listed for the uncertain create started {Since}, grace period over; creating again, attempt {Attempt}")]
     private static partial void LogNotFoundAfterGrace(ILogger logger, string requestId, string orderId, DateTimeOffset since, int attempt);
+
+    [LoggerMessage(3014, LogLevel.Information, "Refund request {RequestId} of order {OrderId} waits: another request of the order has a create whose outcome is unknown (delivery {DequeueCount})")]
+    private static partial void LogOrderBusy(ILogger logger, string requestId, string orderId, long dequeueCount);
+
+    [LoggerMessage(3015, LogLevel.Error, "Refund request {RequestId} of order {OrderId} parked for review (attempt {Attempt}): {Reason}; it is not created again automatically")]
+    private static partial void LogNeedsReview(ILogger logger, string requestId, string orderId, string reason, int attempt);
 
     [LoggerMessage(3013, LogLevel.Warning, "Releasing the claim of refund request {RequestId} (attempt {Attempt}) failed; it expires with its lease")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string requestId, int attempt);
