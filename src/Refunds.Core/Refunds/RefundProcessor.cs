@@ -80,11 +80,9 @@ public sealed partial class RefundProcessor(
             }
         }
 
-        var sendStartedAt = claimed.LastSendStartedAt ?? time.GetUtcNow();
         if (!claim.SendMarked)
         {
-            sendStartedAt = time.GetUtcNow();
-            var mark = await ledger.RecordSendStartingAsync(requestId, attempt, sendStartedAt, cancellationToken).ConfigureAwait(false);
+            var mark = await ledger.RecordSendStartingAsync(requestId, attempt, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             if (mark is { Outcome: RequestUpdateOutcome.NotAllowed, Request: { State: RefundRequestState.Submitting } still } && still.Attempt == attempt)
             {
                 // Still ours, but another request of the order has a create in doubt: give the claim back, send nothing.
@@ -104,7 +102,7 @@ public sealed partial class RefundProcessor(
         PingppList<PingppRefund> answer;
         try
         {
-            answer = await pingpp.CreateOrderRefundAsync(request.OrderId, request.ToCreateOrderRefundRequest(), AnsweredBy(claimed, sendStartedAt), cancellationToken).ConfigureAwait(false);
+            answer = await pingpp.CreateOrderRefundAsync(request.OrderId, request.ToCreateOrderRefundRequest(), AnsweredBy(claimed), cancellationToken).ConfigureAwait(false);
         }
         catch (PingppException e) when (e.Kind == PingppErrorKind.Rejected)
         {
@@ -116,6 +114,13 @@ public sealed partial class RefundProcessor(
         catch (PingppException e)
         {
             var notSent = e.Kind is PingppErrorKind.RateLimited or PingppErrorKind.NotSent;
+            if (e.StatusCode == 401)
+            {
+                // Clock skew or a rotated key affects every request alike: alert, retry, fail none of them.
+                metrics.RetryLater("pingpp_unauthorized");
+                LogUnauthorized(logger, requestId, request.OrderId, e.ErrorCode, attempt);
+            }
+
             await ReleaseQuietlyAsync(requestId, attempt, notSent, $"create: {e.Kind}: {e.Message}").ConfigureAwait(false);
             metrics.RetryLater(e.Kind.ToString());
             LogCreateNotFinished(logger, requestId, request.OrderId, e.Kind.ToString(), e.StatusCode, attempt, dequeueCount);
@@ -143,16 +148,12 @@ public sealed partial class RefundProcessor(
     }
 
     /// <summary>
-    /// The create must be answered (or given up) while this delivery still holds its claim, with a margin, and within the
-    /// grace period that a later delivery waits from <paramref name="sendStartedAt"/> before it creates again: a create
-    /// that left later (a slow Key Vault sign, a slow listing) could otherwise be performed next to a second one.
+    /// The create must be answered (or given up) while this delivery still holds its claim, with a margin for clock
+    /// skew: once the lease has run out another delivery may claim, list, find nothing and create. A create that a slow
+    /// Key Vault sign or a slow listing pushed past that point is not sent.
     /// </summary>
-    private DateTimeOffset AnsweredBy(RefundRequestRecord claimed, DateTimeOffset sendStartedAt)
-    {
-        var leaseEnd = (claimed.LeaseUntil ?? sendStartedAt + _options.LeaseDuration) - _options.LeaseMargin;
-        var graceEnd = sendStartedAt + _options.CreateGracePeriod;
-        return leaseEnd < graceEnd ? leaseEnd : graceEnd;
-    }
+    private DateTimeOffset AnsweredBy(RefundRequestRecord claimed)
+        => (claimed.LeaseUntil ?? time.GetUtcNow() + _options.LeaseDuration) - _options.LeaseMargin;
 
     /// <summary>
     /// <see cref="RefundProcessingOutcome.Adopted"/> when the refunds of an earlier attempt were found and recorded,
@@ -296,6 +297,9 @@ public sealed partial class RefundProcessor(
 
     [LoggerMessage(3015, LogLevel.Error, "Refund request {RequestId} of order {OrderId} parked for review (attempt {Attempt}): {Reason}; it is not created again automatically")]
     private static partial void LogNeedsReview(ILogger logger, string requestId, string orderId, string reason, int attempt);
+
+    [LoggerMessage(3016, LogLevel.Critical, "Ping++ refused to authenticate the create of refund request {RequestId} of order {OrderId} (401, code {ErrorCode}), attempt {Attempt}: check the clock and the API key and signing key; the request is retried, not failed")]
+    private static partial void LogUnauthorized(ILogger logger, string requestId, string orderId, string? errorCode, int attempt);
 
     [LoggerMessage(3013, LogLevel.Warning, "Releasing the claim of refund request {RequestId} (attempt {Attempt}) failed; it expires with its lease")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string requestId, int attempt);
