@@ -91,19 +91,16 @@ public sealed partial class RefundLedger : IRefundLedger
             CreatedAt = now,
             UpdatedAt = now,
         };
-        if (claim is { } c)
+        // Born claimed for a send that starts now: what TryBeginSendAsync would write next, in the creating write.
+        static RefundRequestRecord Claimed(RefundRequestRecord r, (DateTimeOffset At, TimeSpan Lease) c) => r with
         {
-            // Born claimed for a send that starts now: what TryBeginSendAsync would write next, in the creating write.
-            fresh = fresh with
-            {
-                State = RefundRequestState.Submitting,
-                Attempt = 1,
-                SubmittingSince = c.At,
-                LeaseUntil = c.At + c.Lease,
-                Uncertain = true,
-                LastSendStartedAt = c.At,
-            };
-        }
+            State = RefundRequestState.Submitting,
+            Attempt = 1,
+            SubmittingSince = c.At,
+            LeaseUntil = c.At + c.Lease,
+            Uncertain = true,
+            LastSendStartedAt = c.At,
+        };
 
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
         for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
@@ -152,15 +149,7 @@ public sealed partial class RefundLedger : IRefundLedger
             // Born claimed only while no other request of the order has a create in doubt (one create in flight per
             // order); otherwise recorded as Received, and the processor's claim waits for the order.
             var lockRead = claim is null ? default : await ReadCreateLockAsync(table, orderId, requestId, ct).ConfigureAwait(false);
-            var born = claim is null || lockRead.Free ? fresh : fresh with
-            {
-                State = RefundRequestState.Received,
-                Attempt = 0,
-                SubmittingSince = null,
-                LeaseUntil = null,
-                Uncertain = false,
-                LastSendStartedAt = null,
-            };
+            var born = claim is { } c && lockRead.Free ? Claimed(fresh, c) : fresh;
             if (claim is not null && !lockRead.Free)
             {
                 Log.CreateLockHeld(_logger, requestId, orderId, lockRead.BlockedBy!);
@@ -558,6 +547,14 @@ public sealed partial class RefundLedger : IRefundLedger
         else
         {
             partition = orderIdIfKnown ?? OrphanPartition(refundId);
+        }
+
+        if (requestId is null && IsOrderPartition(partition)
+            && await table.GetEntityIfExistsAsync<TableEntity>(partition, RefundRowKey(refundId), cancellationToken: ct).ConfigureAwait(false) is { HasValue: true } known)
+        {
+            // The order's row may already link it to a request (adopted without our marker) while the lookup row was
+            // last written by a report without it: the request still follows its refund.
+            requestId = ToRefund(known.Value!).RequestId;
         }
 
         var external = requestId is null;
