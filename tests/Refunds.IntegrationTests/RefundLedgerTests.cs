@@ -200,7 +200,7 @@ public class RefundLedgerTests
         await _ledger.TryBeginSubmitAsync("r_open0", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
         await _ledger.RecordSubmittedAsync("r_open0", [Refund("re_open0", PingppRefundStatus.Succeeded, "r_open0", 1700000000)], Ct);
         await _ledger.TryBeginSubmitAsync("r_open1", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
-        await _ledger.RecordFailedAsync("r_open1", "channel_refund_error", "余额不足", Ct);
+        await _ledger.RecordFailedAsync("r_open1", 1, "channel_refund_error", "余额不足", Ct);
         // (An invalid message can no longer end a valid request; a never-claimed dead-lettered one closes the work.)
         await _ledger.RecordDeadLetteredAsync("r_open2", "poison before any attempt", Ct);
 
@@ -215,6 +215,11 @@ public class RefundLedgerTests
         await _ledger.CreateRequestAsync(Request("r_dead", order), Ct);
         var first = await _ledger.TryBeginSubmitAsync("r_dead", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
         await _ledger.RecordSendStartingAsync("r_dead", first.Request!.Attempt, _time.GetUtcNow(), Ct);
+
+        // While the claim is live its holder may be calling Ping++: the poison handler may not end it.
+        var live = await _ledger.RecordDeadLetteredAsync("r_dead", "poisoned while claimed", Ct);
+        Assert.Equal((RequestUpdateOutcome.NotAllowed, RefundRequestState.Submitting), (live.Outcome, live.Request!.State));
+        _time.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
 
         var dead = await _ledger.RecordDeadLetteredAsync("r_dead", "timeout talking to Ping++", Ct);
         Assert.Equal((RequestUpdateOutcome.Updated, RefundRequestState.DeadLettered), (dead.Outcome, dead.Request!.State));
@@ -232,10 +237,44 @@ public class RefundLedgerTests
     public async Task Forbidden_moves_are_refused_and_replays_are_unchanged()
     {
         await _ledger.CreateRequestAsync(Request("r_fail", "2011609290000000031"), Ct);
-        Assert.Equal(RequestUpdateOutcome.Updated, (await _ledger.RecordFailedAsync("r_fail", "x", "y", Ct)).Outcome);
-        Assert.Equal(RequestUpdateOutcome.Unchanged, (await _ledger.RecordFailedAsync("r_fail", "x", "y", Ct)).Outcome);
+        Assert.Equal(RequestUpdateOutcome.NotAllowed, (await _ledger.RecordFailedAsync("r_fail", 0, "x", "y", Ct)).Outcome);
+        await _ledger.TryBeginSubmitAsync("r_fail", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        Assert.Equal(RequestUpdateOutcome.Updated, (await _ledger.RecordFailedAsync("r_fail", 1, "x", "y", Ct)).Outcome);
+        Assert.Equal(RequestUpdateOutcome.NotAllowed, (await _ledger.RecordFailedAsync("r_fail", 1, "x", "y", Ct)).Outcome);
         Assert.Equal(RequestUpdateOutcome.NotAllowed, (await _ledger.RecordDeadLetteredAsync("r_fail", "z", Ct)).Outcome);
-        Assert.Equal(RequestUpdateOutcome.NotFound, (await _ledger.RecordFailedAsync("r_nobody", "x", "y", Ct)).Outcome);
+        Assert.Equal(RequestUpdateOutcome.NotFound, (await _ledger.RecordFailedAsync("r_nobody", 1, "x", "y", Ct)).Outcome);
+    }
+
+    [Fact]
+    public async Task A_stale_claim_holder_cannot_fail_a_request_that_a_newer_claim_submitted()
+    {
+        const string order = "2011609290000000032";
+        await _ledger.CreateRequestAsync(Request("r_stale", order), Ct);
+        await _ledger.TryBeginSubmitAsync("r_stale", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        _time.Advance(TimeSpan.FromMinutes(3));
+        var second = await _ledger.TryBeginSubmitAsync("r_stale", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        await _ledger.RecordSubmittedAsync("r_stale", [Refund("re_stale", PingppRefundStatus.Pending, "r_stale", 1700000000)], Ct);
+
+        var stale = await _ledger.RecordFailedAsync("r_stale", second.Request!.Attempt - 1, "refund_amount_exceeded", "late answer of the first claim", Ct);
+
+        Assert.Equal((RequestUpdateOutcome.NotAllowed, RefundRequestState.Submitted), (stale.Outcome, stale.Request!.State));
+        Assert.Null((await _ledger.GetRequestAsync("r_stale", Ct))!.FailureCode);
+    }
+
+    [Fact]
+    public async Task A_failed_request_whose_own_refund_succeeds_later_moves_to_succeeded()
+    {
+        const string order = "2011609290000000033";
+        await _ledger.CreateRequestAsync(Request("r_lift", order), Ct);
+        var claim = await _ledger.TryBeginSubmitAsync("r_lift", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        await _ledger.RecordFailedAsync("r_lift", claim.Request!.Attempt, "channel_error", "refused", Ct);
+
+        // A refund carrying this request's marker (an earlier create that did go through) succeeds at Ping++.
+        await _ledger.ApplyRefundAsync(Refund("re_lift", PingppRefundStatus.Succeeded, "r_lift", 1700000000), order, Ct);
+
+        var lifted = (await _ledger.GetRequestAsync("r_lift", Ct))!;
+        Assert.Equal(RefundRequestState.Succeeded, lifted.State);
+        Assert.Equal(["re_lift"], lifted.RefundIds);
     }
 
     [Fact]

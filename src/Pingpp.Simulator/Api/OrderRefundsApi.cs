@@ -42,8 +42,18 @@ public static partial class OrderRefundsApi
             return ServerError(before);
         }
 
+        var channel = faults.Trigger(FaultInjector.ChannelError, orderId);
+        if (channel is { Performed: false })
+        {
+            return ChannelError(channel);
+        }
+
         var (refunds, error) = ledger.CreateRefunds(orderId, request!, origin: "api");
         if (error is not null) return error.ToResult();
+        if (channel is not null)
+        {
+            return ChannelError(channel);
+        }
 
         var logger = loggers.CreateLogger(typeof(OrderRefundsApi));
         if (faults.Trigger(FaultInjector.ErrorAfterCreate, orderId) is { } after)
@@ -89,6 +99,10 @@ public static partial class OrderRefundsApi
         error = PingppApiError.BadParam(name, $"{name} 取值范围为 {min}~{max} ({name} must be an integer within {min}..{max})");
         return false;
     }
+
+    private static IResult ChannelError(FaultSpec fault) =>
+        new PingppApiError(StatusCodes.Status402PaymentRequired, PingppApiError.ChannelError,
+            fault.FailureMsg ?? "渠道拒绝退款 (the channel refused the refund)", fault.FailureCode ?? "channel_refund_rejected").ToResult();
 
     private static IResult ServerError(FaultSpec fault) =>
         new PingppApiError(fault.Status ?? StatusCodes.Status500InternalServerError, PingppApiError.ApiError,

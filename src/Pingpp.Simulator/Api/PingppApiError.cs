@@ -7,6 +7,7 @@ public sealed record PingppApiError(int Status, string Type, string Message, str
 {
     public const string InvalidRequest = "invalid_request_error";
     public const string ApiError = "api_error";
+    public const string ChannelError = "channel_error";
 
     public static PingppApiError BadParam(string param, string message, string code = "invalid_parameter") =>
         new(StatusCodes.Status400BadRequest, InvalidRequest, message, code, param);

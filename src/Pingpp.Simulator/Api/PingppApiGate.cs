@@ -51,9 +51,21 @@ public sealed partial class PingppApiGate : IDisposable
         {
             await Task.Delay(_options.ApiLatency, _time, context.RequestAborted);
         }
+        if (_faults.Trigger(FaultInjector.Unauthorized) is not null)
+        {
+            await new PingppApiError(StatusCodes.Status401Unauthorized, PingppApiError.InvalidRequest,
+                "请求时间戳已过期 (request timestamp out of range)", "invalid_timestamp").ToResult().ExecuteAsync(context);
+            return;
+        }
         if (_faults.Trigger(FaultInjector.RateLimit) is { } rateLimit)
         {
             context.Response.Headers.RetryAfter = (rateLimit.RetryAfterSeconds ?? 1).ToString(CultureInfo.InvariantCulture);
+            if (rateLimit.Status == StatusCodes.Status403Forbidden)
+            {
+                // Some gateways throttle with a bare 403.
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return;
+            }
             await new PingppApiError(StatusCodes.Status429TooManyRequests, PingppApiError.ApiError,
                 "请求过于频繁, 请稍后再试 (too many requests)", "too_many_requests").ToResult().ExecuteAsync(context);
             return;

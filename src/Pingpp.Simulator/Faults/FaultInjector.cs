@@ -16,8 +16,17 @@ public sealed class FaultInjector(IOptions<SimulatorOptions> options)
     public const string Reorder = "reorder";
     public const string Drop = "drop";
 
+    /// <summary>Refund objects in answers (create, retrieve, list) and webhooks carry empty <c>metadata</c>: Ping++ not echoing ours.</summary>
+    public const string StripMetadata = "strip_metadata";
+
+    /// <summary>A create answers 402 <c>channel_error</c> with <see cref="FaultSpec.FailureCode"/>; with <see cref="FaultSpec.Performed"/> the refund was made first.</summary>
+    public const string ChannelError = "channel_error";
+
+    /// <summary>Any /v1 call answers 401 (a request timestamp Ping++ finds too old, or a rotated key), before anything is done.</summary>
+    public const string Unauthorized = "unauthorized";
+
     public static readonly IReadOnlyList<string> Kinds =
-        [ErrorBeforeCreate, ErrorAfterCreate, HangAfterCreate, RateLimit, ErrorOnRead, RefundFailure, Duplicate, Delay, Reorder, Drop];
+        [ErrorBeforeCreate, ErrorAfterCreate, HangAfterCreate, RateLimit, ErrorOnRead, RefundFailure, Duplicate, Delay, Reorder, Drop, StripMetadata, ChannelError, Unauthorized];
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, FaultSpec> _faults = [];

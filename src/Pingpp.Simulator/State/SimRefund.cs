@@ -31,7 +31,8 @@ public sealed class SimRefund
     public string? FailureMsg { get; set; }
     public string? TransactionNo { get; set; }
 
-    public JsonObject ToJson() => new()
+    /// <param name="stripMetadata">Answer with empty metadata (the <c>strip_metadata</c> fault): the refund is unchanged.</param>
+    public JsonObject ToJson(bool stripMetadata = false) => new()
     {
         ["id"] = Id,
         ["object"] = "refund",
@@ -44,7 +45,7 @@ public sealed class SimRefund
         ["description"] = Description,
         ["failure_code"] = FailureCode,
         ["failure_msg"] = FailureMsg,
-        ["metadata"] = Metadata.DeepClone(),
+        ["metadata"] = stripMetadata ? new JsonObject() : Metadata.DeepClone(),
         ["charge"] = ChargeId,
         ["charge_order_no"] = ChargeOrderNo,
         ["transaction_no"] = TransactionNo,

@@ -111,16 +111,19 @@ public sealed partial class SimulatorLedger(
                 charge.AmountReserved += amount;
                 order.Refunded = true;
                 _refunds.Add(refund);
-                data.Add(refund.ToJson());
+                data.Add(Answer(refund));
                 LogRefundCreated(orderId, refund.Id, charge.Id, amount, origin);
             }
             return (data, null);
         }
     }
 
+    /// <summary>A refund as Ping++ shows it, with the metadata stripped while the <c>strip_metadata</c> fault is on.</summary>
+    private JsonObject Answer(SimRefund refund) => refund.ToJson(faults.Trigger(FaultInjector.StripMetadata, refund.OrderId) is not null);
+
     public JsonObject? RefundJson(string orderId, string refundId)
     {
-        lock (_gate) return _refunds.FirstOrDefault(r => r.Id == refundId && r.OrderId == orderId)?.ToJson();
+        lock (_gate) return _refunds.FirstOrDefault(r => r.Id == refundId && r.OrderId == orderId) is { } refund ? Answer(refund) : null;
     }
 
     /// <summary>Newest first; null when the order is unknown.</summary>
@@ -131,7 +134,7 @@ public sealed partial class SimulatorLedger(
             if (!_orders.ContainsKey(orderId)) return null;
             var all = _refunds.Where(r => r.OrderId == orderId).Reverse().ToList();
             var data = new JsonArray();
-            foreach (var refund in all.Skip((page - 1) * perPage).Take(perPage)) data.Add(refund.ToJson());
+            foreach (var refund in all.Skip((page - 1) * perPage).Take(perPage)) data.Add(Answer(refund));
             return PingppJson.List($"/v1/orders/{orderId}/order_refunds", data, hasMore: (long)page * perPage < all.Count);
         }
     }
@@ -184,7 +187,7 @@ public sealed partial class SimulatorLedger(
                 charge.AmountRefunded += refund.Amount;
                 if (order.FullyRefunded) order.Status = "refunded";
                 LogRefundSucceeded(refund.OrderId, refund.Id);
-                outbox.Publish("refund.succeeded", refund.Id, refund.ToJson());
+                outbox.Publish("refund.succeeded", refund.Id, Answer(refund));
                 if (order.FullyRefunded && !order.OrderRefundedEventSent)
                 {
                     order.OrderRefundedEventSent = true;

@@ -67,8 +67,11 @@ public interface IRefundLedger
     /// <summary><see cref="RecordSubmittedAsync(string, IReadOnlyList{PingppRefund}, CancellationToken)"/>, finding the request by its order id first.</summary>
     Task<RequestUpdateResult> RecordSubmittedAsync(RefundRequestRecord request, IReadOnlyList<PingppRefund> refunds, CancellationToken ct);
 
-    /// <summary>Ping++ rejected the request (e.g. 400/402 with an error code).</summary>
-    Task<RequestUpdateResult> RecordFailedAsync(string requestId, string? code, string message, CancellationToken ct);
+    /// <summary>
+    /// Ping++ rejected the create of claim <paramref name="attempt"/> (e.g. 400/402 with an error code). Only the holder
+    /// of that claim (still Submitting) succeeds; anything else is <see cref="RequestUpdateOutcome.NotAllowed"/>.
+    /// </summary>
+    Task<RequestUpdateResult> RecordFailedAsync(string requestId, int attempt, string? code, string message, CancellationToken ct);
 
     /// <summary>
     /// The message was invalid; recorded with reasons and raw text (creates the record when none exists; a rejected
@@ -78,7 +81,21 @@ public interface IRefundLedger
     /// </summary>
     Task<RequestUpdateResult> RecordRejectedAsync(RefundRejection rejection, CancellationToken ct);
 
+    /// <summary>
+    /// The request's queue message was poisoned: DeadLettered with <paramref name="lastError"/>. Refused
+    /// (<see cref="RequestUpdateOutcome.NotAllowed"/>) while a claim is live (Submitting, lease not expired) and from
+    /// Submitted or a terminal state.
+    /// </summary>
     Task<RequestUpdateResult> RecordDeadLetteredAsync(string requestId, string lastError, CancellationToken ct);
+
+    /// <summary>
+    /// Parks a request for a person (<see cref="RefundRequestState.NeedsReview"/>, <paramref name="reason"/> kept as its
+    /// last error): a create may have reached Ping++ and the order's refunds cannot tell which is ours. With
+    /// <paramref name="attempt"/>, only that claim's holder (still Submitting) may; without, a request nobody holds
+    /// (Received, or Submitting with an expired lease). Anything else is <see cref="RequestUpdateOutcome.NotAllowed"/>.
+    /// <see cref="RefundRequestRecord.Uncertain"/> stays set, so the order's create lock stays with it.
+    /// </summary>
+    Task<RequestUpdateResult> RecordNeedsReviewAsync(string requestId, int? attempt, string reason, CancellationToken ct);
 
     /// <summary>Moves a dead-lettered request back to Received (keeping its attempt count) so it can be re-enqueued.</summary>
     Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, CancellationToken ct);

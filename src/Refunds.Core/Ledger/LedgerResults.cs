@@ -15,6 +15,12 @@ public enum SubmitClaimOutcome
     NotClaimable,
 
     NotFound,
+
+    /// <summary>
+    /// Not claimed: another request of the same order has a create whose outcome is unknown (one create in flight per
+    /// order). Retry later.
+    /// </summary>
+    OrderBusy,
 }
 
 /// <summary>Result of <see cref="IRefundLedger.TryBeginSubmitAsync"/>.</summary>

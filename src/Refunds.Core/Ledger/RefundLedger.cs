@@ -91,19 +91,16 @@ public sealed partial class RefundLedger : IRefundLedger
             CreatedAt = now,
             UpdatedAt = now,
         };
-        if (claim is { } c)
+        // Born claimed for a send that starts now: what TryBeginSendAsync would write next, in the creating write.
+        static RefundRequestRecord Claimed(RefundRequestRecord r, (DateTimeOffset At, TimeSpan Lease) c) => r with
         {
-            // Born claimed for a send that starts now: what TryBeginSendAsync would write next, in the creating write.
-            fresh = fresh with
-            {
-                State = RefundRequestState.Submitting,
-                Attempt = 1,
-                SubmittingSince = c.At,
-                LeaseUntil = c.At + c.Lease,
-                Uncertain = true,
-                LastSendStartedAt = c.At,
-            };
-        }
+            State = RefundRequestState.Submitting,
+            Attempt = 1,
+            SubmittingSince = c.At,
+            LeaseUntil = c.At + c.Lease,
+            Uncertain = true,
+            LastSendStartedAt = c.At,
+        };
 
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
         for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
@@ -149,14 +146,35 @@ public sealed partial class RefundLedger : IRefundLedger
                 }
             }
 
-            await UpsertIndexAsync(orderId, [$"request {requestId} {fresh.State}"], ct).ConfigureAwait(false);
+            // Born claimed only while no other request of the order has a create in doubt (one create in flight per
+            // order); otherwise recorded as Received, and the processor's claim waits for the order.
+            var lockRead = claim is null ? default : await ReadCreateLockAsync(table, orderId, requestId, ct).ConfigureAwait(false);
+            var born = claim is { } c && lockRead.Free ? Claimed(fresh, c) : fresh;
+            if (claim is not null && !lockRead.Free)
+            {
+                Log.CreateLockHeld(_logger, requestId, orderId, lockRead.BlockedBy!);
+            }
+
+            await UpsertIndexAsync(orderId, [$"request {requestId} {born.State}"], ct).ConfigureAwait(false);
             try
             {
-                var responses = await table.SubmitTransactionAsync([MembersAction(orderId, [RequestRowKey(requestId)]), new(TableTransactionActionType.Add, FromRequest(orderId, fresh))], ct).ConfigureAwait(false);
-                if (claim is not null)
+                List<TableTransactionAction> actions = [MembersAction(orderId, [RequestRowKey(requestId)]), new(TableTransactionActionType.Add, FromRequest(orderId, born))];
+                if (born.Uncertain)
                 {
-                    RememberWrite(fresh, responses.Value[1]);
+                    actions.Add(lockRead.Take!);
                 }
+
+                var responses = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                if (born.Uncertain)
+                {
+                    RememberWrite(born, responses.Value[1]);
+                }
+            }
+            catch (RequestFailedException e) when (TableStatus.IsPreconditionFailed(e))
+            {
+                // The create lock changed since it was read.
+                await BackOffAsync(attempt, ct).ConfigureAwait(false);
+                continue;
             }
             catch (RequestFailedException e) when (IsMembersOverflow(e))
             {
@@ -195,12 +213,12 @@ public sealed partial class RefundLedger : IRefundLedger
 
             // A new request is open work, indexed above: nothing for a refresh to change.
             Log.RequestCreated(_logger, requestId, orderId);
-            if (claim is not null)
+            if (born.Uncertain)
             {
-                Log.RequestClaimed(_logger, requestId, orderId, fresh.Attempt);
+                Log.RequestClaimed(_logger, requestId, orderId, born.Attempt);
             }
 
-            return new CreateRequestResult(true, fresh);
+            return new CreateRequestResult(true, born);
         }
 
         throw new InvalidOperationException($"Could not record refund request {requestId}: too much contention.");
@@ -261,6 +279,14 @@ public sealed partial class RefundLedger : IRefundLedger
             // The write-ahead of the create rides on the claim when nothing is in doubt yet (the caller sends at once);
             // an earlier uncertain create needs a listing first, and its own write-ahead later.
             var sendMarked = markSend && !request.Uncertain;
+            var lockRead = sendMarked ? await ReadCreateLockAsync(table, partition!, requestId, ct).ConfigureAwait(false) : default;
+            if (!lockRead.Free)
+            {
+                // Another request of the order has a create in doubt: nothing is sent for this one meanwhile.
+                Log.CreateLockHeld(_logger, requestId, request.OrderId, lockRead.BlockedBy!);
+                return new SubmitClaim(SubmitClaimOutcome.OrderBusy, request);
+            }
+
             var claimed = request with
             {
                 State = RefundRequestState.Submitting,
@@ -273,7 +299,10 @@ public sealed partial class RefundLedger : IRefundLedger
             };
             try
             {
-                var written = await table.UpdateEntityAsync(FromRequest(partition!, claimed), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                var update = new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRequest(partition!, claimed), current.ETag);
+                var written = sendMarked
+                    ? (await table.SubmitTransactionAsync([update, lockRead.Take!], ct).ConfigureAwait(false)).Value[0]
+                    : await table.UpdateEntityAsync(FromRequest(partition!, claimed), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
                 if (markSend && partition == request.OrderId)
                 {
                     RememberWrite(claimed, written);
@@ -282,7 +311,7 @@ public sealed partial class RefundLedger : IRefundLedger
                 Log.RequestClaimed(_logger, requestId, request.OrderId, claimed.Attempt);
                 return new SubmitClaim(SubmitClaimOutcome.Claimed, claimed) { SendMarked = sendMarked };
             }
-            catch (RequestFailedException e) when (TableStatus.IsPreconditionFailed(e))
+            catch (RequestFailedException e) when (TableStatus.IsConcurrencyLoss(e))
             {
                 await BackOffAsync(attempt, ct).ConfigureAwait(false);
             }
@@ -343,21 +372,23 @@ public sealed partial class RefundLedger : IRefundLedger
         return new RequestUpdateResult(write.RequestOutcome, write.Request);
     }
 
-    public Task<RequestUpdateResult> RecordFailedAsync(string requestId, string? code, string message, CancellationToken ct)
-        => ChangeRequestAsync(requestId, RefundRequestState.Failed, r => r with
-        {
-            FailureCode = code,
-            FailureMessage = message,
-            LastError = code is null ? message : $"{code}: {message}",
-            LeaseUntil = null,
-            // Ping++ answered definitely (it did not perform it): nothing is in doubt any more.
-            Uncertain = false,
-        }, ct);
+    public Task<RequestUpdateResult> RecordFailedAsync(string requestId, int attempt, string? code, string message, CancellationToken ct)
+        => MutateRequestAsync(requestId, r => r.State == RefundRequestState.Submitting && r.Attempt == attempt
+            ? r with
+            {
+                State = RefundRequestState.Failed,
+                FailureCode = code,
+                FailureMessage = message,
+                LastError = code is null ? message : $"{code}: {message}",
+                LeaseUntil = null,
+                // Ping++ answered definitely (it did not perform this create). An earlier create in doubt stays in doubt.
+                Uncertain = r.Uncertain && !(r.LastSendStartedAt is { } sent && r.SubmittingSince is { } claimed && sent >= claimed),
+            }
+            // Only the holder of this claim may end it: a stale holder must not overwrite a newer outcome.
+            : null, ct);
 
     public Task<RequestUpdateResult> RecordSendStartingAsync(string requestId, int attempt, DateTimeOffset now, CancellationToken ct)
-        => MutateRequestAsync(requestId, r => r.State == RefundRequestState.Submitting && r.Attempt == attempt
-            ? r with { Uncertain = true, LastSendStartedAt = now }
-            : null, ct);
+        => RecordSendStartingLockedAsync(requestId, attempt, now, ct);
 
     public Task<RequestUpdateResult> ReleaseClaimAsync(string requestId, int attempt, bool definitelyNotSent, string lastError, CancellationToken ct)
     {
@@ -389,7 +420,25 @@ public sealed partial class RefundLedger : IRefundLedger
     }
 
     public Task<RequestUpdateResult> RecordDeadLetteredAsync(string requestId, string lastError, CancellationToken ct)
-        => ChangeRequestAsync(requestId, RefundRequestState.DeadLettered, r => r with { LastError = lastError, LeaseUntil = null }, ct);
+        => MutateRequestAsync(requestId, r => r.State switch
+        {
+            RefundRequestState.DeadLettered => r,
+            // A live claim may be calling Ping++ right now: its holder records the outcome, not the poison handler.
+            RefundRequestState.Submitting when r.LeaseUntil > Now => null,
+            _ => r with { State = RefundRequestState.DeadLettered, LastError = lastError, LeaseUntil = null },
+        }, ct);
+
+    public Task<RequestUpdateResult> RecordNeedsReviewAsync(string requestId, int? attempt, string reason, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        return MutateRequestAsync(requestId, r =>
+        {
+            var mayPark = attempt is { } a
+                ? r.State == RefundRequestState.Submitting && r.Attempt == a
+                : r.State == RefundRequestState.Received || (r.State == RefundRequestState.Submitting && !(r.LeaseUntil > Now));
+            return mayPark ? r with { State = RefundRequestState.NeedsReview, LeaseUntil = null, LastError = "needs review: " + reason } : null;
+        }, ct);
+    }
 
     public Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, CancellationToken ct)
         => ChangeRequestAsync(requestId, RefundRequestState.Received, r => r, ct, onlyFrom: RefundRequestState.DeadLettered);
@@ -498,6 +547,14 @@ public sealed partial class RefundLedger : IRefundLedger
         else
         {
             partition = orderIdIfKnown ?? OrphanPartition(refundId);
+        }
+
+        if (requestId is null && IsOrderPartition(partition)
+            && await table.GetEntityIfExistsAsync<TableEntity>(partition, RefundRowKey(refundId), cancellationToken: ct).ConfigureAwait(false) is { HasValue: true } known)
+        {
+            // The order's row may already link it to a request (adopted without our marker) while the lookup row was
+            // last written by a report without it: the request still follows its refund.
+            requestId = ToRefund(known.Value!).RequestId;
         }
 
         var external = requestId is null;
@@ -852,6 +909,10 @@ public sealed partial class RefundLedger : IRefundLedger
                     if (state == request.State && state != target)
                     {
                         Log.RequestStateKept(_logger, requestId, orderId, request.State.ToString(), target.ToString());
+                    }
+                    else if (request.State is RefundRequestState.Failed or RefundRequestState.NeedsReview && state != request.State)
+                    {
+                        Log.RequestLifted(_logger, requestId, orderId, request.State.ToString(), state.ToString());
                     }
 
                     request = request with

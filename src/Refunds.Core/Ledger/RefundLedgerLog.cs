@@ -30,6 +30,12 @@ public sealed partial class RefundLedger
         [LoggerMessage(2008, LogLevel.Warning, "Refund request {RequestId} of order {OrderId} stays {State} although its refunds say {Implied}")]
         public static partial void RequestStateKept(ILogger logger, string requestId, string? orderId, string state, string implied);
 
+        [LoggerMessage(2012, LogLevel.Warning, "Refund request {RequestId} of order {OrderId} was {State}, but its own refunds say {Implied}: moved to {Implied}")]
+        public static partial void RequestLifted(ILogger logger, string requestId, string? orderId, string state, string implied);
+
+        [LoggerMessage(2013, LogLevel.Information, "Refund request {RequestId} of order {OrderId} waits: request {Holder} of the same order has a create whose outcome is unknown")]
+        public static partial void CreateLockHeld(ILogger logger, string requestId, string? orderId, string holder);
+
         [LoggerMessage(2009, LogLevel.Information, "Order {OrderId} marked for reconciliation: {Reason}")]
         public static partial void OrderMarked(ILogger logger, string orderId, string reason);
 

@@ -23,6 +23,13 @@ public enum RefundRequestState
 
     /// <summary>Poison: processing kept failing (last error kept). Can be re-enqueued, back to <see cref="Received"/>.</summary>
     DeadLettered,
+
+    /// <summary>
+    /// Parked for a person: a create may have reached Ping++ and the order's refunds cannot tell whether one is ours
+    /// (no marker, and more than one unmarked refund could be). Never created again automatically; only refund evidence
+    /// (our marker on a refund) or an operator moves it on. Reconciliation keeps looking for the evidence.
+    /// </summary>
+    NeedsReview,
 }
 
 /// <summary>The one place that says which request state may follow which, and what counts as open work.</summary>
@@ -32,16 +39,23 @@ public static class RefundRequestStateMachine
     {
         // Refund evidence (a webhook or a listing carrying our request id) may move any non-terminal request forward.
         [RefundRequestState.Received] =
-            [RefundRequestState.Submitting, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed, RefundRequestState.Rejected, RefundRequestState.DeadLettered],
+            [RefundRequestState.Submitting, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed, RefundRequestState.Rejected, RefundRequestState.DeadLettered,
+             RefundRequestState.NeedsReview],
         // Submitting → Submitting is a re-claim after the lease expired (attempt + 1); Submitting → Received releases
         // the claim after an attempt that must be retried (rate limited, not sent, outcome unknown, grace period).
         [RefundRequestState.Submitting] =
-            [RefundRequestState.Received, RefundRequestState.Submitting, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed, RefundRequestState.DeadLettered],
+            [RefundRequestState.Received, RefundRequestState.Submitting, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed, RefundRequestState.DeadLettered,
+             RefundRequestState.NeedsReview],
         [RefundRequestState.Submitted] = [RefundRequestState.Succeeded, RefundRequestState.Failed],
+        // Parked for a person: only refund evidence (a refund with our marker) moves it; nothing re-creates it.
+        [RefundRequestState.NeedsReview] = [RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed],
         [RefundRequestState.DeadLettered] =
             [RefundRequestState.Received, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed],
         [RefundRequestState.Succeeded] = [],
-        [RefundRequestState.Failed] = [],
+        // Failed ends processing, but not the truth: a refund of this request (by our marker) that Ping++ reports
+        // later, e.g. from a stale holder's create, lifts it to what the refunds say, so no caller retries a refund
+        // that happened.
+        [RefundRequestState.Failed] = [RefundRequestState.Submitted, RefundRequestState.Succeeded],
         // A validation rejection recorded no parameters and sent nothing: a corrected message with the same request id
         // replaces it (a producer fixing its message must not be silently dropped). The ledger allows this only for a
         // rejected record without a fingerprint, i.e. one that never held a valid request.
@@ -57,13 +71,14 @@ public static class RefundRequestStateMachine
         => state is RefundRequestState.Succeeded or RefundRequestState.Failed or RefundRequestState.Rejected;
 
     /// <summary>
-    /// Open work for reconciliation: anything not terminal, except a dead-lettered request that never reached
+    /// Open work for reconciliation: anything not terminal (a request parked for review included: its evidence may
+    /// still appear), except a dead-lettered request that never reached
     /// Ping++ (attempt 0): nothing can exist at Ping++ for it until it is re-enqueued.
     /// </summary>
     public static bool IsOpen(RefundRequestState state, int attempt)
         => state switch
         {
-            RefundRequestState.Received or RefundRequestState.Submitting or RefundRequestState.Submitted => true,
+            RefundRequestState.Received or RefundRequestState.Submitting or RefundRequestState.Submitted or RefundRequestState.NeedsReview => true,
             RefundRequestState.DeadLettered => attempt > 0,
             _ => false,
         };

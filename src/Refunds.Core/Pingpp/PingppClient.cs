@@ -55,7 +55,16 @@ public class PingppClient
     }
 
     /// <summary><c>POST /v1/orders/{orderId}/order_refunds</c>. Returns the list of refunds created (one per charge). Sent once, never retried.</summary>
-    public virtual async Task<PingppList<PingppRefund>> CreateOrderRefundAsync(string orderId, CreateOrderRefundRequest request, CancellationToken cancellationToken = default)
+    public Task<PingppList<PingppRefund>> CreateOrderRefundAsync(string orderId, CreateOrderRefundRequest request, CancellationToken cancellationToken = default)
+        => CreateOrderRefundAsync(orderId, request, answeredBy: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="CreateOrderRefundAsync(string, CreateOrderRefundRequest, CancellationToken)"/> that leaves only if it
+    /// can be answered (or timed out) by <paramref name="answeredBy"/>: checked after signing, right before the request
+    /// is sent. Too late → <see cref="PingppErrorKind.NotSent"/> (nothing reached Ping++).
+    /// </summary>
+    public virtual async Task<PingppList<PingppRefund>> CreateOrderRefundAsync(
+        string orderId, CreateOrderRefundRequest request, DateTimeOffset? answeredBy, CancellationToken cancellationToken = default)
     {
         ValidatePathId(orderId, nameof(orderId));
         ArgumentNullException.ThrowIfNull(request);
@@ -67,7 +76,7 @@ public class PingppClient
         var call = new Call("create_order_refund", orderId, null);
         try
         {
-            var result = await SendAsync<PingppList<PingppRefund>>(HttpMethod.Post, $"v1/orders/{orderId}/order_refunds", body, call, cancellationToken).ConfigureAwait(false);
+            var result = await SendAsync<PingppList<PingppRefund>>(HttpMethod.Post, $"v1/orders/{orderId}/order_refunds", body, call with { AnsweredBy = answeredBy }, cancellationToken).ConfigureAwait(false);
             var first = result.Data.Count > 0 ? result.Data[0] : null;
             PingppClientLog.RefundsCreated(_logger, result.Data.Count, orderId, first?.Id, first?.Status, requestId);
             return result;
@@ -212,14 +221,31 @@ public class PingppClient
         var timestamp = _time.GetUtcNow().ToUnixTimeSeconds();
         var stringToSign = PingppRequestSignature.BuildStringToSign(body ?? [], uri, timestamp);
         byte[] signature;
-        try
+        using (var signBound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            signature = await _signer.SignAsync(stringToSign, cancellationToken).ConfigureAwait(false);
+            // Signing has its own bound (Key Vault retries inside it): the caller's lease is counted from before it.
+            signBound.CancelAfter(_options.SignTimeout);
+            try
+            {
+                signature = await _signer.SignAsync(stringToSign, signBound.Token).ConfigureAwait(false);
+            }
+            catch (RequestSigningException ex)
+            {
+                throw new PingppException(PingppErrorKind.NotSent,
+                    $"Not sent: signing with {_signer.KeyDescription} failed ({(ex.IsTransient ? "transient" : "permanent")}): {ex.Message}", innerException: ex);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new PingppException(PingppErrorKind.NotSent,
+                    $"Not sent: signing with {_signer.KeyDescription} took longer than {_options.SignTimeout}.", innerException: ex);
+            }
         }
-        catch (RequestSigningException ex)
+
+        if (call.AnsweredBy is { } answeredBy && _time.GetUtcNow() + _options.RequestTimeout > answeredBy)
         {
+            PingppClientLog.TooLateToSend(_logger, call.Operation, call.OrderId, answeredBy);
             throw new PingppException(PingppErrorKind.NotSent,
-                $"Not sent: signing with {_signer.KeyDescription} failed ({(ex.IsTransient ? "transient" : "permanent")}): {ex.Message}", innerException: ex);
+                $"Not sent: it could not be answered within {_options.RequestTimeout} before {answeredBy:O} (the claim's lease or the grace period would run out first).");
         }
 
         using var request = new HttpRequestMessage(method, uri);
@@ -328,5 +354,9 @@ public class PingppClient
         return null;
     }
 
-    private sealed record Call(string Operation, string OrderId, string? RefundId);
+    private sealed record Call(string Operation, string OrderId, string? RefundId)
+    {
+        /// <summary>A create leaves only if it can be answered by then (see <see cref="CreateOrderRefundAsync(string, CreateOrderRefundRequest, DateTimeOffset?, CancellationToken)"/>).</summary>
+        public DateTimeOffset? AnsweredBy { get; init; }
+    }
 }

@@ -26,5 +26,9 @@ internal static partial class PingppClientLog
         Message = "Ping++ create refund for order {OrderId} (request {RequestId}) ended with unknown outcome (status {StatusCode}); do not re-send before checking the order's refunds")]
     public static partial void CreateOutcomeUnknown(ILogger logger, string orderId, string? requestId, int? statusCode);
 
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning,
+        Message = "Ping++ {Operation} for order {OrderId} not sent: it could not be answered before {AnsweredBy} (lease or grace period)")]
+    public static partial void TooLateToSend(ILogger logger, string operation, string orderId, DateTimeOffset answeredBy);
+
     public static int StatusOf(HttpStatusCode code) => (int)code;
 }

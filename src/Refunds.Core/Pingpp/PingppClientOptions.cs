@@ -20,6 +20,12 @@ public sealed class PingppClientOptions
     /// <summary><c>Pingpp__RequestTimeout</c>: per attempt, including reading the response.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The bound on signing one request (Key Vault <c>sign</c> with its own retries), inside the processor's lease: a
+    /// sign that takes longer fails as not sent. Code default; validated with the lease (<c>Refunds.RefundProcessingOptionsValidator</c>).
+    /// </summary>
+    public TimeSpan SignTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary><c>Pingpp__MaxReadRetries</c>: extra attempts for GETs. Creates are never retried.</summary>
     public int MaxReadRetries { get; set; } = 3;
 

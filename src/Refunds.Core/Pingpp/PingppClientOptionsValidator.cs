@@ -88,6 +88,11 @@ public sealed class PingppClientOptionsValidator : IValidateOptions<PingppClient
             failures.Add($"{SettingNames.PingppRequestTimeout} must be positive and at most 00:05:00; got {options.RequestTimeout}.");
         }
 
+        if (options.SignTimeout <= TimeSpan.Zero || options.SignTimeout > TimeSpan.FromMinutes(2))
+        {
+            failures.Add($"Pingpp SignTimeout must be positive and at most 00:02:00; got {options.SignTimeout}.");
+        }
+
         if (options.MaxReadRetries is < 0 or > 10)
         {
             failures.Add($"{SettingNames.PingppMaxReadRetries} must be between 0 and 10; got {options.MaxReadRetries}.");

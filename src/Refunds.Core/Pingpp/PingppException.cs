@@ -9,13 +9,16 @@ public enum PingppErrorKind
     /// <summary>Ping++ answered with a definite 4xx: it did not perform the request. Retrying unchanged will fail again.</summary>
     Rejected,
 
-    /// <summary>Ping++ throttled the request (429, or 403 with a rate-limit error) and did not perform it. Retry later.</summary>
+    /// <summary>Ping++ throttled the request (429, or 403 unless its body is a request/channel error about something else) and did not perform it. Retry later.</summary>
     RateLimited,
 
     /// <summary>The request may or may not have been performed (timeout, connection lost after sending, 5xx, unreadable 2xx). Check before retrying a create.</summary>
     OutcomeUnknown,
 
-    /// <summary>The request certainly never reached Ping++ (signing failed, DNS or connection refused). Safe to retry.</summary>
+    /// <summary>
+    /// The request was certainly not performed (signing failed, DNS or connection refused, too late to be answered
+    /// within the claim, or Ping++ refused to authenticate it: 401). Safe to retry.
+    /// </summary>
     NotSent,
 }
 
@@ -67,18 +70,44 @@ public sealed class PingppException : Exception
     {
         PingppErrorKind.Rejected => "(rejected, not performed)",
         PingppErrorKind.RateLimited => "(rate limited, not performed)",
+        PingppErrorKind.NotSent => "(refused before anything was performed)",
         _ => "(outcome unknown)",
     };
 
+    /// <summary>
+    /// The status codes as the official SDKs read them (pingpp-api.md §5): 401 is authentication (clock skew, a
+    /// rotated key), refused before anything is done: not sent, retried and alerted on, never a failed refund. 403 is
+    /// rate limiting for four of the SDKs: back off, unless the body is a Ping++ request or channel error that does
+    /// not speak of rate limits. 402 <c>channel_error</c>: a definite refusal by its code fails; any other code may
+    /// still complete at the channel: unknown, looked up before anything is created again.
+    /// </summary>
     private static PingppErrorKind Classify(int status, ErrorBody? error) => status switch
     {
         429 => PingppErrorKind.RateLimited,
-        403 when SaysRateLimit(error) => PingppErrorKind.RateLimited,
+        401 => PingppErrorKind.NotSent,
+        403 when SaysRateLimit(error) || error?.Type is not ("invalid_request_error" or "channel_error") => PingppErrorKind.RateLimited,
+        402 => IsDefiniteChannelRefusal(error?.Code) ? PingppErrorKind.Rejected : PingppErrorKind.OutcomeUnknown,
         // 408: the server gave up on the request; whether it started work is not stated, so treat it as unknown.
         408 => PingppErrorKind.OutcomeUnknown,
         >= 400 and < 500 => PingppErrorKind.Rejected,
         _ => PingppErrorKind.OutcomeUnknown,
     };
+
+    /// <summary>
+    /// A 402 code that says the channel refused the refund for good. Ping++'s code table is not public; these are
+    /// the refusal words its codes use. Anything else (no code, timeouts, "processing", system errors) may still
+    /// complete and is treated as unknown.
+    /// </summary>
+    internal static bool IsDefiniteChannelRefusal(string? code)
+    {
+        if (string.IsNullOrEmpty(code))
+        {
+            return false;
+        }
+
+        string[] refusals = ["rejected", "refused", "declined", "exceeded", "insufficient", "expired", "not_allowed", "forbidden", "invalid", "closed", "not_refundable"];
+        return refusals.Any(r => code.Contains(r, StringComparison.OrdinalIgnoreCase));
+    }
 
     private static bool SaysRateLimit(ErrorBody? error)
     {

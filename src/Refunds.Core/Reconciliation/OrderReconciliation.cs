@@ -16,6 +16,9 @@ public sealed record OrderReconciliationPlan
     /// <summary>Requests with no refund at Ping++ after the grace period: to hand back to the refund queue.</summary>
     public IReadOnlyList<RefundRequestRecord> HandBack { get; init; } = [];
 
+    /// <summary>Uncertain requests whose order's unmarked refunds cannot tell which is theirs: to park for a person (NeedsReview).</summary>
+    public IReadOnlyList<(string RequestId, string Reason)> Park { get; init; } = [];
+
     public IReadOnlyList<Discrepancy> Discrepancies { get; init; } = [];
 
     /// <summary>Requests left alone for now (live lease, or still inside the grace period).</summary>
@@ -51,6 +54,8 @@ public static class OrderReconciliation
 
         var adopt = new List<(string, IReadOnlyList<PingppRefund>)>();
         var handBack = new List<RefundRequestRecord>();
+        var park = new List<(string, string)>();
+        var adoptedUnmarked = new HashSet<string>(StringComparer.Ordinal);
         var waiting = 0;
         var adoptedRequests = new HashSet<string>(StringComparer.Ordinal);
         var processorOwned = new HashSet<string>(StringComparer.Ordinal);
@@ -60,11 +65,28 @@ public static class OrderReconciliation
             var leaseLive = request.State == RefundRequestState.Submitting && request.LeaseUntil > now;
             var adoptable = request.State switch
             {
-                RefundRequestState.Received => true,
+                RefundRequestState.Received or RefundRequestState.NeedsReview => true,
                 RefundRequestState.Submitting => !leaseLive,
                 RefundRequestState.DeadLettered => request.Attempt > 0,
                 _ => false,
             };
+            if (adoptable && found.Count == 0 && request.Uncertain && request.State is RefundRequestState.Received or RefundRequestState.Submitting)
+            {
+                // Our marker is on no refund: Ping++ may not have echoed it. The order's create lock makes an unmarked
+                // refund with the request's charge and amount, made after it was recorded, its own (or parks it).
+                var ownedByOthers = ledger.Refunds.Where(r => r.RequestId is not null && r.RequestId != request.RequestId)
+                    .Select(r => r.RefundId).ToHashSet(StringComparer.Ordinal);
+                var match = Refunds.UnmarkedRefundMatch.Find(request, atPingpp.Where(r => !adoptedUnmarked.Contains(r.Id)), ownedByOthers);
+                if (match.ReviewReason is { } reason)
+                {
+                    park.Add((request.RequestId, reason));
+                    continue;
+                }
+
+                found = [.. match.Adopt];
+                adoptedUnmarked.UnionWith(found.Select(r => r.Id));
+            }
+
             if (leaseLive)
             {
                 processorOwned.Add(request.RequestId);
@@ -101,7 +123,8 @@ public static class OrderReconciliation
         var discrepancies = new List<Discrepancy>();
         foreach (var remote in atPingpp)
         {
-            if (remote.RequestId is { } rid && (adoptedRequests.Contains(rid) || processorOwned.Contains(rid)) && !known.ContainsKey(remote.Id))
+            if (((remote.RequestId is { } rid && (adoptedRequests.Contains(rid) || processorOwned.Contains(rid))) || adoptedUnmarked.Contains(remote.Id))
+                && !known.ContainsKey(remote.Id))
             {
                 continue;
             }
@@ -156,6 +179,7 @@ public static class OrderReconciliation
             Apply = apply,
             Adopt = adopt,
             HandBack = handBack,
+            Park = park,
             Discrepancies = discrepancies,
             Waiting = waiting,
         };

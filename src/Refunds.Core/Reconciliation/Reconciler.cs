@@ -168,9 +168,23 @@ public sealed partial class Reconciler(
                 }
             }
 
+            var itemsFailed = 0;
             foreach (var refund in plan.Apply)
             {
-                var applied = await ledger.ApplyRefundAsync(refund, orderId, ct).ConfigureAwait(false);
+                RefundApplyResult applied;
+                try
+                {
+                    applied = await ledger.ApplyRefundAsync(refund, orderId, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One odd refund (an id the ledger cannot key, a storage error) must not stop the rest of the order
+                    // nor the run's cursor; the order stays open and the refund is tried again next run.
+                    itemsFailed++;
+                    Log.RefundFailed(logger, e, orderId, refund.Id);
+                    continue;
+                }
+
                 if (applied.Outcome == RefundApplyOutcome.Created && applied.Refund.External)
                 {
                     run.Add(ref run.External);
@@ -180,6 +194,15 @@ public sealed partial class Reconciler(
                 {
                     run.Add(ref run.RefundsUpdated);
                     Log.RefundUpdated(logger, orderId, refund.Id, applied.Refund.RequestId, applied.Refund.Status.ToString(), applied.Refund.FailureCode);
+                }
+            }
+
+            foreach (var (requestId, reason) in plan.Park)
+            {
+                var parked = await ledger.RecordNeedsReviewAsync(requestId, attempt: null, reason, ct).ConfigureAwait(false);
+                if (parked.Outcome == RequestUpdateOutcome.Updated)
+                {
+                    Log.Parked(logger, orderId, requestId, reason);
                 }
             }
 
@@ -203,6 +226,13 @@ public sealed partial class Reconciler(
                 }
             }
 
+            if (itemsFailed > 0)
+            {
+                // Not cleared: the order stays open work for the next run.
+                run.Add(ref run.OrdersFailed);
+                return;
+            }
+
             run.Add(ref run.OrdersChecked);
             if (orderLedger.Order is { NeedsReconciliation: true, MarkedAt: { } markedAt })
             {
@@ -214,7 +244,7 @@ public sealed partial class Reconciler(
                 await ledger.RefreshOpenWorkAsync(orderId, ct).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is PingppException or RequestFailedException or InvalidOperationException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             run.Add(ref run.OrdersFailed);
             Log.OrderFailed(logger, e, orderId);
@@ -327,6 +357,12 @@ public sealed partial class Reconciler(
 
         [LoggerMessage(6007, LogLevel.Warning, "Discrepancy {Kind} on {OrderId} (refund {RefundId}, request {RequestId}): ledger says {LedgerView}; Ping++ says {PingppView}")]
         public static partial void Discrepancy(ILogger logger, string kind, string orderId, string? refundId, string? requestId, string ledgerView, string pingppView);
+
+        [LoggerMessage(6009, LogLevel.Error, "Request {RequestId} of order {OrderId} parked for review: {Reason}; it is not created again automatically")]
+        public static partial void Parked(ILogger logger, string orderId, string requestId, string reason);
+
+        [LoggerMessage(6010, LogLevel.Error, "Reconciling refund {RefundId} of order {OrderId} failed; the order stays open for the next run")]
+        public static partial void RefundFailed(ILogger logger, Exception exception, string orderId, string refundId);
 
         [LoggerMessage(6008, LogLevel.Warning, "Reconciling order {OrderId} failed; it stays open for the next run")]
         public static partial void OrderFailed(ILogger logger, Exception exception, string orderId);

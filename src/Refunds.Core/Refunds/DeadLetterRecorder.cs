@@ -7,9 +7,12 @@ namespace Refunds.Core.Refunds;
 /// Handles a message the host moved to <c>refund-requests-poison</c> after its last attempt: the request becomes
 /// <see cref="RefundRequestState.DeadLettered"/> with its last error, unless it already got further (Submitted or a
 /// terminal state: then only logged). A valid request that never reached the ledger is recorded first; an
-/// unparseable message is recorded as rejected. Nothing is dropped; throws (retry) only when storage fails.
+/// unparseable message is recorded as rejected. A request whose claim is still live (a delivery may be calling Ping++
+/// right now) is not dead-lettered under it: the poison message is retried later
+/// (<see cref="RefundRetryLaterException"/>), by when the holder has recorded its outcome or its lease has run out.
+/// Nothing is dropped; throws (retry) only then and when storage fails.
 /// </summary>
-public sealed partial class DeadLetterRecorder(IRefundLedger ledger, RefundMetrics metrics, ILogger<DeadLetterRecorder> logger)
+public sealed partial class DeadLetterRecorder(IRefundLedger ledger, RefundMetrics metrics, TimeProvider time, ILogger<DeadLetterRecorder> logger)
 {
     public async Task<RefundRequestRecord?> RecordAsync(ReadOnlyMemory<byte> messageBody, string messageId, CancellationToken cancellationToken)
     {
@@ -47,8 +50,22 @@ public sealed partial class DeadLetterRecorder(IRefundLedger ledger, RefundMetri
             return stored;
         }
 
+        if (stored is { State: RefundRequestState.Submitting, LeaseUntil: { } leaseUntil } && leaseUntil > time.GetUtcNow())
+        {
+            LogPoisonClaimLive(logger, request.RequestId, request.OrderId, messageId, stored.Attempt, leaseUntil);
+            throw new RefundRetryLaterException(request.RequestId,
+                $"Refund request {request.RequestId} is claimed until {leaseUntil:O} (attempt {stored.Attempt}); its poison message is handled after that.");
+        }
+
         var lastError = stored.LastError ?? "no error recorded (the processor never reached Ping++: storage or host failures)";
         var result = await ledger.RecordDeadLetteredAsync(request.RequestId, lastError, cancellationToken).ConfigureAwait(false);
+        if (result is { Outcome: RequestUpdateOutcome.NotAllowed, Request: { State: RefundRequestState.Submitting } claimedMeanwhile })
+        {
+            // Claimed between the read above and the write: the same as a live claim.
+            throw new RefundRetryLaterException(request.RequestId,
+                $"Refund request {request.RequestId} was claimed (attempt {claimedMeanwhile.Attempt}) while its poison message was handled; retried later.");
+        }
+
         if (result.Outcome == RequestUpdateOutcome.Updated)
         {
             metrics.DeadLettered();
@@ -66,6 +83,9 @@ public sealed partial class DeadLetterRecorder(IRefundLedger ledger, RefundMetri
 
     [LoggerMessage(3103, LogLevel.Warning, "Poison message {MessageId} is not a valid refund request; recorded as rejected under {RequestId} (ledger {LedgerOutcome})")]
     private static partial void LogPoisonInvalid(ILogger logger, string requestId, string messageId, string ledgerOutcome);
+
+    [LoggerMessage(3105, LogLevel.Information, "Poison message {MessageId} for refund request {RequestId} of order {OrderId}: claim {Attempt} is live until {LeaseUntil}; retried later, not dead-lettered")]
+    private static partial void LogPoisonClaimLive(ILogger logger, string requestId, string orderId, string messageId, int attempt, DateTimeOffset leaseUntil);
 
     [LoggerMessage(3104, LogLevel.Error, "Poison message {MessageId} reuses refund request id {RequestId} (order {OrderId}) with different parameters; the stored request ({State}) stands")]
     private static partial void LogPoisonConflict(ILogger logger, string requestId, string orderId, string messageId, string state);

@@ -20,6 +20,12 @@ public sealed class RefundProcessingOptions
     /// (a listing with its read retries, a Key Vault sign and a create): code default, not an app setting.
     /// </summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Kept free at the end of the lease: a create leaves only if its answer (or its timeout) comes this long before
+    /// the lease ends, so clock skew between instances cannot let a second delivery claim while it is in flight.
+    /// </summary>
+    public TimeSpan LeaseMargin => LeaseDuration / 20;
 }
 
 /// <summary>Fails startup naming the setting; checks the timings against the Ping++ client's request timeout.</summary>
@@ -46,9 +52,11 @@ public sealed class RefundProcessingOptionsValidator(IOptions<PingppClientOption
                          + "a create still in flight must be able to become visible before it is given up.");
         }
 
-        if (options.LeaseDuration <= timeout * 2)
+        var sign = pingpp.Value.SignTimeout;
+        if (options.LeaseDuration <= sign + (timeout * 2))
         {
-            failures.Add($"Refunds__LeaseDuration ({options.LeaseDuration}) must be more than twice {SettingNames.PingppRequestTimeout} ({timeout}).");
+            failures.Add($"Refunds__LeaseDuration ({options.LeaseDuration}) must be more than Pingpp SignTimeout ({sign}) plus twice {SettingNames.PingppRequestTimeout} ({timeout}): "
+                         + "a claim must outlast a listing, a Key Vault sign and a create.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -20,4 +20,7 @@ public enum RefundProcessingOutcome
 
     /// <summary>Already Submitted, terminal or dead-lettered: nothing sent.</summary>
     AlreadyHandled,
+
+    /// <summary>A create may have reached Ping++ and the order's refunds cannot tell which is ours: parked (NeedsReview), nothing sent.</summary>
+    NeedsReview,
 }

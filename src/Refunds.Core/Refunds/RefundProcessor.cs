@@ -51,7 +51,8 @@ public sealed partial class RefundProcessor(
             return RefundProcessingOutcome.AlreadyHandled;
         }
 
-        var claim = created.Created
+        // A new request is born claimed unless another request of its order has a create in doubt (then Received).
+        var claim = created.Created && stored.State == RefundRequestState.Submitting
             ? new SubmitClaim(SubmitClaimOutcome.Claimed, stored) { SendMarked = true }
             : await ledger.TryBeginSendAsync(stored, time.GetUtcNow(), _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
         switch (claim.Outcome)
@@ -65,22 +66,30 @@ public sealed partial class RefundProcessor(
                 return RefundProcessingOutcome.AlreadyHandled;
             case SubmitClaimOutcome.NotFound:
                 throw new InvalidOperationException($"Refund request {requestId} vanished from the ledger after it was recorded.");
+            case SubmitClaimOutcome.OrderBusy:
+                throw OrderBusy(request, dequeueCount);
         }
 
         var claimed = claim.Request!;
         var attempt = claimed.Attempt;
         if (claim.MayHaveReachedPingpp)
         {
-            var adopted = await LookUpAsync(request, claimed, dequeueCount, cancellationToken).ConfigureAwait(false);
-            if (adopted)
+            if (await LookUpAsync(request, claimed, dequeueCount, cancellationToken).ConfigureAwait(false) is { } found)
             {
-                return RefundProcessingOutcome.Adopted;
+                return found;
             }
         }
 
         if (!claim.SendMarked)
         {
             var mark = await ledger.RecordSendStartingAsync(requestId, attempt, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            if (mark is { Outcome: RequestUpdateOutcome.NotAllowed, Request: { State: RefundRequestState.Submitting } still } && still.Attempt == attempt)
+            {
+                // Still ours, but another request of the order has a create in doubt: give the claim back, send nothing.
+                await ReleaseQuietlyAsync(requestId, attempt, definitelyNotSent: true, "waiting: another request of the order has a create whose outcome is unknown").ConfigureAwait(false);
+                throw OrderBusy(request, dequeueCount);
+            }
+
             if (mark.Outcome != RequestUpdateOutcome.Updated)
             {
                 // The lease ran out and another delivery took over (or the request moved on): it decides, not us.
@@ -93,11 +102,11 @@ public sealed partial class RefundProcessor(
         PingppList<PingppRefund> answer;
         try
         {
-            answer = await pingpp.CreateOrderRefundAsync(request.OrderId, request.ToCreateOrderRefundRequest(), cancellationToken).ConfigureAwait(false);
+            answer = await pingpp.CreateOrderRefundAsync(request.OrderId, request.ToCreateOrderRefundRequest(), AnsweredBy(claimed), cancellationToken).ConfigureAwait(false);
         }
         catch (PingppException e) when (e.Kind == PingppErrorKind.Rejected)
         {
-            await ledger.RecordFailedAsync(requestId, e.ErrorCode ?? e.ErrorType, e.Message, CancellationToken.None).ConfigureAwait(false);
+            await ledger.RecordFailedAsync(requestId, attempt, e.ErrorCode ?? e.ErrorType, e.Message, CancellationToken.None).ConfigureAwait(false);
             metrics.Failed(e.ErrorCode);
             LogRejectedByPingpp(logger, requestId, request.OrderId, e.StatusCode, e.ErrorCode, attempt);
             return RefundProcessingOutcome.FailedAtPingpp;
@@ -105,6 +114,13 @@ public sealed partial class RefundProcessor(
         catch (PingppException e)
         {
             var notSent = e.Kind is PingppErrorKind.RateLimited or PingppErrorKind.NotSent;
+            if (e.StatusCode == 401)
+            {
+                // Clock skew or a rotated key affects every request alike: alert, retry, fail none of them.
+                metrics.RetryLater("pingpp_unauthorized");
+                LogUnauthorized(logger, requestId, request.OrderId, e.ErrorCode, attempt);
+            }
+
             await ReleaseQuietlyAsync(requestId, attempt, notSent, $"create: {e.Kind}: {e.Message}").ConfigureAwait(false);
             metrics.RetryLater(e.Kind.ToString());
             LogCreateNotFinished(logger, requestId, request.OrderId, e.Kind.ToString(), e.StatusCode, attempt, dequeueCount);
@@ -131,8 +147,20 @@ public sealed partial class RefundProcessor(
         return RefundProcessingOutcome.Created;
     }
 
-    /// <summary>True when the refunds of an earlier attempt were found and recorded; false when a new create may go ahead.</summary>
-    private async Task<bool> LookUpAsync(RefundRequest request, RefundRequestRecord claimed, long dequeueCount, CancellationToken cancellationToken)
+    /// <summary>
+    /// The create must be answered (or given up) while this delivery still holds its claim, with a margin for clock
+    /// skew: once the lease has run out another delivery may claim, list, find nothing and create. A create that a slow
+    /// Key Vault sign or a slow listing pushed past that point is not sent.
+    /// </summary>
+    private DateTimeOffset AnsweredBy(RefundRequestRecord claimed)
+        => (claimed.LeaseUntil ?? time.GetUtcNow() + _options.LeaseDuration) - _options.LeaseMargin;
+
+    /// <summary>
+    /// <see cref="RefundProcessingOutcome.Adopted"/> when the refunds of an earlier attempt were found and recorded,
+    /// <see cref="RefundProcessingOutcome.NeedsReview"/> when the order's refunds cannot tell (parked); null when a new
+    /// create may go ahead.
+    /// </summary>
+    private async Task<RefundProcessingOutcome?> LookUpAsync(RefundRequest request, RefundRequestRecord claimed, long dequeueCount, CancellationToken cancellationToken)
     {
         var requestId = request.RequestId;
         IReadOnlyList<PingppRefund> all;
@@ -149,12 +177,29 @@ public sealed partial class RefundProcessor(
         }
 
         var mine = all.Where(r => string.Equals(r.RequestId, requestId, StringComparison.Ordinal)).ToList();
+        if (mine.Count == 0 && all.Any(r => r.RequestId is null))
+        {
+            // Our marker is on no refund, but refunds without any marker exist: Ping++ may not have echoed our metadata.
+            var ownedByOthers = (await ledger.ListOrderAsync(request.OrderId, cancellationToken).ConfigureAwait(false)).Refunds
+                .Where(r => r.RequestId is not null && r.RequestId != requestId).Select(r => r.RefundId).ToHashSet(StringComparer.Ordinal);
+            var match = UnmarkedRefundMatch.Find(claimed, all, ownedByOthers);
+            if (match.ReviewReason is { } reason)
+            {
+                await ledger.RecordNeedsReviewAsync(requestId, claimed.Attempt, reason, cancellationToken).ConfigureAwait(false);
+                metrics.Rejected("needs_review");
+                LogNeedsReview(logger, requestId, request.OrderId, reason, claimed.Attempt);
+                return RefundProcessingOutcome.NeedsReview;
+            }
+
+            mine = [.. match.Adopt];
+        }
+
         if (mine.Count > 0)
         {
             await ledger.RecordSubmittedAsync(requestId, mine, cancellationToken).ConfigureAwait(false);
             metrics.Created(mine.Count, "adopted");
             LogAdopted(logger, requestId, request.OrderId, string.Join(",", mine.Select(r => r.Id)), claimed.Attempt);
-            return true;
+            return RefundProcessingOutcome.Adopted;
         }
 
         var since = claimed.LastSendStartedAt ?? DateTimeOffset.MinValue;
@@ -171,7 +216,15 @@ public sealed partial class RefundProcessor(
         }
 
         LogNotFoundAfterGrace(logger, requestId, request.OrderId, since, claimed.Attempt);
-        return false;
+        return null;
+    }
+
+    private RefundRetryLaterException OrderBusy(RefundRequest request, long dequeueCount)
+    {
+        metrics.RetryLater("order_busy");
+        LogOrderBusy(logger, request.RequestId, request.OrderId, dequeueCount);
+        return new RefundRetryLaterException(request.RequestId,
+            $"Another refund request of order {request.OrderId} has a create whose outcome is unknown; refund request {request.RequestId} waits (one create in flight per order).");
     }
 
     /// <summary>Release failures are logged, not thrown: the lease expires on its own, and the original error is what matters.</summary>
@@ -238,6 +291,15 @@ public sealed partial class RefundProcessor(
 
     [LoggerMessage(3012, LogLevel.Warning, "Refund request {RequestId} of order {OrderId}: no refund listed for the uncertain create started {Since}, grace period over; creating again, attempt {Attempt}")]
     private static partial void LogNotFoundAfterGrace(ILogger logger, string requestId, string orderId, DateTimeOffset since, int attempt);
+
+    [LoggerMessage(3014, LogLevel.Information, "Refund request {RequestId} of order {OrderId} waits: another request of the order has a create whose outcome is unknown (delivery {DequeueCount})")]
+    private static partial void LogOrderBusy(ILogger logger, string requestId, string orderId, long dequeueCount);
+
+    [LoggerMessage(3015, LogLevel.Error, "Refund request {RequestId} of order {OrderId} parked for review (attempt {Attempt}): {Reason}; it is not created again automatically")]
+    private static partial void LogNeedsReview(ILogger logger, string requestId, string orderId, string reason, int attempt);
+
+    [LoggerMessage(3016, LogLevel.Critical, "Ping++ refused to authenticate the create of refund request {RequestId} of order {OrderId} (401, code {ErrorCode}), attempt {Attempt}: check the clock and the API key and signing key; the request is retried, not failed")]
+    private static partial void LogUnauthorized(ILogger logger, string requestId, string orderId, string? errorCode, int attempt);
 
     [LoggerMessage(3013, LogLevel.Warning, "Releasing the claim of refund request {RequestId} (attempt {Attempt}) failed; it expires with its lease")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string requestId, int attempt);

@@ -39,7 +39,7 @@ public sealed class RefundRequestIntake(IRefundLedger ledger, RefundRequestQueue
 
     public async Task<RefundSubmission> SubmitAsync(ReadOnlyMemory<byte> body, string orderId, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var parsed = RefundRequestParser.ParseHttp(body.Span, orderId, idempotencyKey, Guid.NewGuid().ToString("N"));
+        var parsed = RefundRequestParser.ParseHttp(body.Span, orderId, idempotencyKey);
         if (!parsed.IsValid)
         {
             return new RefundSubmission(RefundSubmissionOutcome.Invalid, parsed.RequestId, null, parsed.Reasons);

@@ -30,7 +30,7 @@ public sealed class RefundRequestParseResult
 
     /// <summary>
     /// The id to record the outcome under, also for a rejection: a usable <c>request_id</c> from the message, else the
-    /// fallback (queue message id, <c>Idempotency-Key</c> or generated id). Null when no usable id exists.
+    /// fallback (the queue message id, or the <c>Idempotency-Key</c> header). Null when no usable id exists.
     /// </summary>
     public string? RequestId { get; }
 

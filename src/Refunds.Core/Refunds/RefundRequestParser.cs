@@ -31,7 +31,10 @@ public static class RefundRequestParser
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>A queue message as bytes. <paramref name="fallbackRequestId"/> (the queue message id) is used when the message has no <c>request_id</c>.</summary>
+    /// <summary>
+    /// A queue message as bytes. A message without <c>request_id</c> is rejected; <paramref name="fallbackRequestId"/>
+    /// (the queue message id) only names that rejection, it never becomes a request's id.
+    /// </summary>
     public static RefundRequestParseResult Parse(ReadOnlySpan<byte> message, string? fallbackRequestId)
     {
         var rawText = Encoding.UTF8.GetString(message);
@@ -82,15 +85,14 @@ public static class RefundRequestParser
     /// <summary>
     /// The body of <c>POST /api/orders/{orderId}/refunds</c>: the queue fields without <c>order_id</c> (taken from the
     /// route; a body <c>order_id</c> must match it). The request id is the body's <c>request_id</c>, else
-    /// <paramref name="idempotencyKey"/> (the <c>Idempotency-Key</c> header; pass null when absent), else
-    /// <paramref name="generatedRequestId"/>, else a new GUID; a body id and a header id that differ are rejected.
+    /// <paramref name="idempotencyKey"/> (the <c>Idempotency-Key</c> header; pass null when absent); with neither the
+    /// body is rejected (<c>request_id</c> is required). A body id and a header id that differ are rejected.
     /// The body must be plain JSON.
     /// </summary>
-    public static RefundRequestParseResult ParseHttp(ReadOnlySpan<byte> body, string routeOrderId, string? idempotencyKey,
-        string? generatedRequestId = null)
+    public static RefundRequestParseResult ParseHttp(ReadOnlySpan<byte> body, string routeOrderId, string? idempotencyKey)
     {
         var rawText = Encoding.UTF8.GetString(body);
-        var ids = new HttpIds(routeOrderId ?? "", idempotencyKey, generatedRequestId ?? Guid.NewGuid().ToString("N"));
+        var ids = new HttpIds(routeOrderId ?? "", idempotencyKey);
         if (body.Length > RefundRequestRules.MaxMessageBytes)
         {
             return TooLarge(body.Length, rawText, ids);
@@ -257,13 +259,11 @@ public static class RefundRequestParser
         public override bool OrderIdFromBody => true;
     }
 
-    private sealed class HttpIds(string routeOrderId, string? idempotencyKey, string generatedRequestId) : IdSources
+    private sealed class HttpIds(string routeOrderId, string? idempotencyKey) : IdSources
     {
         public string RouteOrderId { get; } = routeOrderId;
 
         public string? IdempotencyKey { get; } = idempotencyKey;
-
-        public string GeneratedRequestId { get; } = generatedRequestId;
 
         public override bool AllowsBase64 => false;
 
@@ -616,18 +616,15 @@ public static class RefundRequestParser
         {
             switch (ids)
             {
-                case QueueIds queue:
-                    if (_requestIdPresent)
+                case QueueIds:
+                    // The queue message id is never the request's id: a redelivered, re-sent or poison copy of the
+                    // message has another one, so a request under it could be performed twice. It only names the rejection.
+                    if (!_requestIdPresent && !_reported.Contains(RefundRequestFields.RequestId))
                     {
-                        return _requestId;
+                        Report(RefundRequestFields.RequestId, "is required (the idempotency key of the refund; the queue message id cannot serve: a re-sent or poison copy gets a new one)");
                     }
 
-                    if (queue.FallbackRequestId is null)
-                    {
-                        RequirePresent(RefundRequestFields.RequestId, false);
-                    }
-
-                    return queue.FallbackRequestId;
+                    return _requestIdPresent ? _requestId : null;
 
                 case HttpIds http:
                     if (http.IdempotencyKey is { } key && RefundRequestRules.RequestIdProblem(key) is { } keyProblem)
@@ -645,7 +642,14 @@ public static class RefundRequestParser
                         Report(RefundRequestFields.RequestId, $"'{_requestId}' differs from the {RefundRequestFields.IdempotencyKeyHeader} header '{header}'");
                     }
 
-                    return _requestIdPresent ? _requestId : http.IdempotencyKey ?? http.GeneratedRequestId;
+                    if (!_requestIdPresent && http.IdempotencyKey is null && !_reported.Contains(RefundRequestFields.RequestId))
+                    {
+                        // A generated id would make every retry of a lost answer a new refund.
+                        Report(RefundRequestFields.RequestId,
+                            $"is required: give request_id in the body or an {RefundRequestFields.IdempotencyKeyHeader} header, and reuse it when you retry");
+                    }
+
+                    return _requestIdPresent ? _requestId : http.IdempotencyKey;
 
                 default:
                     throw new InvalidOperationException("Unknown id source.");
@@ -657,7 +661,7 @@ public static class RefundRequestParser
             IEnumerable<string?> candidates = ids switch
             {
                 QueueIds queue => [queue.FallbackRequestId],
-                HttpIds http => [http.IdempotencyKey, http.GeneratedRequestId],
+                HttpIds http => [http.IdempotencyKey],
                 _ => [],
             };
             return candidates.FirstOrDefault(c => RefundRequestRules.RequestIdProblem(c) is null);

@@ -19,13 +19,21 @@ public class RefundRequestStateMachineTests
     [InlineData(S.DeadLettered, S.Received)]
     [InlineData(S.Submitting, S.Received)]
     [InlineData(S.Rejected, S.Received)]
+    [InlineData(S.Failed, S.Succeeded)]
+    [InlineData(S.Failed, S.Submitted)]
+    [InlineData(S.Submitting, S.NeedsReview)]
+    [InlineData(S.Received, S.NeedsReview)]
+    [InlineData(S.NeedsReview, S.Submitted)]
+    [InlineData(S.NeedsReview, S.Succeeded)]
     public void Allowed_moves(S from, S to) => Assert.True(RefundRequestStateMachine.CanMove(from, to));
 
     [Theory]
     [InlineData(S.Succeeded, S.Failed)]
     [InlineData(S.Succeeded, S.Submitted)]
-    [InlineData(S.Failed, S.Succeeded)]
     [InlineData(S.Failed, S.Received)]
+    [InlineData(S.Failed, S.Submitting)]
+    [InlineData(S.NeedsReview, S.Received)]
+    [InlineData(S.NeedsReview, S.Submitting)]
     [InlineData(S.Rejected, S.Submitting)]
     [InlineData(S.Submitted, S.Received)]
     [InlineData(S.Submitted, S.Submitting)]
@@ -36,14 +44,13 @@ public class RefundRequestStateMachineTests
     public void Forbidden_moves(S from, S to) => Assert.False(RefundRequestStateMachine.CanMove(from, to));
 
     [Fact]
-    public void Terminal_states_have_no_moves_but_a_rejection_can_be_replaced()
+    public void Terminal_states_are_never_processed_again_only_refund_evidence_lifts_a_failed_one()
     {
-        // Except a validation rejection, which a corrected request with the same id replaces (back to Received).
-        foreach (var state in Enum.GetValues<S>().Where(RefundRequestStateMachine.IsTerminal))
-        {
-            Assert.Equal(state == S.Rejected ? [S.Received] : [], RefundRequestStateMachine.AllowedMoves(state));
-        }
-
+        // A validation rejection is replaced by a corrected request (back to Received); a failed request moves only to
+        // what its own refunds say; a succeeded one never moves.
+        Assert.Equal([S.Received], RefundRequestStateMachine.AllowedMoves(S.Rejected));
+        Assert.Equal([S.Submitted, S.Succeeded], RefundRequestStateMachine.AllowedMoves(S.Failed));
+        Assert.Empty(RefundRequestStateMachine.AllowedMoves(S.Succeeded));
         Assert.Equal([S.Succeeded, S.Failed, S.Rejected], Enum.GetValues<S>().Where(RefundRequestStateMachine.IsTerminal));
     }
 
@@ -65,6 +72,7 @@ public class RefundRequestStateMachineTests
     [InlineData(S.Succeeded, 1, false)]
     [InlineData(S.Failed, 1, false)]
     [InlineData(S.Rejected, 0, false)]
+    [InlineData(S.NeedsReview, 1, true)]
     public void Open_work_is_what_may_still_change_at_pingpp(S state, int attempt, bool open)
         => Assert.Equal(open, RefundRequestStateMachine.IsOpen(state, attempt));
 }

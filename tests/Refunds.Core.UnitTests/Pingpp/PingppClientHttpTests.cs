@@ -138,8 +138,6 @@ public sealed class PingppClientHttpTests : IAsyncLifetime
 
     [Theory]
     [InlineData(400, "invalid_request_error")]
-    [InlineData(401, "invalid_request_error")]
-    [InlineData(402, "channel_error")]
     [InlineData(404, "invalid_request_error")]
     public async Task Definite_4xx_on_create_is_rejected_and_sent_once(int status, string type)
     {

@@ -13,8 +13,6 @@ public class PingppExceptionTests
 
     [Theory]
     [InlineData(400)]
-    [InlineData(401)]
-    [InlineData(402)]
     [InlineData(404)]
     [InlineData(409)]
     [InlineData(422)]
@@ -46,8 +44,43 @@ public class PingppExceptionTests
         => Assert.Equal(PingppErrorKind.RateLimited, From(403, body).Kind);
 
     [Fact]
-    public void A_plain_403_is_a_rejection()
+    public void A_403_whose_body_is_a_request_error_about_something_else_is_a_rejection()
         => Assert.Equal(PingppErrorKind.Rejected, From(403, """{"error":{"type":"invalid_request_error","message":"No permission for this app"}}""").Kind);
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("<html>403 Forbidden</html>")]
+    [InlineData("""{"error":{"type":"api_error","message":"busy"}}""")]
+    public void A_403_without_a_request_error_body_is_rate_limited_as_the_sdks_read_it(string body)
+        => Assert.Equal(PingppErrorKind.RateLimited, From(403, body).Kind);
+
+    [Theory]
+    [InlineData("invalid_api_key")]
+    [InlineData("invalid_signature")]
+    [InlineData(null)]
+    public void A_401_is_not_sent_so_it_is_retried_never_a_failed_refund(string? code)
+    {
+        var ex = From(401, code is null ? "" : $$$"""{"error":{"type":"invalid_request_error","message":"auth","code":"{{{code}}}"}}""");
+
+        Assert.Equal((PingppErrorKind.NotSent, 401), (ex.Kind, ex.StatusCode));
+    }
+
+    [Theory]
+    [InlineData("channel_refund_rejected", PingppErrorKind.Rejected)]
+    [InlineData("refund_amount_exceeded", PingppErrorKind.Rejected)]
+    [InlineData("balance_insufficient", PingppErrorKind.Rejected)]
+    [InlineData("channel_timeout", PingppErrorKind.OutcomeUnknown)]
+    [InlineData("channel_processing", PingppErrorKind.OutcomeUnknown)]
+    [InlineData("channel_system_error", PingppErrorKind.OutcomeUnknown)]
+    [InlineData(null, PingppErrorKind.OutcomeUnknown)]
+    public void A_402_channel_error_fails_only_on_a_definite_refusal_and_is_otherwise_unknown(string? code, PingppErrorKind kind)
+    {
+        var body = code is null
+            ? """{"error":{"type":"channel_error","message":"渠道错误"}}"""
+            : $$$"""{"error":{"type":"channel_error","message":"渠道错误","code":"{{{code}}}"}}""";
+
+        Assert.Equal(kind, From(402, body).Kind);
+    }
 
     [Fact]
     public void The_error_object_fields_are_carried()

@@ -8,8 +8,8 @@ public class RefundRequestHttpTests
 {
     private static readonly string Body = With(("order_id", null), ("request_id", null));
 
-    private static RefundRequestParseResult Http(string body, string routeOrderId = OrderId, string? key = null, string? generated = "gen-1")
-        => RefundRequestParser.ParseHttp(Encoding.UTF8.GetBytes(body), routeOrderId, key, generated);
+    private static RefundRequestParseResult Http(string body, string routeOrderId = OrderId, string? key = null)
+        => RefundRequestParser.ParseHttp(Encoding.UTF8.GetBytes(body), routeOrderId, key);
 
     [Fact]
     public void Order_id_comes_from_the_route()
@@ -28,7 +28,7 @@ public class RefundRequestHttpTests
     [Fact]
     public void Body_order_id_that_differs_from_the_route_is_rejected()
     {
-        var result = Http(With(("order_id", "\"2011708070000009999\""), ("request_id", null)));
+        var result = Http(With(("order_id", "\"2011708070000009999\""), ("request_id", null)), key: "key-1");
 
         var reason = Assert.Single(result.Reasons);
         Assert.Equal("order_id", reason.Field);
@@ -39,7 +39,7 @@ public class RefundRequestHttpTests
     [Fact]
     public void Route_order_id_is_checked_by_the_same_rules()
     {
-        var result = Http(Body, routeOrderId: "20117080 7");
+        var result = Http(Body, routeOrderId: "20117080 7", key: "key-1");
 
         var reason = Assert.Single(result.Reasons);
         Assert.Equal("order_id", reason.Field);
@@ -76,21 +76,19 @@ public class RefundRequestHttpTests
 
         var reason = Assert.Single(result.Reasons);
         Assert.Equal(("Idempotency-Key", "must not contain '/' (not allowed in Table Storage keys)"), (reason.Field, reason.Reason));
-        Assert.Equal("gen-1", result.RequestId);
+        Assert.Null(result.RequestId);
     }
 
     [Fact]
-    public void Without_body_id_or_header_the_generated_id_is_used()
-        => Assert.Equal("gen-1", Http(Body).Request!.RequestId);
-
-    [Fact]
-    public void Without_any_id_a_new_guid_is_generated_per_call()
+    public void Without_body_id_or_header_the_request_is_rejected_naming_both()
     {
-        var first = Http(Body, generated: null).Request!.RequestId;
-        var second = Http(Body, generated: null).Request!.RequestId;
+        var result = Http(Body);
 
-        Assert.Matches("^[0-9a-f]{32}$", first);
-        Assert.NotEqual(first, second);
+        Assert.False(result.IsValid);
+        var reason = Assert.Single(result.Reasons);
+        Assert.Equal("request_id", reason.Field);
+        Assert.Contains("request_id in the body or an Idempotency-Key header", reason.Reason, StringComparison.Ordinal);
+        Assert.Null(result.RequestId);
     }
 
     [Fact]

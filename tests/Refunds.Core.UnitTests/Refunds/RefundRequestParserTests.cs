@@ -33,7 +33,7 @@ public class RefundRequestParserTests
     [Fact]
     public void Minimal_message_leaves_optional_parameters_unset()
     {
-        var result = RefundRequestParser.Parse($$"""{"order_id":"{{OrderId}}","description":"d"}""", "msg-1");
+        var result = RefundRequestParser.Parse($$"""{"request_id":"rr-1","order_id":"{{OrderId}}","description":"d"}""", "msg-1");
 
         Assert.True(result.IsValid, string.Join("; ", result.Reasons));
         Assert.Null(result.Request.Charge);
@@ -48,10 +48,10 @@ public class RefundRequestParserTests
     public void Null_counts_as_absent_for_optional_fields()
     {
         var result = RefundRequestParser.Parse(With(("charge", "null"), ("charge_amount", "null"), ("refund_mode", "null"),
-            ("funding_source", "null"), ("royalty_users", "null"), ("metadata", "null"), ("request_id", "null")), "msg-7");
+            ("funding_source", "null"), ("royalty_users", "null"), ("metadata", "null")), "msg-7");
 
         Assert.True(result.IsValid, string.Join("; ", result.Reasons));
-        Assert.Equal("msg-7", result.Request.RequestId);
+        Assert.Equal("rr-1", result.Request.RequestId);
         Assert.Null(result.Request.Charge);
         Assert.Null(result.Request.RoyaltyUsers);
     }
@@ -269,13 +269,20 @@ public class RefundRequestParserTests
     }
 
     [Fact]
-    public void Request_id_falls_back_to_the_queue_message_id()
+    public void A_message_without_request_id_is_rejected_and_filed_under_its_queue_message_id_never_performed_under_it()
     {
         var result = RefundRequestParser.Parse(With(("request_id", null)), "queue-msg-9");
 
-        Assert.True(result.IsValid, string.Join("; ", result.Reasons));
-        Assert.Equal("queue-msg-9", result.Request.RequestId);
+        Assert.False(result.IsValid);
+        var reason = Assert.Single(result.Reasons);
+        Assert.Equal("request_id", reason.Field);
+        Assert.StartsWith("is required", reason.Reason, StringComparison.Ordinal);
+        Assert.Equal("queue-msg-9", result.RequestId);
     }
+
+    [Fact]
+    public void A_null_request_id_counts_as_absent_and_is_rejected()
+        => Assert.Equal("request_id", Assert.Single(RefundRequestParser.Parse(With(("request_id", "null")), "m").Reasons).Field);
 
     [Fact]
     public void Message_request_id_wins_over_the_queue_message_id()
@@ -287,7 +294,8 @@ public class RefundRequestParserTests
         var result = RefundRequestParser.Parse(With(("request_id", null)), null);
 
         var reason = Assert.Single(result.Reasons);
-        Assert.Equal(("request_id", "is required"), (reason.Field, reason.Reason));
+        Assert.Equal("request_id", reason.Field);
+        Assert.StartsWith("is required", reason.Reason, StringComparison.Ordinal);
         Assert.Null(result.RequestId);
     }
 

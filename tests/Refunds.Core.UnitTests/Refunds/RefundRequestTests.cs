@@ -32,7 +32,7 @@ public class RefundRequestTests
     [Fact]
     public void Create_request_without_caller_metadata_still_carries_the_request_id()
     {
-        var request = Parsed($$"""{"order_id":"{{OrderId}}","description":"d"}""", "queue-msg-3");
+        var request = Parsed($$"""{"request_id":"queue-msg-3","order_id":"{{OrderId}}","description":"d"}""");
 
         var create = request.ToCreateOrderRefundRequest();
 
@@ -66,7 +66,7 @@ public class RefundRequestTests
     [Fact]
     public void Minimal_request_round_trips_without_optional_fields()
     {
-        var request = Parsed($$"""{"order_id":"{{OrderId}}","description":"d"}""", "msg-5");
+        var request = Parsed($$"""{"request_id":"msg-5","order_id":"{{OrderId}}","description":"d"}""");
 
         Assert.Equal($$"""{"request_id":"msg-5","order_id":"{{OrderId}}","description":"d"}""", request.ToQueueJson());
         Assert.Equal(request, Parsed(request.ToQueueJson(), null));
@@ -106,7 +106,7 @@ public class RefundRequestTests
     {
         // Stored in the ledger: a change to the canonical form would make every stored request look "reused with
         // different parameters". This rebuilds the form by hand from its description, so a change cannot slip by.
-        var request = Parsed($$$"""{"order_id":"{{{OrderId}}}","description":"退款","charge":"ch_1","charge_amount":10,"metadata":{"k":"v","a":"b"}}""");
+        var request = Parsed($$$"""{"request_id":"m","order_id":"{{{OrderId}}}","description":"退款","charge":"ch_1","charge_amount":10,"metadata":{"k":"v","a":"b"}}""");
 
         var form = new List<byte>();
         void Text(string? value)

@@ -31,6 +31,9 @@ internal sealed class FakeKeyVault(RSA? key = null) : HttpMessageHandler
 
     public ConcurrentQueue<Received> Requests { get; } = new();
 
+    /// <summary>How long the next authorized <c>sign</c> requests (in order) take before answering: a slow Key Vault.</summary>
+    public ConcurrentQueue<TimeSpan> SignDelays { get; } = new();
+
     public RSA PublicKey
     {
         get
@@ -52,6 +55,11 @@ internal sealed class FakeKeyVault(RSA? key = null) : HttpMessageHandler
             var challenge = new HttpResponseMessage(HttpStatusCode.Unauthorized) { Content = Json("""{"error":{"code":"Unauthorized","message":"AKV10000: Request is missing a Bearer or PoP token."}}""") };
             challenge.Headers.TryAddWithoutValidation("WWW-Authenticate", Challenge);
             return challenge;
+        }
+
+        if (SignDelays.TryDequeue(out var delay))
+        {
+            await Task.Delay(delay, cancellationToken);
         }
 
         if (Failures.TryDequeue(out var failure))

@@ -236,6 +236,7 @@ public sealed class RefundSystem : IAsyncDisposable
             host.Settings["Pingpp:MaxReadRetries"] = "1";
             host.Settings["Refunds:CreateGracePeriod"] = options.GracePeriod.ToString();
             host.Settings["Refunds:LeaseDuration"] = options.LeaseDuration.ToString();
+            host.Settings["Pingpp:SignTimeout"] = (options.LeaseDuration - (options.RequestTimeout * 3)).ToString();
             host.Settings["Reconciliation:MaxOrdersPerRun"] = "10000";
             host.Settings["Reconciliation:MaxConcurrency"] = "16";
             host.Settings["ReconcileSchedule"] = options.ReconcileSchedule ?? "0 0 3 1 1 *";

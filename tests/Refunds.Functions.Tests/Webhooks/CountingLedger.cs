@@ -25,7 +25,9 @@ public sealed class CountingLedger(IRefundLedger inner) : IRefundLedger
     public Task<SubmitClaim> TryBeginSendAsync(RefundRequestRecord request, DateTimeOffset now, TimeSpan lease, CancellationToken ct) => inner.TryBeginSendAsync(request, now, lease, ct);
     public Task<RequestUpdateResult> RecordSubmittedAsync(string requestId, IReadOnlyList<PingppRefund> refunds, CancellationToken ct) => inner.RecordSubmittedAsync(requestId, refunds, ct);
     public Task<RequestUpdateResult> RecordSubmittedAsync(RefundRequestRecord request, IReadOnlyList<PingppRefund> refunds, CancellationToken ct) => inner.RecordSubmittedAsync(request, refunds, ct);
-    public Task<RequestUpdateResult> RecordFailedAsync(string requestId, string? code, string message, CancellationToken ct) => inner.RecordFailedAsync(requestId, code, message, ct);
+    public Task<RequestUpdateResult> RecordNeedsReviewAsync(string requestId, int? attempt, string reason, CancellationToken ct) => inner.RecordNeedsReviewAsync(requestId, attempt, reason, ct);
+
+    public Task<RequestUpdateResult> RecordFailedAsync(string requestId, int attempt, string? code, string message, CancellationToken ct) => inner.RecordFailedAsync(requestId, attempt, code, message, ct);
     public Task<RequestUpdateResult> RecordRejectedAsync(RefundRejection rejection, CancellationToken ct) => inner.RecordRejectedAsync(rejection, ct);
     public Task<RequestUpdateResult> RecordDeadLetteredAsync(string requestId, string lastError, CancellationToken ct) => inner.RecordDeadLetteredAsync(requestId, lastError, ct);
 

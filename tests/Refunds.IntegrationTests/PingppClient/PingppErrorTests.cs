@@ -29,7 +29,8 @@ public sealed class PingppErrorTests(SharedSimulator shared) : IClassFixture<Sha
 
     private static void AssertRejected(PingppException ex, int status, string code, string? param)
     {
-        Assert.Equal(PingppErrorKind.Rejected, ex.Kind);
+        // A 401 (key or clock) is refused before anything is done: not sent, retried, never a failed refund.
+        Assert.Equal(status == 401 ? PingppErrorKind.NotSent : PingppErrorKind.Rejected, ex.Kind);
         Assert.Equal(status, ex.StatusCode);
         Assert.Equal("invalid_request_error", ex.ErrorType);
         Assert.Equal(code, ex.ErrorCode);
@@ -53,7 +54,7 @@ public sealed class PingppErrorTests(SharedSimulator shared) : IClassFixture<Sha
     }
 
     [Fact]
-    public async Task Wrong_api_key_is_rejected_with_401_and_nothing_is_refunded()
+    public async Task Wrong_api_key_is_refused_with_401_as_not_sent_and_nothing_is_refunded()
     {
         var order = await _sim.Admin.SeedOrderAsync(100);
         var client = _sim.CreateClient(new Dictionary<string, string?>

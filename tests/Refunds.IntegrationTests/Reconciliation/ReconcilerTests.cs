@@ -191,6 +191,55 @@ public sealed class ReconcilerTests
     }
 
     [Fact]
+    public async Task An_uncertain_request_adopts_the_unmarked_refund_of_its_charge_and_amount_when_pingpp_strips_metadata()
+    {
+        await using var h = await ReconcileHarness.StartAsync();
+        var order = await h.Admin.SeedOrderAsync(900);
+        await h.Admin.SetFaultsAsync(new Dictionary<string, FaultSpec> { [FaultInjector.StripMetadata] = new() });
+        var request = await h.RecordRequestAsync(order.Id, "req-strip-1", order.ChargeIds[0], 300);
+        var claim = await h.Ledger.TryBeginSendAsync(request.ToLedgerRecord(), h.Time.GetUtcNow(), TimeSpan.FromSeconds(30), None);
+        Assert.True(claim.SendMarked);
+        var created = Assert.Single((await h.Client.CreateOrderRefundAsync(order.Id, request.ToCreateOrderRefundRequest())).Data);
+        Assert.Null(created.RequestId);
+        // The answer is lost; a refund of another charge amount (made in the dashboard) is no candidate.
+        await h.Admin.DashboardRefundAsync(order.Id, order.ChargeIds[0], 50);
+        h.Time.Advance(ReconcileHarness.Grace + TimeSpan.FromSeconds(1));
+
+        var summary = await h.Reconciler().RunAsync(None);
+
+        Assert.Equal((1, 0, 1), (summary.Adopted, summary.ReEnqueued, summary.External));
+        var stored = (await h.Ledger.GetRequestAsync(request.RequestId, None))!;
+        Assert.Equal((RefundRequestState.Submitted, false), (stored.State, stored.Uncertain));
+        Assert.Equal([created.Id], stored.RefundIds);
+        Assert.Equal((request.RequestId, false), ((await h.Ledger.GetRefundAsync(created.Id, None))!.RequestId, (await h.Ledger.GetRefundAsync(created.Id, None))!.External));
+        Assert.Empty(await h.QueuedAsync());
+    }
+
+    [Fact]
+    public async Task An_uncertain_request_with_two_unmarked_refunds_that_could_be_its_own_is_parked_for_review_and_never_handed_back()
+    {
+        await using var h = await ReconcileHarness.StartAsync();
+        var order = await h.Admin.SeedOrderAsync(900);
+        await h.Admin.SetFaultsAsync(new Dictionary<string, FaultSpec> { [FaultInjector.StripMetadata] = new() });
+        var request = await h.RecordRequestAsync(order.Id, "req-strip-2", order.ChargeIds[0], 300);
+        await h.Ledger.TryBeginSendAsync(request.ToLedgerRecord(), h.Time.GetUtcNow(), TimeSpan.FromSeconds(30), None);
+        await h.Client.CreateOrderRefundAsync(order.Id, request.ToCreateOrderRefundRequest());
+        await h.Admin.DashboardRefundAsync(order.Id, order.ChargeIds[0], 300);
+        h.Time.Advance(ReconcileHarness.Grace + TimeSpan.FromSeconds(1));
+
+        var first = await h.Reconciler().RunAsync(None);
+        h.Time.Advance(ReconcileHarness.Grace + TimeSpan.FromSeconds(1));
+        var second = await h.Reconciler().RunAsync(None);
+
+        Assert.Equal((0, 0), (first.Adopted + second.Adopted, first.ReEnqueued + second.ReEnqueued));
+        var stored = (await h.Ledger.GetRequestAsync(request.RequestId, None))!;
+        Assert.Equal((RefundRequestState.NeedsReview, true), (stored.State, stored.Uncertain));
+        Assert.Contains("2 refunds without our marker", stored.LastError);
+        Assert.Empty(await h.QueuedAsync());
+        Assert.Equal(2, (await h.Admin.GetRefundsAsync(order.Id)).Count);
+    }
+
+    [Fact]
     public async Task Abnormal_payments_under_auto_refund_enqueue_one_request_per_order_despite_replays_and_repeated_runs()
     {
         await using var h = await ReconcileHarness.StartAsync(AnomalyMode.AutoRefund);

@@ -55,4 +55,30 @@ public sealed class InvalidRefundMessageTests
         Assert.Single(await app.Sim.GetRefundsAsync());
         Assert.Equal(0, await RefundAppHarness.CountAsync(app.Poison));
     }
+
+    [Fact]
+    public async Task A_message_without_request_id_and_its_poison_copy_are_rejected_under_their_message_ids_and_never_reach_pingpp()
+    {
+        await using var app = await RefundAppHarness.StartAsync();
+        var order = await app.Sim.SeedOrderAsync(1000);
+        var text = $$"""{"order_id":"{{order.Id}}","description":"无编号","charge":"{{order.ChargeIds[0]}}","charge_amount":10}""";
+
+        // The host copies only the text to the poison queue, so the copy has a new message id: keyed by message ids,
+        // the two would be two requests (one performed, one dead-lettered, and requeueing that one refunds again).
+        await app.Poison.CreateIfNotExistsAsync();
+        var sent = await app.Queue.SendMessageAsync(text);
+        var copy = await app.Poison.SendMessageAsync(text);
+
+        var rejected = await app.WaitForStateAsync(sent.Value.MessageId, RefundRequestState.Rejected);
+        var rejectedCopy = await app.WaitForStateAsync(copy.Value.MessageId, RefundRequestState.Rejected);
+        await app.WaitForQueuesDrainedAsync();
+
+        Assert.All([rejected, rejectedCopy], r =>
+        {
+            Assert.Contains(r.RejectionReasons, reason => reason.StartsWith("request_id: is required", StringComparison.Ordinal));
+            Assert.Equal((0, text), (r.Attempt, r.RawText));
+        });
+        Assert.Empty(await app.Sim.GetRefundsAsync(order.Id));
+        Assert.DoesNotContain(await app.Sim.GetApiCallsAsync(), c => c.Method == "POST");
+    }
 }

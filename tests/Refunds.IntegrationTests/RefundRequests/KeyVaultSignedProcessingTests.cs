@@ -18,13 +18,12 @@ public sealed class KeyVaultSignedProcessingTests
 {
     private const string KeyId = "https://refunds-kv.vault.azure.net/keys/pingpp-signing/0123456789abcdef0123456789abcdef";
 
-    [Fact]
-    public async Task Every_pingpp_call_including_lookups_after_a_lost_answer_costs_exactly_one_key_vault_sign()
+    /// <summary>The dev host signing through a fake Key Vault that signs with the simulator's merchant key.</summary>
+    private static async Task<(RefundAppHarness App, FakeKeyVault Vault)> StartWithKeyVaultAsync(bool webhooks)
     {
         FakeKeyVault? vault = null;
-        var credential = new CountingCredential();
-        await using var app = await RefundAppHarness.StartAsync(
-            webhooks: true,
+        var app = await RefundAppHarness.StartAsync(
+            webhooks: webhooks,
             settings: new Dictionary<string, string?> { ["Pingpp:SigningKeyId"] = KeyId, ["Pingpp:SigningPrivateKey"] = null },
             configureServices: (services, simulator) =>
             {
@@ -33,10 +32,67 @@ public sealed class KeyVaultSignedProcessingTests
                 vault = new FakeKeyVault(merchantKey);
                 var options = new KeyVaultSignerOptions { Transport = new HttpClientTransport(new HttpClient(vault)) };
                 options.Retry.Delay = TimeSpan.FromMilliseconds(10);
-                services.AddSingleton<TokenCredential>(credential);
+                services.AddSingleton<TokenCredential>(new CountingCredential());
                 services.AddSingleton(options);
             });
-        using var _ = vault;
+        return (app, vault!);
+    }
+
+    [Fact]
+    public async Task A_key_vault_sign_slower_than_the_lease_is_cut_off_and_a_duplicate_delivery_makes_the_only_refund()
+    {
+        var (app, vault) = await StartWithKeyVaultAsync(webhooks: false);
+        await using var _ = app;
+        using var __ = vault;
+        var request = await app.SeededRequestAsync("slowkv-" + Guid.NewGuid().ToString("N"));
+        // The first sign takes longer than the whole lease (6 s): unbounded, the first delivery would send after a
+        // duplicate delivery had claimed the expired lease, found nothing and created.
+        vault.SignDelays.Enqueue(TimeSpan.FromSeconds(9));
+
+        await app.RequestQueue.EnqueueAsync(request, CancellationToken.None);
+        await app.RequestQueue.EnqueueAsync(request, CancellationToken.None);
+        var record = await app.WaitForStateAsync(request.RequestId, RefundRequestState.Submitted);
+        await app.WaitForQueuesDrainedAsync();
+        await Task.Delay(TimeSpan.FromSeconds(9) - RefundAppHarness.SignTimeout);
+
+        var refund = Assert.Single(await app.Sim.GetRefundsAsync(request.OrderId));
+        Assert.Equal([refund.RefundId], record.RefundIds);
+        Assert.Equal(1, (await app.Sim.GetApiCallsAsync()).Count(c => c.Method == "POST"));
+        Assert.True(record.Attempt >= 2, "the slow sign was given up (not sent) and a later claim created");
+    }
+
+    [Fact]
+    public async Task A_create_that_slow_signs_push_past_the_end_of_the_lease_is_not_sent_and_a_later_claim_creates_once()
+    {
+        var (app, vault) = await StartWithKeyVaultAsync(webhooks: false);
+        await using var _ = app;
+        using var __ = vault;
+        var request = await app.SeededRequestAsync("latekv-" + Guid.NewGuid().ToString("N"));
+        // The first create fails with a 5xx (not performed, outcome unknown to us); the next claim (lease 6 s) lists
+        // first and then creates, each signed just within the sign bound (2.5 s): after both, the create could no
+        // longer be answered (1 s) before the lease ends (less its 0.3 s margin).
+        await app.Sim.SetFaultsAsync(new Dictionary<string, FaultSpec> { [FaultInjector.ErrorBeforeCreate] = new() { Next = 1 } });
+        vault.SignDelays.Enqueue(TimeSpan.Zero);
+        vault.SignDelays.Enqueue(TimeSpan.FromSeconds(2.45));
+        vault.SignDelays.Enqueue(TimeSpan.FromSeconds(2.45));
+
+        await app.RequestQueue.EnqueueAsync(request, CancellationToken.None);
+        var record = await app.WaitForStateAsync(request.RequestId, RefundRequestState.Submitted);
+        await app.WaitForQueuesDrainedAsync();
+
+        var refund = Assert.Single(await app.Sim.GetRefundsAsync(request.OrderId));
+        Assert.Equal([refund.RefundId], record.RefundIds);
+        Assert.Equal(2, (await app.Sim.GetApiCallsAsync()).Count(c => c.Method == "POST"));
+        Assert.True(record.Attempt >= 3, $"the second claim's late create was not sent (attempt {record.Attempt})");
+        Assert.False(record.Uncertain);
+    }
+
+    [Fact]
+    public async Task Every_pingpp_call_including_lookups_after_a_lost_answer_costs_exactly_one_key_vault_sign()
+    {
+        var (app, vault) = await StartWithKeyVaultAsync(webhooks: true);
+        await using var _ = app;
+        using var __ = vault;
         Assert.IsType<KeyVaultRequestSigner>(app.Services.GetRequiredService<IRequestSigner>());
 
         var requests = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => app.SeededRequestAsync($"kv-{i}-{Guid.NewGuid():N}", 200 + i)));
@@ -58,7 +114,7 @@ public sealed class KeyVaultSignedProcessingTests
 
         var calls = await app.Sim.GetApiCallsAsync();
         Assert.Equal(1, (await app.Sim.GetFaultsAsync())[FaultInjector.HangAfterCreate].Triggered);
-        Assert.Equal(calls.Count, vault!.Signatures);
+        Assert.Equal(calls.Count, vault.Signatures);
         // One create per request (the lost one was adopted by a lookup, not created again), and the lookups were signed too.
         Assert.Equal(requests.Length, calls.Count(c => c.Method == "POST"));
         Assert.Contains(calls, c => c.Method == "GET" && c.Path == $"/v1/orders/{lost.OrderId}/order_refunds");

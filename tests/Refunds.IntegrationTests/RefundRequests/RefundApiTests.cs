@@ -102,7 +102,7 @@ public sealed class RefundApiTests
     {
         await using var app = await RefundAppHarness.StartAsync();
         var order = await app.Sim.SeedOrderAsync(500);
-        var body = $$"""{"description":"退款‮exe.txt","charge":"{{order.ChargeIds[0]}}","charge_amount":100}""";
+        var body = $$"""{"description":"退款\u202Eexe.txt","charge":"{{order.ChargeIds[0]}}","charge_amount":100}""";
 
         var answer = await PostAsync(app, $"/api/orders/{order.Id}/refunds", body, "bidi-" + Guid.NewGuid().ToString("N"));
 
@@ -110,5 +110,27 @@ public sealed class RefundApiTests
         var reason = Assert.Single(answer.Json!["reasons"]!.AsArray());
         Assert.Equal("description", reason!["field"]!.GetValue<string>());
         Assert.Contains("U+202E", reason["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_submit_without_request_id_or_idempotency_key_is_refused_with_400_naming_both_and_nothing_is_recorded_or_sent()
+    {
+        await using var app = await RefundAppHarness.StartAsync();
+        var order = await app.Sim.SeedOrderAsync(800);
+        var body = $$"""{"description":"无编号","charge":"{{order.ChargeIds[0]}}","charge_amount":300}""";
+
+        // Twice, as a client retrying after a lost answer would: neither may become a request.
+        foreach (var _ in new[] { 1, 2 })
+        {
+            var refused = await PostAsync(app, $"/api/orders/{order.Id}/refunds", body, idempotencyKey: null);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+            var reason = Assert.Single(refused.Json!["reasons"]!.AsArray());
+            Assert.Equal("request_id", reason!["field"]!.GetValue<string>());
+            Assert.Contains("Idempotency-Key", reason["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+
+        Assert.Empty((await app.Ledger.ListOrderAsync(order.Id, CancellationToken.None)).Requests);
+        Assert.Equal(0, await RefundAppHarness.CountAsync(app.Queue));
+        Assert.Empty(await app.Sim.GetRefundsAsync(order.Id));
     }
 }

@@ -20,12 +20,13 @@ using Refunds.Core.Webhooks;
 /// The refund functions served by the dev host (real Azurite queues with host.json semantics, real HTTP on
 /// 127.0.0.1:0) against an in-process Ping++ simulator, with a unique queue and unique ledger tables per harness.
 /// Timings are shrunk for tests with host.json's proportions (visibility × (attempts − 1) well above the grace
-/// period): Ping++ request timeout 1 s, grace period 1.5 s, lease 6 s, visibility timeout 1 s, 5 attempts.
+/// period): Ping++ request timeout 1 s, grace period 2 s, sign bound 2.5 s, lease 6 s, visibility timeout 1 s, 5 attempts.
 /// </summary>
 public sealed class RefundAppHarness : IAsyncDisposable
 {
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(1.5);
+    public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan SignTimeout = TimeSpan.FromSeconds(2.5);
 
     private readonly WebApplication _app;
     private readonly string _secrets;
@@ -133,6 +134,7 @@ public sealed class RefundAppHarness : IAsyncDisposable
             options.Settings["Pingpp:MaxReadRetries"] = "1";
             options.Settings["Refunds:CreateGracePeriod"] = GracePeriod.ToString();
             options.Settings["Refunds:LeaseDuration"] = "00:00:06";
+            options.Settings["Pingpp:SignTimeout"] = SignTimeout.ToString();
             if (apiBaseOverride is not null)
             {
                 options.Settings["Pingpp:ApiBase"] = apiBaseOverride;

@@ -179,10 +179,35 @@ public sealed class RefundLedgerProtocolTests
         }
 
         var submitted = await _ledger.RecordSubmittedAsync("p3a", [new PingppRefund { Id = "re_p3a", Amount = 100, Status = PingppRefundStatus.Pending, Charge = "ch_1" }], Ct);
-        var failed = await _ledger.RecordFailedAsync("p3b", "refund_amount_exceeded", "too much", Ct);
+        var failed = await _ledger.RecordFailedAsync("p3b", 1, "refund_amount_exceeded", "too much", Ct);
 
         Assert.Equal((RefundRequestState.Submitted, false), (submitted.Request!.State, submitted.Request.Uncertain));
         Assert.Equal((RefundRequestState.Failed, false, "refund_amount_exceeded: too much"), (failed.Request!.State, failed.Request.Uncertain, failed.Request.LastError));
+    }
+
+    [Fact]
+    public async Task Only_one_create_is_in_flight_per_order_while_its_outcome_is_unknown()
+    {
+        const string order = "2011609290000000109";
+        var first = await _ledger.CreateClaimedRequestAsync(Request("c1", order), _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        Assert.Equal((RefundRequestState.Submitting, true), (first.Request.State, first.Request.Uncertain));
+
+        // c1's create is in doubt: c2 of the same order is recorded but not claimed, and cannot be claimed.
+        var second = await _ledger.CreateClaimedRequestAsync(Request("c2", order, "fp2"), _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        Assert.Equal((true, RefundRequestState.Received, false), (second.Created, second.Request.State, second.Request.Uncertain));
+        Assert.Equal(SubmitClaimOutcome.OrderBusy, (await _ledger.TryBeginSendAsync(second.Request, _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct)).Outcome);
+        // Nor by the lookup path's write-ahead.
+        var c2Claim = await _ledger.TryBeginSubmitAsync("c2", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        var blocked = await _ledger.RecordSendStartingAsync("c2", c2Claim.Request!.Attempt, _time.GetUtcNow(), Ct);
+        Assert.Equal((RequestUpdateOutcome.NotAllowed, false), (blocked.Outcome, blocked.Request!.Uncertain));
+        await _ledger.ReleaseClaimAsync("c2", c2Claim.Request.Attempt, definitelyNotSent: true, "waiting", Ct);
+        // Another order is not affected.
+        Assert.Equal(RefundRequestState.Submitting, (await _ledger.CreateClaimedRequestAsync(Request("c3", "2011609290000000110"), _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct)).Request.State);
+
+        // c1's outcome becomes known (a release after a refused send counts too): c2 may go.
+        await _ledger.RecordSubmittedAsync("c1", [new PingppRefund { Id = "re_c1", Amount = 100, Status = PingppRefundStatus.Pending, Charge = "ch_1" }], Ct);
+        var claimed = await _ledger.TryBeginSendAsync(second.Request, _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
+        Assert.Equal((SubmitClaimOutcome.Claimed, true), (claimed.Outcome, claimed.SendMarked));
     }
 
     [Fact]

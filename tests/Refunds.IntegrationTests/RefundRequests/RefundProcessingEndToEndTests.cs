@@ -180,4 +180,124 @@ public sealed class RefundProcessingEndToEndTests
         Assert.Equal(2, dead.Attempt);
         Assert.Empty(await app.Sim.GetRefundsAsync());
     }
+
+    [Fact]
+    public async Task A_poison_message_of_a_request_whose_claim_is_live_is_retried_later_and_never_dead_letters_it()
+    {
+        await using var app = await RefundAppHarness.StartAsync();
+        var request = await app.SeededRequestAsync("livepoison-" + Guid.NewGuid().ToString("N"));
+        // A delivery holds the claim and is calling Ping++ when a copy of the message reaches the poison queue.
+        await app.Ledger.CreateClaimedRequestAsync(request.ToLedgerRecord(), DateTimeOffset.UtcNow, TimeSpan.FromSeconds(5), CancellationToken.None);
+        await app.Poison.CreateIfNotExistsAsync();
+        await app.Poison.SendMessageAsync(request.ToQueueJson());
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(RefundRequestState.Submitting, (await app.Ledger.GetRequestAsync(request.RequestId, CancellationToken.None))!.State);
+
+        // The holder's create is answered and recorded; the retried poison message then finds the request done.
+        var created = await app.Simulator.CreateClient().CreateOrderRefundAsync(request.OrderId, request.ToCreateOrderRefundRequest());
+        await app.Ledger.RecordSubmittedAsync(request.RequestId, created.Data, CancellationToken.None);
+        await app.WaitForQueuesDrainedAsync();
+
+        var record = (await app.Ledger.GetRequestAsync(request.RequestId, CancellationToken.None))!;
+        Assert.Equal((RefundRequestState.Submitted, (string?)null), (record.State, record.LastError));
+        Assert.Single(await app.Sim.GetRefundsAsync(request.OrderId));
+    }
+
+    [Fact]
+    public async Task A_lost_create_is_adopted_by_charge_and_amount_when_pingpp_strips_metadata_and_makes_exactly_one_refund()
+    {
+        await using var app = await RefundAppHarness.StartAsync();
+        var request = await app.SeededRequestAsync("strip-" + Guid.NewGuid().ToString("N"), amount: 1000, chargeAmount: 400);
+        await app.Sim.SetFaultsAsync(new Dictionary<string, FaultSpec>
+        {
+            [FaultInjector.StripMetadata] = new(),
+            [FaultInjector.ErrorAfterCreate] = new() { Next = 1 },
+        });
+
+        await app.RequestQueue.EnqueueAsync(request, CancellationToken.None);
+        var record = await app.WaitForStateAsync(request.RequestId, RefundRequestState.Submitted);
+        await app.WaitForQueuesDrainedAsync();
+        await Task.Delay(RefundAppHarness.GracePeriod);
+
+        var refund = Assert.Single(await app.Sim.GetRefundsAsync(request.OrderId));
+        Assert.Equal((request.RequestId, 400L), (refund.RequestId, refund.Amount));
+        Assert.Equal([refund.RefundId], record.RefundIds);
+        Assert.Equal(1, (await app.Sim.GetApiCallsAsync()).Count(c => c.Method == "POST"));
+        Assert.False(record.Uncertain);
+    }
+
+    [Fact]
+    public async Task A_lost_create_next_to_an_unmarked_refund_of_the_same_amount_is_parked_for_review_visible_in_the_api_and_never_created_again()
+    {
+        await using var app = await RefundAppHarness.StartAsync();
+        var request = await app.SeededRequestAsync("review-" + Guid.NewGuid().ToString("N"), amount: 1000, chargeAmount: 400);
+        // Recorded (as the HTTP API does), then someone refunds the same amount of the same charge in the dashboard.
+        await app.Ledger.CreateRequestAsync(request.ToLedgerRecord(), CancellationToken.None);
+        await app.Sim.DashboardRefundAsync(request.OrderId, request.Charge, 400);
+        await app.Sim.SetFaultsAsync(new Dictionary<string, FaultSpec>
+        {
+            [FaultInjector.StripMetadata] = new(),
+            [FaultInjector.ErrorAfterCreate] = new() { Next = 1 },
+        });
+
+        await app.RequestQueue.EnqueueAsync(request, CancellationToken.None);
+        var parked = await app.WaitForStateAsync(request.RequestId, RefundRequestState.NeedsReview);
+        await app.WaitForQueuesDrainedAsync();
+        await Task.Delay(RefundAppHarness.GracePeriod * 2);
+
+        Assert.True(parked.Uncertain);
+        Assert.Contains("without our marker", parked.LastError);
+        Assert.Equal(2, (await app.Sim.GetRefundsAsync(request.OrderId)).Count);
+        Assert.Equal(1, (await app.Sim.GetApiCallsAsync()).Count(c => c.Method == "POST"));
+        var view = await app.GetJsonAsync($"/api/orders/{request.OrderId}/refunds/{request.RequestId}");
+        Assert.Equal("needs_review", view!["status"]!.GetValue<string>());
+        Assert.Equal(RefundRequestState.NeedsReview, (await app.Ledger.GetRequestAsync(request.RequestId, CancellationToken.None))!.State);
+    }
+
+    public static TheoryData<string, FaultSpec> AnswersThatAreNoRefusal => new()
+    {
+        // 401: a clock or key problem, refused before anything was done: retried (and alerted on), not failed.
+        { FaultInjector.Unauthorized, new FaultSpec { Next = 2 } },
+        // A bare 403 is rate limiting as four of the SDKs read it: back off, not failed.
+        { FaultInjector.RateLimit, new FaultSpec { Next = 1, Status = 403 } },
+        // A 402 channel_error whose code is no definite refusal may still complete: looked up, and here adopted.
+        { FaultInjector.ChannelError, new FaultSpec { Next = 1, Performed = true, FailureCode = "channel_timeout", FailureMsg = "渠道超时" } },
+    };
+
+    [Theory]
+    [MemberData(nameof(AnswersThatAreNoRefusal))]
+    public async Task Answers_the_sdks_read_as_no_refusal_never_fail_the_request_and_make_exactly_one_refund(string fault, FaultSpec spec)
+    {
+        await using var app = await RefundAppHarness.StartAsync();
+        var request = await app.SeededRequestAsync("nofail-" + Guid.NewGuid().ToString("N"));
+        await app.Sim.SetFaultsAsync(new Dictionary<string, FaultSpec> { [fault] = spec });
+
+        await app.RequestQueue.EnqueueAsync(request, CancellationToken.None);
+        var record = await app.WaitForStateAsync(request.RequestId, RefundRequestState.Submitted);
+        await app.WaitForQueuesDrainedAsync();
+
+        Assert.True((await app.Sim.GetFaultsAsync())[fault].Triggered >= 1);
+        var refund = Assert.Single(await app.Sim.GetRefundsAsync(request.OrderId));
+        Assert.Equal([refund.RefundId], record.RefundIds);
+        Assert.Null(record.FailureCode);
+    }
+
+    [Fact]
+    public async Task A_402_channel_error_with_a_definite_refusal_code_fails_the_request_with_that_code()
+    {
+        await using var app = await RefundAppHarness.StartAsync();
+        var request = await app.SeededRequestAsync("refused-" + Guid.NewGuid().ToString("N"));
+        await app.Sim.SetFaultsAsync(new Dictionary<string, FaultSpec>
+        {
+            [FaultInjector.ChannelError] = new() { Next = 1, FailureCode = "channel_refund_rejected", FailureMsg = "渠道拒绝退款" },
+        });
+
+        await app.RequestQueue.EnqueueAsync(request, CancellationToken.None);
+        var record = await app.WaitForStateAsync(request.RequestId, RefundRequestState.Failed);
+        await app.WaitForQueuesDrainedAsync();
+
+        Assert.Equal(("channel_refund_rejected", 1, false), (record.FailureCode, record.Attempt, record.Uncertain));
+        Assert.Empty(await app.Sim.GetRefundsAsync(request.OrderId));
+    }
 }
