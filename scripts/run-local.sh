@@ -230,7 +230,7 @@ Running (ready in $(seconds_since "$started_at")). Logs in $(shown "$logs")/. Ct
 
 In another terminal, from the repository folder:
   source $(shown "$env_file")      # sets APP=$APP_URL KEY=$function_key MASTER_KEY=$master_key SIM=$SIM_URL
-  curl -i -X POST "\$APP/api/orders/$EXAMPLE_ORDER/refunds" -H "x-functions-key: \$KEY" -H "Content-Type: application/json" -d '{"description":"my first refund"}'
+  curl -i -X POST "\$APP/api/orders/$EXAMPLE_ORDER/refunds" -H "x-functions-key: \$KEY" -H "Idempotency-Key: my-first-refund" -H "Content-Type: application/json" -d '{"description":"my first refund"}'
   dotnet refunds show $EXAMPLE_ORDER
   dotnet refunds --help
 EOF
