@@ -121,16 +121,16 @@ public sealed partial class RefundProcessor(
                 LogUnauthorized(logger, requestId, request.OrderId, e.ErrorCode, attempt);
             }
 
-            await ReleaseQuietlyAsync(requestId, attempt, notSent, $"create: {e.Kind}: {e.Message}").ConfigureAwait(false);
+            await ReleaseQuietlyAsync(requestId, attempt, notSent, RefundLastError.For("create", e)).ConfigureAwait(false);
             metrics.RetryLater(e.Kind.ToString());
-            LogCreateNotFinished(logger, requestId, request.OrderId, e.Kind.ToString(), e.StatusCode, attempt, dequeueCount);
+            LogCreateNotFinished(logger, e, requestId, request.OrderId, e.Kind.ToString(), e.StatusCode, attempt, dequeueCount);
             throw new RefundRetryLaterException(requestId,
                 $"Create for refund request {requestId} {(notSent ? "was not performed" : "has an unknown outcome")} ({e.Kind}); retry later.", e);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Not a Ping++ answer (e.g. a bug or resource failure around the call): whether it was sent is unknown.
-            await ReleaseQuietlyAsync(requestId, attempt, definitelyNotSent: false, $"create: {e.GetType().Name}").ConfigureAwait(false);
+            await ReleaseQuietlyAsync(requestId, attempt, definitelyNotSent: false, RefundLastError.Unexpected("create")).ConfigureAwait(false);
             throw;
         }
 
@@ -170,9 +170,9 @@ public sealed partial class RefundProcessor(
         }
         catch (PingppException e)
         {
-            await ReleaseQuietlyAsync(requestId, claimed.Attempt, definitelyNotSent: false, $"lookup: {e.Kind}: {e.Message}").ConfigureAwait(false);
+            await ReleaseQuietlyAsync(requestId, claimed.Attempt, definitelyNotSent: false, RefundLastError.For("lookup", e)).ConfigureAwait(false);
             metrics.RetryLater("lookup_failed");
-            LogLookupFailed(logger, requestId, request.OrderId, e.Kind.ToString(), e.StatusCode, claimed.Attempt);
+            LogLookupFailed(logger, e, requestId, request.OrderId, e.Kind.ToString(), e.StatusCode, claimed.Attempt);
             throw new RefundRetryLaterException(requestId, $"Listing the refunds of order {request.OrderId} failed ({e.Kind}); retry later.", e);
         }
 
@@ -278,10 +278,10 @@ public sealed partial class RefundProcessor(
     private static partial void LogRejectedByPingpp(ILogger logger, string requestId, string orderId, int? statusCode, string? errorCode, int attempt);
 
     [LoggerMessage(3008, LogLevel.Warning, "Create for refund request {RequestId} of order {OrderId} did not finish: {Kind} ({StatusCode}), attempt {Attempt} (delivery {DequeueCount}); retry later")]
-    private static partial void LogCreateNotFinished(ILogger logger, string requestId, string orderId, string kind, int? statusCode, int attempt, long dequeueCount);
+    private static partial void LogCreateNotFinished(ILogger logger, Exception exception, string requestId, string orderId, string kind, int? statusCode, int attempt, long dequeueCount);
 
     [LoggerMessage(3009, LogLevel.Warning, "Listing refunds for request {RequestId} of order {OrderId} failed: {Kind} ({StatusCode}), attempt {Attempt}; retry later")]
-    private static partial void LogLookupFailed(ILogger logger, string requestId, string orderId, string kind, int? statusCode, int attempt);
+    private static partial void LogLookupFailed(ILogger logger, Exception exception, string requestId, string orderId, string kind, int? statusCode, int attempt);
 
     [LoggerMessage(3010, LogLevel.Information, "Refund request {RequestId} of order {OrderId}: found refunds {RefundIds} of an earlier attempt; adopted, attempt {Attempt}")]
     private static partial void LogAdopted(ILogger logger, string requestId, string orderId, string refundIds, int attempt);

@@ -62,6 +62,31 @@ public sealed class KeyVaultSignedProcessingTests
     }
 
     [Fact]
+    public async Task A_key_vault_failure_shows_a_stable_code_in_last_error_never_the_key_id_and_the_request_still_completes()
+    {
+        var (app, vault) = await StartWithKeyVaultAsync(webhooks: false);
+        await using var _ = app;
+        using var __ = vault;
+        var request = await app.SeededRequestAsync("kvdown-" + Guid.NewGuid().ToString("N"));
+        for (var i = 0; i < 8; i++)
+        {
+            vault.Failures.Enqueue((System.Net.HttpStatusCode.InternalServerError, null));
+        }
+
+        await app.RequestQueue.EnqueueAsync(request, CancellationToken.None);
+        var failedOnce = await app.WaitForRequestAsync(request.RequestId, r => r.LastError is not null);
+        var view = await app.GetJsonAsync($"/api/orders/{request.OrderId}/refunds/{request.RequestId}");
+        var done = await app.WaitForStateAsync(request.RequestId, RefundRequestState.Submitted, TimeSpan.FromSeconds(90));
+
+        Assert.StartsWith("create: not_sent", failedOnce.LastError, StringComparison.Ordinal);
+        var shown = view!["last_error"]?.GetValue<string>() ?? "";
+        Assert.DoesNotContain("vault.azure.net", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("pingpp-signing", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", shown, StringComparison.Ordinal);
+        Assert.Single(done.RefundIds);
+    }
+
+    [Fact]
     public async Task A_create_that_slow_signs_push_past_the_end_of_the_lease_is_not_sent_and_a_later_claim_creates_once()
     {
         var (app, vault) = await StartWithKeyVaultAsync(webhooks: false);
