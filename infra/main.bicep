@@ -101,6 +101,9 @@ var refundRequestsQueue = 'refund-requests'
 // Refunds.Core StorageNames.AllTables. The app also creates missing tables and queues (Azurite has no Bicep).
 var tableNames = ['WebhookEvents', 'RefundLedger', 'ReconcileIndex', 'Discrepancies', 'Anomalies']
 var storageAccountName = 'st${resourceToken}'
+var deploymentContainerName = 'app-package'
+// The Functions host's containers with identity-based AzureWebJobsStorage: singleton locks and timer status, host keys.
+var hostContainerNames = ['azure-webjobs-hosts', 'azure-webjobs-secrets']
 var keyVaultName = 'kv-${resourceToken}'
 var applicationInsightsName = 'appi-refunds-${resourceToken}'
 var effectiveKeyVaultSku = signingKeyType == 'RSA-HSM' ? 'premium' : keyVaultSku
@@ -127,7 +130,8 @@ module storage 'app/storage.bicep' = {
     name: storageAccountName
     location: location
     tags: tags
-    deploymentContainerName: 'app-package'
+    deploymentContainerName: deploymentContainerName
+    hostContainerNames: hostContainerNames
     queueNames: [refundRequestsQueue, '${refundRequestsQueue}-poison']
     tableNames: tableNames
     networkIsolation: networkIsolation
@@ -168,6 +172,7 @@ module rbac 'app/rbac.bicep' = {
     appPrincipalId: identity.properties.principalId
     // Names, not module outputs, so what-if can predict the assignments; dependsOn orders them after the targets.
     storageAccountName: storageAccountName
+    blobContainerNames: concat([deploymentContainerName], hostContainerNames)
     keyVaultName: keyVaultName
     signingKeyName: signingKeyName
     apiKeySecretName: apiKeySecretName
