@@ -81,6 +81,11 @@ param pingppAppId string = ''
 @description('What to do about abnormal payments (paid after cancellation, paid twice).')
 param anomaliesMode string = 'Report'
 
+@minValue(30)
+@maxValue(730)
+@description('Days the Log Analytics workspace keeps telemetry and the audit trail (Key Vault AuditEvent, storage table and queue logs, FunctionAppLogs). 30-730; past the included days retention is billed per GB (docs/deploy.md).')
+param logRetentionInDays int = 90
+
 @description('Private endpoints for storage and Key Vault, public network access to them disabled, app outbound through a VNet.')
 param networkIsolation bool = false
 
@@ -119,6 +124,7 @@ module monitoring 'app/monitoring.bicep' = {
   params: {
     logAnalyticsName: 'log-refunds-${resourceToken}'
     applicationInsightsName: applicationInsightsName
+    retentionInDays: logRetentionInDays
     location: location
     tags: tags
   }
@@ -221,6 +227,18 @@ module api 'app/api.bicep' = {
     reconciliationMaxRunDuration: reconciliationMaxRunDuration
     reconciliationMaxConcurrency: reconciliationMaxConcurrency
     anomaliesMode: anomaliesMode
+  }
+}
+
+module diagnostics 'app/diagnostics.bicep' = {
+  name: 'diagnostics'
+  // Names, not module outputs (as for rbac); dependsOn orders the settings after the resources they watch.
+  dependsOn: [storage, keyVault, api]
+  params: {
+    workspaceId: monitoring.outputs.logAnalyticsId
+    keyVaultName: keyVaultName
+    storageAccountName: storageAccountName
+    functionAppName: functionAppName
   }
 }
 

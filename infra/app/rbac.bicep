@@ -39,7 +39,11 @@ var roles = {
 
 // The app's blob role is per container (below); queues and tables at the account (the app and the host create them).
 var appAccountStorageRoles = [roles.storageQueueDataContributor, roles.storageTableDataContributor]
-var operatorStorageRoleIds = [roles.storageBlobDataOwner, roles.storageQueueDataContributor, roles.storageTableDataContributor]
+var operatorStorageRoleIds = [
+  roles.storageBlobDataOwner
+  roles.storageQueueDataContributor
+  roles.storageTableDataContributor
+]
 
 var operatorEnabled = grantOperatorAccess && !empty(operatorPrincipalId)
 
