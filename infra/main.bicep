@@ -81,6 +81,11 @@ param pingppAppId string = ''
 @description('What to do about abnormal payments (paid after cancellation, paid twice).')
 param anomaliesMode string = 'Report'
 
+@minValue(30)
+@maxValue(730)
+@description('Days the Log Analytics workspace keeps telemetry and the audit trail (Key Vault AuditEvent, storage table and queue logs, FunctionAppLogs). 30-730; past the included days retention is billed per GB (docs/deploy.md).')
+param logRetentionInDays int = 90
+
 @description('Private endpoints for storage and Key Vault, public network access to them disabled, app outbound through a VNet.')
 param networkIsolation bool = false
 
@@ -101,6 +106,9 @@ var refundRequestsQueue = 'refund-requests'
 // Refunds.Core StorageNames.AllTables. The app also creates missing tables and queues (Azurite has no Bicep).
 var tableNames = ['WebhookEvents', 'RefundLedger', 'ReconcileIndex', 'Discrepancies', 'Anomalies']
 var storageAccountName = 'st${resourceToken}'
+var deploymentContainerName = 'app-package'
+// The Functions host's containers with identity-based AzureWebJobsStorage: singleton locks and timer status, host keys.
+var hostContainerNames = ['azure-webjobs-hosts', 'azure-webjobs-secrets']
 var keyVaultName = 'kv-${resourceToken}'
 var applicationInsightsName = 'appi-refunds-${resourceToken}'
 var effectiveKeyVaultSku = signingKeyType == 'RSA-HSM' ? 'premium' : keyVaultSku
@@ -116,6 +124,7 @@ module monitoring 'app/monitoring.bicep' = {
   params: {
     logAnalyticsName: 'log-refunds-${resourceToken}'
     applicationInsightsName: applicationInsightsName
+    retentionInDays: logRetentionInDays
     location: location
     tags: tags
   }
@@ -127,7 +136,8 @@ module storage 'app/storage.bicep' = {
     name: storageAccountName
     location: location
     tags: tags
-    deploymentContainerName: 'app-package'
+    deploymentContainerName: deploymentContainerName
+    hostContainerNames: hostContainerNames
     queueNames: [refundRequestsQueue, '${refundRequestsQueue}-poison']
     tableNames: tableNames
     networkIsolation: networkIsolation
@@ -168,6 +178,7 @@ module rbac 'app/rbac.bicep' = {
     appPrincipalId: identity.properties.principalId
     // Names, not module outputs, so what-if can predict the assignments; dependsOn orders them after the targets.
     storageAccountName: storageAccountName
+    blobContainerNames: concat([deploymentContainerName], hostContainerNames)
     keyVaultName: keyVaultName
     signingKeyName: signingKeyName
     apiKeySecretName: apiKeySecretName
@@ -216,6 +227,18 @@ module api 'app/api.bicep' = {
     reconciliationMaxRunDuration: reconciliationMaxRunDuration
     reconciliationMaxConcurrency: reconciliationMaxConcurrency
     anomaliesMode: anomaliesMode
+  }
+}
+
+module diagnostics 'app/diagnostics.bicep' = {
+  name: 'diagnostics'
+  // Names, not module outputs (as for rbac); dependsOn orders the settings after the resources they watch.
+  dependsOn: [storage, keyVault, api]
+  params: {
+    workspaceId: monitoring.outputs.logAnalyticsId
+    keyVaultName: keyVaultName
+    storageAccountName: storageAccountName
+    functionAppName: functionAppName
   }
 }
 

@@ -1,10 +1,13 @@
 // Least-privilege data-plane roles. The function app's identity signs with exactly one key, reads exactly one secret,
-// and uses the storage account and Application Insights; nothing else.
+// uses its blob containers, the account's queues and tables, and Application Insights; nothing else.
 
 @description('Principal (object) id of the function app\'s user-assigned identity.')
 param appPrincipalId string
 
 param storageAccountName string
+
+@description('The only blob containers the app\'s identity may use: the deployment container and the Functions host\'s containers (infra/README.md, section 7).')
+param blobContainerNames string[]
 param keyVaultName string
 param signingKeyName string
 param apiKeySecretName string
@@ -34,13 +37,31 @@ var roles = {
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 }
 
-var storageRoles = [roles.storageBlobDataOwner, roles.storageQueueDataContributor, roles.storageTableDataContributor]
+// The app's blob role is per container (below); queues and tables at the account (the app and the host create them).
+var appAccountStorageRoles = [roles.storageQueueDataContributor, roles.storageTableDataContributor]
+var operatorStorageRoleIds = [
+  roles.storageBlobDataOwner
+  roles.storageQueueDataContributor
+  roles.storageTableDataContributor
+]
 
 var operatorEnabled = grantOperatorAccess && !empty(operatorPrincipalId)
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
+  parent: storage
+  name: 'default'
+}
+
+resource blobContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = [
+  for containerName in blobContainerNames: {
+    parent: blobService
+    name: containerName
+  }
+]
 
 resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
   name: keyVaultName
@@ -60,8 +81,20 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
+resource appBlobContainerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (containerName, i) in blobContainerNames: {
+    name: guid(blobContainers[i].id, appPrincipalId, roles.storageBlobDataOwner)
+    scope: blobContainers[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+      principalId: appPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
 resource appStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for roleId in storageRoles: {
+  for roleId in appAccountStorageRoles: {
     name: guid(storage.id, appPrincipalId, roleId)
     scope: storage
     properties: {
@@ -107,7 +140,7 @@ resource appMetricsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 
 // Operator: inspect queues/tables, set the API-key secret, create new signing-key versions and download public halves.
 resource operatorStorageRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for roleId in storageRoles: if (operatorEnabled) {
+  for roleId in operatorStorageRoleIds: if (operatorEnabled) {
     name: guid(storage.id, operatorPrincipalId, roleId)
     scope: storage
     properties: {

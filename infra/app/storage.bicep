@@ -9,6 +9,9 @@ param tags object
 @description('Blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
 
+@description('Blob containers the Functions host uses through AzureWebJobsStorage (locks, timer status, host keys). Created here so the app\'s blob role can be scoped to them instead of the account.')
+param hostContainerNames string[]
+
 @description('Queues to create: the refund request queue and its poison queue.')
 param queueNames string[]
 
@@ -50,6 +53,14 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   name: deploymentContainerName
   properties: { publicAccess: 'None' }
 }
+
+resource hostContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [
+  for containerName in hostContainerNames: {
+    parent: blobService
+    name: containerName
+    properties: { publicAccess: 'None' }
+  }
+]
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
   parent: storage

@@ -6,7 +6,7 @@ namespace Refunds.Infra.Tests;
 
 /// <summary>
 /// Evaluates the small part of the ARM template expression language that our compiled templates use for values the
-/// tests compare (variables, parameters, format, string, concat, createArray, if, equals, copyIndex, environment, skip,
+/// tests compare (variables, parameters, format, string, concat (strings or arrays), createArray, if, equals, copyIndex, environment, skip,
 /// property and index access). Anything else throws, so a template change that the tests can no longer follow fails loudly.
 /// </summary>
 internal static class ArmExpression
@@ -142,7 +142,9 @@ internal static class ArmExpression
                 CultureInfo.InvariantCulture,
                 args[0]!.GetValue<string>(),
                 [.. args.Skip(1).Select(Text)])),
-            "concat" => JsonValue.Create(string.Concat(args.Select(Text))),
+            "concat" => args.All(a => a is JsonArray)
+                ? new JsonArray([.. args.SelectMany(a => a!.AsArray()).Select(item => item?.DeepClone())])
+                : JsonValue.Create(string.Concat(args.Select(Text))),
             "string" => JsonValue.Create(Text(args[0])),
             "length" => JsonValue.Create(args[0] switch
             {

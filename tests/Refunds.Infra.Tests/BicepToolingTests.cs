@@ -25,16 +25,9 @@ public sealed class BicepToolingTests
     public void Every_bicep_file_is_formatted()
     {
         // Format a copy (bicepconfig.json included) and compare, so the test never rewrites the working tree.
-        var copy = Directory.CreateTempSubdirectory("refunds-infra-format-");
+        var copy = RepositoryPaths.CopyOfInfra();
         try
         {
-            foreach (var file in Directory.EnumerateFiles(RepositoryPaths.Infra, "*", SearchOption.AllDirectories))
-            {
-                var target = Path.Combine(copy.FullName, Path.GetRelativePath(RepositoryPaths.Infra, file));
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Copy(file, target);
-            }
-
             BicepCli.Run("format", "--pattern", Path.Combine(copy.FullName, "**", "*.bicep")).AssertClean("bicep format");
 
             var unformatted = BicepFiles()

@@ -11,6 +11,20 @@ internal static class RepositoryPaths
 
     public static string InPlace(params string[] parts) => Path.Combine([Root, .. parts]);
 
+    /// <summary>A temporary copy of infra/ (bicepconfig.json included), for tests that change files without touching the tree.</summary>
+    public static DirectoryInfo CopyOfInfra()
+    {
+        var copy = Directory.CreateTempSubdirectory("refunds-infra-copy-");
+        foreach (var file in Directory.EnumerateFiles(Infra, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(copy.FullName, Path.GetRelativePath(Infra, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        return copy;
+    }
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -12,6 +12,8 @@ public sealed partial class RoleAssignmentTests
     private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
 
     private const string StorageScope = "resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))";
+    private const string ContainerScope =
+        "resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', parameters('storageAccountName'), 'default', parameters('blobContainerNames')[copyIndex()])";
     private const string KeyScope = "resourceId('Microsoft.KeyVault/vaults/keys', parameters('keyVaultName'), parameters('signingKeyName'))";
     private const string SecretScope = "resourceId('Microsoft.KeyVault/vaults/secrets', parameters('keyVaultName'), parameters('apiKeySecretName'))";
     private const string InsightsScope = "resourceId('Microsoft.Insights/components', parameters('applicationInsightsName'))";
@@ -29,7 +31,9 @@ public sealed partial class RoleAssignmentTests
 
         (string, string)[] expected =
         [
-            (StorageScope, StorageBlobDataOwner),
+            (ContainerScope, StorageBlobDataOwner),
+            (ContainerScope, StorageBlobDataOwner),
+            (ContainerScope, StorageBlobDataOwner),
             (StorageScope, StorageQueueDataContributor),
             (StorageScope, StorageTableDataContributor),
             (KeyScope, KeyVaultCryptoUser),
@@ -37,6 +41,38 @@ public sealed partial class RoleAssignmentTests
             (InsightsScope, MonitoringMetricsPublisher),
         ];
         Assert.Equal(expected.Order().ToList(), granted);
+    }
+
+    [Fact]
+    public void App_blob_role_covers_exactly_the_deployment_and_host_containers_and_never_the_whole_account()
+    {
+        var blobAssignments = Assignments()
+            .Where(a => a.Principal == "parameters('appPrincipalId')" && a.Role == StorageBlobDataOwner)
+            .ToList();
+        var containers = Template.ModuleParameter(Template.RootScope, "rbac", "blobContainerNames")!.AsArray()
+            .Select(c => c!.GetValue<string>())
+            .ToList();
+
+        Assert.All(blobAssignments, a => Assert.Equal(ContainerScope, a.Scope));
+        Assert.Equal(containers.Count, blobAssignments.Count);
+        Assert.Equal(["app-package", "azure-webjobs-hosts", "azure-webjobs-secrets"], containers.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Every_container_the_blob_role_names_is_created_by_the_storage_module()
+    {
+        var storage = Template.Module("storage");
+        var created = storage.Parameter("hostContainerNames")!.AsArray().Select(c => c!.GetValue<string>())
+            .Append(storage.Parameter("deploymentContainerName")!.GetValue<string>());
+        var granted = Template.ModuleParameter(Template.RootScope, "rbac", "blobContainerNames")!.AsArray()
+            .Select(c => c!.GetValue<string>());
+        var containerResources = Template.OfType("Microsoft.Storage/storageAccounts/blobServices/containers");
+
+        Assert.Equal(created.Order(StringComparer.Ordinal), granted.Order(StringComparer.Ordinal));
+        Assert.Equal(2, containerResources.Count);
+        Assert.Contains(containerResources, c => c.Name.Contains("parameters('hostContainerNames')[copyIndex()]", StringComparison.Ordinal)
+            && c.Json["copy"]!["count"]!.GetValue<string>() == "[length(parameters('hostContainerNames'))]");
+        Assert.Contains(containerResources, c => c.Name.Contains("parameters('deploymentContainerName')", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -50,10 +50,11 @@ public sealed class StorageTemplateTests
     }
 
     [Fact]
-    public void Deployment_container_is_private()
+    public void Deployment_and_host_containers_are_private()
     {
-        var container = Template.Single("Microsoft.Storage/storageAccounts/blobServices/containers");
+        var containers = Template.OfType("Microsoft.Storage/storageAccounts/blobServices/containers");
 
-        Assert.Equal("None", container.Properties!["publicAccess"]!.GetValue<string>());
+        Assert.NotEmpty(containers);
+        Assert.All(containers, c => Assert.Equal("None", c.Properties!["publicAccess"]!.GetValue<string>()));
     }
 }
