@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Pingpp.Simulator.Faults;
 using Refunds.Core.Anomalies;
 using Refunds.Core.Ledger;
@@ -189,6 +191,36 @@ public sealed class ReconcilerTests
         Assert.Empty(await h.QueuedAsync());
         Assert.Single(await h.Admin.GetRefundsAsync(order.Id));
     }
+
+    [Fact]
+    public async Task One_odd_refund_id_in_a_listing_fails_only_its_order_and_the_run_still_saves_its_cursor()
+    {
+        await using var h = await ReconcileHarness.StartAsync();
+        await using var pingpp = await Refunds.Core.UnitTests.Pingpp.ScriptedPingppServer.StartAsync();
+        const string orderId = "2011609290000000991";
+        await h.RecordRequestAsync(orderId, "req-odd-1", "ch_odd", 100);
+        h.Time.Advance(ReconcileHarness.Grace + TimeSpan.FromSeconds(1));
+        // Ping++ lists our refund and one whose id the ledger cannot key.
+        pingpp.Reply(200, """
+            {"object":"list","url":"/v1/orders/2011609290000000991/order_refunds","has_more":false,"data":[
+              {"id":"re_odd/../1","object":"refund","amount":5,"status":"succeeded","charge":"ch_odd","created":1700000000,"metadata":{}},
+              {"id":"re_oddOk0000000000000000001","object":"refund","amount":100,"status":"pending","charge":"ch_odd","created":1700000000,"metadata":{"refund_request_id":"req-odd-1"}}]}
+            """);
+        var client = h.Simulator.CreateClient(new Dictionary<string, string?> { [SimulatorServer.ConfigKey(Refunds.Core.Configuration.SettingNames.PingppApiBase)] = pingpp.BaseAddress });
+        var anomalyOptions = Options.Create(new ReconciliationOptions { MaxRunDuration = TimeSpan.FromMinutes(1), CreateGracePeriod = ReconcileHarness.Grace });
+        var reconciler = new Reconciler(h.Ledger, client, h.Queue, h.Discrepancies, h.State,
+            new AnomalyResolver(h.Anomalies, h.Queue, h.State, h.AnomalyOptions, anomalyOptions, h.Metrics, h.Time, NullLogger<AnomalyResolver>.Instance),
+            anomalyOptions, h.Metrics, h.Time, NullLogger<Reconciler>.Instance);
+
+        var summary = await reconciler.RunAsync(None);
+
+        Assert.Equal((1, 1, 0), (summary.OrdersFailed, summary.Adopted, summary.OrdersChecked));
+        Assert.Equal(RefundRequestState.Submitted, (await h.Ledger.GetRequestAsync("req-odd-1", None))!.State);
+        Assert.Contains(await AllOpenOrdersAsync(h), o => o == orderId);
+    }
+
+    private static async Task<IReadOnlyList<string?>> AllOpenOrdersAsync(ReconcileHarness h)
+        => (await h.Ledger.ListOpenWorkAsync(100, null, None)).Items.Select(i => i.OrderId).ToList();
 
     [Fact]
     public async Task An_uncertain_request_adopts_the_unmarked_refund_of_its_charge_and_amount_when_pingpp_strips_metadata()
