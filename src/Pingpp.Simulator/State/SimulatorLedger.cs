@@ -185,7 +185,7 @@ public sealed partial class SimulatorLedger(
                 refund.TimeSucceed = now;
                 refund.TransactionNo = PingppIds.Digits(28);
                 charge.AmountRefunded += refund.Amount;
-                if (order.FullyRefunded) order.Status = "refunded";
+                order.Status = "refunded"; // Ping++: "存在退款", whatever the order was (canceled included)
                 LogRefundSucceeded(refund.OrderId, refund.Id);
                 outbox.Publish("refund.succeeded", refund.Id, Answer(refund));
                 if (order.FullyRefunded && !order.OrderRefundedEventSent)
