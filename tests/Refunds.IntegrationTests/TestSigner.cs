@@ -19,9 +19,17 @@ internal sealed class TestSigner : IDisposable
 internal static class Events
 {
     public static byte[] RefundSucceeded(string eventId, string refundId, string? requestId, long amount = 300, string status = "succeeded")
+        => RefundEvent("refund.succeeded", eventId, refundId, requestId, amount, status, livemode: true);
+
+    /// <summary>A refund event of any type (<c>refund.failed</c> carries a failure code and message).</summary>
+    public static byte[] RefundEvent(string type, string eventId, string refundId, string? requestId, long amount = 300, string status = "succeeded", bool livemode = false)
         => Fill("""
-            {"id":"EVENT_ID","created":1700000100,"livemode":true,"type":"refund.succeeded","data":{"object":{"id":"REFUND_ID","object":"refund","order_no":"2111609290000001601","amount":AMOUNT,"created":1700000000,"succeed":true,"status":"STATUS","time_succeed":1700000090,"description":"退款","failure_code":null,"failure_msg":null,"metadata":METADATA,"charge":"ch_L8qn10mLmr1GS8e5OODmHaL4","charge_order_no":"123456789","transaction_no":"4200000001","extra":{}}},"object":"event","request":"iar_x","pending_webhooks":1}
-            """, ("EVENT_ID", eventId), ("REFUND_ID", refundId), ("AMOUNT", amount.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("STATUS", status),
+            {"id":"EVENT_ID","created":1700000100,"livemode":LIVEMODE,"type":"TYPE","data":{"object":{"id":"REFUND_ID","object":"refund","order_no":"2111609290000001601","amount":AMOUNT,"created":1700000000,"succeed":SUCCEED,"status":"STATUS","time_succeed":TIME_SUCCEED,"description":"退款","failure_code":FAILURE_CODE,"failure_msg":FAILURE_MSG,"metadata":METADATA,"charge":"ch_L8qn10mLmr1GS8e5OODmHaL4","charge_order_no":"123456789","transaction_no":TRANSACTION_NO,"extra":{}}},"object":"event","request":"iar_x","pending_webhooks":1}
+            """, ("EVENT_ID", eventId), ("TYPE", type), ("LIVEMODE", livemode ? "true" : "false"), ("REFUND_ID", refundId),
+            ("AMOUNT", amount.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("STATUS", status),
+            ("TIME_SUCCEED", status == "succeeded" ? "1700000090" : "null"), ("SUCCEED", status == "succeeded" ? "true" : "false"),
+            ("FAILURE_CODE", status == "failed" ? "\"REFUND_BALANCE_NOT_ENOUGH\"" : "null"), ("FAILURE_MSG", status == "failed" ? "\"退款余额不足\"" : "null"),
+            ("TRANSACTION_NO", status == "succeeded" ? "\"4200000001\"" : "null"),
             ("METADATA", requestId is null ? "{}" : "{\"refund_request_id\":\"" + requestId + "\"}"));
 
     public static byte[] Unknown(string eventId, bool livemode, int padding = 0)

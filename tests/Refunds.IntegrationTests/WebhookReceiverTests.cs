@@ -204,4 +204,84 @@ public class WebhookReceiverTests
         var open = Assert.Single((await h.Ledger.ListOpenWorkAsync(10, null, CancellationToken.None)).Items);
         Assert.Equal(("re_dashboard0000000000000001", "ch_L8qn10mLmr1GS8e5OODmHaL4"), (open.RefundId, open.ChargeId));
     }
+    [Theory]
+    [InlineData("refund.succeeded")]
+    [InlineData("order.refund.succeeded")]
+    public async Task A_refund_success_event_of_either_name_settles_the_request(string type)
+    {
+        using var signer = new TestSigner();
+        using var h = ReceiverHarness.Create([signer.PublicKeyPem]);
+        var refundId = await SubmittedRequestWithPendingRefundAsync(h.Ledger, "req_kind", "re_kind00000000000000000001");
+        var body = Events.RefundEvent(type, "evt_kind", refundId, "req_kind");
+
+        var receipt = await h.Receiver.ReceiveAsync(body, signer.Sign(body), CancellationToken.None);
+
+        Assert.Equal((WebhookOutcome.Applied, true), (receipt.Outcome, receipt.LedgerChanged));
+        Assert.Equal(PingppRefundStatus.Succeeded, (await h.Ledger.GetRefundAsync(refundId, CancellationToken.None))!.Status);
+        Assert.Equal(RefundRequestState.Succeeded, (await h.Ledger.GetRequestAsync("req_kind", CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Refund_failed_fails_the_request_with_the_failure_code_and_message()
+    {
+        using var signer = new TestSigner();
+        using var h = ReceiverHarness.Create([signer.PublicKeyPem]);
+        var refundId = await SubmittedRequestWithPendingRefundAsync(h.Ledger, "req_fail", "re_fail00000000000000000001");
+        var body = Events.RefundEvent("refund.failed", "evt_fail", refundId, "req_fail", status: "failed");
+
+        var receipt = await h.Receiver.ReceiveAsync(body, signer.Sign(body), CancellationToken.None);
+
+        Assert.Equal((WebhookOutcome.Applied, true), (receipt.Outcome, receipt.LedgerChanged));
+        var refund = (await h.Ledger.GetRefundAsync(refundId, CancellationToken.None))!;
+        Assert.Equal((PingppRefundStatus.Failed, "REFUND_BALANCE_NOT_ENOUGH", "退款余额不足"), (refund.Status, refund.FailureCode, refund.FailureMessage));
+        Assert.Equal(RefundRequestState.Failed, (await h.Ledger.GetRequestAsync("req_fail", CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task Refund_failed_after_success_never_moves_the_request_and_is_flagged_as_a_conflict()
+    {
+        using var signer = new TestSigner();
+        using var h = ReceiverHarness.Create([signer.PublicKeyPem]);
+        var refundId = await SubmittedRequestWithPendingRefundAsync(h.Ledger, "req_late", "re_late00000000000000000001");
+        var succeeded = Events.RefundEvent("refund.succeeded", "evt_late_ok", refundId, "req_late");
+        Assert.Equal(WebhookOutcome.Applied, (await h.Receiver.ReceiveAsync(succeeded, signer.Sign(succeeded), CancellationToken.None)).Outcome);
+
+        // A stale or contradictory failure: the event type is Ping++'s word, but succeeded stays succeeded.
+        var failed = Events.RefundEvent("refund.failed", "evt_late_fail", refundId, "req_late", status: "succeeded");
+        var receipt = await h.Receiver.ReceiveAsync(failed, signer.Sign(failed), CancellationToken.None);
+
+        Assert.Equal(WebhookOutcome.Applied, receipt.Outcome);
+        var refund = (await h.Ledger.GetRefundAsync(refundId, CancellationToken.None))!;
+        Assert.Equal((PingppRefundStatus.Succeeded, true), (refund.Status, refund.StatusConflict));
+        Assert.Equal(RefundRequestState.Succeeded, (await h.Ledger.GetRequestAsync("req_late", CancellationToken.None))!.State);
+    }
+
+    [Fact]
+    public async Task A_refund_event_stored_as_applied_by_an_older_version_without_being_applied_is_applied_once_on_redelivery()
+    {
+        using var signer = new TestSigner();
+        using var h = ReceiverHarness.Create([signer.PublicKeyPem]);
+        var refundId = await SubmittedRequestWithPendingRefundAsync(h.Ledger, "req_old", "re_old000000000000000000001");
+        var body = Events.RefundEvent("order.refund.succeeded", "evt_old", refundId, "req_old");
+        var signature = signer.Sign(body);
+        // What an older version stored for a type it did not know: Applied = true, nothing applied, no AppliedAs.
+        await h.Store.AddAsync(new StoredWebhookEvent
+        {
+            EventId = "evt_old",
+            Type = "order.refund.succeeded",
+            Body = body,
+            SignatureHeader = signature,
+            RefundId = refundId,
+            Applied = true,
+            AppliedAt = DateTimeOffset.UtcNow,
+        }, CancellationToken.None);
+
+        var redelivered = await h.Receiver.ReceiveAsync(body, signature, CancellationToken.None);
+        var again = await h.Receiver.ReceiveAsync(body, signature, CancellationToken.None);
+
+        Assert.Equal((WebhookOutcome.Applied, true, true), (redelivered.Outcome, redelivered.WasDuplicate, redelivered.LedgerChanged));
+        Assert.Equal(RefundRequestState.Succeeded, (await h.Ledger.GetRequestAsync("req_old", CancellationToken.None))!.State);
+        Assert.Equal(WebhookOutcome.Duplicate, again.Outcome);
+        Assert.Equal(WebhookEventStore.AppliedAsRefund, (await h.Store.GetAsync("evt_old", CancellationToken.None))!.AppliedAs);
+    }
 }

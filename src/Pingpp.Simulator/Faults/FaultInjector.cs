@@ -25,8 +25,24 @@ public sealed class FaultInjector(IOptions<SimulatorOptions> options)
     /// <summary>Any /v1 call answers 401 (a request timestamp Ping++ finds too old, or a rotated key), before anything is done.</summary>
     public const string Unauthorized = "unauthorized";
 
+    /// <summary>
+    /// A create settles its refunds before answering (balance and some channel refunds are synchronous): the answer
+    /// says <c>succeeded</c>, or <c>failed</c> with <see cref="FaultSpec.FailureCode"/> when one is given.
+    /// </summary>
+    public const string SyncRefund = "sync_refund";
+
+    /// <summary>A create answers pending with a channel URL in <c>extra.url</c> (Alipay's confirm-by-password refunds).</summary>
+    public const string ChannelUrl = "channel_url";
+
+    /// <summary>Refund objects carry <c>"metadata": []</c> and <c>"extra": []</c>: PHP's empty array (our marker not echoed).</summary>
+    public const string PhpEmptyMetadata = "php_empty_metadata";
+
+    /// <summary>Order and charge objects carry <c>app</c> expanded as an object (<c>{"id":…,"object":"app",…}</c>).</summary>
+    public const string ExpandApp = "expand_app";
+
     public static readonly IReadOnlyList<string> Kinds =
-        [ErrorBeforeCreate, ErrorAfterCreate, HangAfterCreate, RateLimit, ErrorOnRead, RefundFailure, Duplicate, Delay, Reorder, Drop, StripMetadata, ChannelError, Unauthorized];
+        [ErrorBeforeCreate, ErrorAfterCreate, HangAfterCreate, RateLimit, ErrorOnRead, RefundFailure, Duplicate, Delay, Reorder, Drop, StripMetadata, ChannelError, Unauthorized,
+         SyncRefund, ChannelUrl, PhpEmptyMetadata, ExpandApp];
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, FaultSpec> _faults = [];

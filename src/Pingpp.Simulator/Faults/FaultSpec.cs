@@ -22,7 +22,7 @@ public sealed class FaultSpec
     /// <summary>delay: how long the first webhook delivery waits; reorder: the longest an event is held (default 5000).</summary>
     public int? DelayMs { get; set; }
 
-    /// <summary>refund_failure: what the failed refund says; channel_error: the error's code and message.</summary>
+    /// <summary>refund_failure: what the failed refund says; channel_error: the error's code and message; sync_refund: the code of a refund that fails at once (none: it succeeds).</summary>
     public string? FailureCode { get; set; }
     public string? FailureMsg { get; set; }
 

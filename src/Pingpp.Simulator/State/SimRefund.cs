@@ -31,6 +31,9 @@ public sealed class SimRefund
     public string? FailureMsg { get; set; }
     public string? TransactionNo { get; set; }
 
+    /// <summary>The channel's confirmation page (Alipay confirm-by-password), shown in <c>extra.url</c> while pending.</summary>
+    public string? ChannelUrl { get; init; }
+
     /// <param name="stripMetadata">Answer with empty metadata (the <c>strip_metadata</c> fault): the refund is unchanged.</param>
     public JsonObject ToJson(bool stripMetadata = false) => new()
     {
@@ -50,7 +53,7 @@ public sealed class SimRefund
         ["charge_order_no"] = ChargeOrderNo,
         ["transaction_no"] = TransactionNo,
         ["funding_source"] = FundingSource,
-        ["extra"] = new JsonObject(),
+        ["extra"] = ChannelUrl is null ? new JsonObject() : new JsonObject { ["url"] = ChannelUrl },
     };
 
     /// <summary>The admin view (<c>GET /_sim/refunds</c>).</summary>

@@ -34,12 +34,12 @@ public sealed partial class SimulatorLedger(
             }
 
             _orders.Add(orderId, order);
-            var json = order.ToJson(_options.Livemode, _options.AppId);
+            var json = OrderJson(order);
             // The app's abnormal-payment check listens to these.
-            outbox.Publish("order.succeeded", orderId, order.ToJson(_options.Livemode, _options.AppId));
+            outbox.Publish("order.succeeded", orderId, OrderJson(order));
             foreach (var charge in simCharges)
             {
-                outbox.Publish("charge.succeeded", charge.Id, charge.ToJson(order, _options.Livemode, _options.AppId));
+                outbox.Publish("charge.succeeded", charge.Id, ExpandAppIfFaulted(charge.ToJson(order, _options.Livemode, _options.AppId), order.Id));
             }
             return json;
         }
@@ -52,7 +52,7 @@ public sealed partial class SimulatorLedger(
 
     public JsonObject? OrderJson(string orderId)
     {
-        lock (_gate) return _orders.TryGetValue(orderId, out var order) ? order.ToJson(_options.Livemode, _options.AppId) : null;
+        lock (_gate) return _orders.TryGetValue(orderId, out var order) ? OrderJson(order) : null;
     }
 
     /// <summary>Records one pending refund per refunded charge, or explains why not.</summary>
@@ -95,6 +95,8 @@ public sealed partial class SimulatorLedger(
             }
 
             var data = new JsonArray();
+            var sync = faults.Trigger(FaultInjector.SyncRefund, orderId);
+            var channelUrl = faults.Trigger(FaultInjector.ChannelUrl, orderId);
             foreach (var (charge, amount) in plan)
             {
                 var planned = order.RefundFailure
@@ -107,10 +109,16 @@ public sealed partial class SimulatorLedger(
                     Amount = amount, Created = now, Description = request.Description, Metadata = (JsonObject)request.Metadata.DeepClone(),
                     FundingSource = request.FundingSource, RefundMode = request.RefundMode, Origin = origin,
                     SettleAt = now + _options.SettleDelay, PlannedFailure = planned,
+                    ChannelUrl = channelUrl is null ? null : $"https://mapi.alipay.com/gateway.do?service=refund_fastpay_by_platform_pwd&batch_no={now:yyyyMMdd}{PingppIds.Digits(8)}",
                 };
                 charge.AmountReserved += amount;
                 order.Refunded = true;
                 _refunds.Add(refund);
+                if (sync is not null)
+                {
+                    SettleOne(refund, sync.FailureCode is { } code ? new RefundFailure(code, sync.FailureMsg ?? "渠道退款失败 (simulated synchronous failure)") : null, now);
+                }
+
                 data.Add(Answer(refund));
                 LogRefundCreated(orderId, refund.Id, charge.Id, amount, origin);
             }
@@ -119,7 +127,16 @@ public sealed partial class SimulatorLedger(
     }
 
     /// <summary>A refund as Ping++ shows it, with the metadata stripped while the <c>strip_metadata</c> fault is on.</summary>
-    private JsonObject Answer(SimRefund refund) => refund.ToJson(faults.Trigger(FaultInjector.StripMetadata, refund.OrderId) is not null);
+    private JsonObject Answer(SimRefund refund)
+    {
+        var json = refund.ToJson(faults.Trigger(FaultInjector.StripMetadata, refund.OrderId) is not null);
+        if (faults.Trigger(FaultInjector.PhpEmptyMetadata, refund.OrderId) is not null)
+        {
+            json["metadata"] = new JsonArray();
+            if (json["extra"] is JsonObject { Count: 0 }) json["extra"] = new JsonArray();
+        }
+        return json;
+    }
 
     public JsonObject? RefundJson(string orderId, string refundId)
     {
@@ -160,6 +177,57 @@ public sealed partial class SimulatorLedger(
         }
     }
 
+    /// <summary>Settles one pending refund now (caller holds the lock): failed with <paramref name="failure"/>, else succeeded.</summary>
+    private void SettleOne(SimRefund refund, RefundFailure? failure, DateTimeOffset now)
+    {
+        var order = _orders[refund.OrderId];
+        var charge = order.Charges.First(c => c.Id == refund.ChargeId);
+        if (failure is not null)
+        {
+            refund.Status = "failed";
+            refund.FailureCode = failure.FailureCode;
+            refund.FailureMsg = failure.FailureMsg;
+            charge.AmountReserved -= refund.Amount;
+            LogRefundFailed(refund.OrderId, refund.Id, failure.FailureCode);
+            return; // Ping++ sends no webhook for failed refunds.
+        }
+        refund.Status = "succeeded";
+        refund.TimeSucceed = now;
+        refund.TransactionNo = PingppIds.Digits(28);
+        charge.AmountRefunded += refund.Amount;
+        order.Status = "refunded"; // Ping++: "存在退款", whatever the order was (canceled included)
+        LogRefundSucceeded(refund.OrderId, refund.Id);
+        outbox.Publish("refund.succeeded", refund.Id, Answer(refund));
+        if (order.FullyRefunded && !order.OrderRefundedEventSent)
+        {
+            order.OrderRefundedEventSent = true;
+            outbox.Publish("order.refunded", order.Id, OrderJson(order));
+        }
+    }
+
+    /// <summary>An order as Ping++ shows it, with <c>app</c> expanded while the <c>expand_app</c> fault is on.</summary>
+    private JsonObject OrderJson(SimOrder order)
+    {
+        var json = order.ToJson(_options.Livemode, _options.AppId);
+        if (faults.Trigger(FaultInjector.ExpandApp, order.Id) is not null)
+        {
+            json["app"] = AppObject();
+            foreach (var charge in json["charges"]!["data"]!.AsArray())
+            {
+                charge!["app"] = AppObject();
+            }
+        }
+        return json;
+    }
+
+    private JsonObject ExpandAppIfFaulted(JsonObject charge, string orderId)
+    {
+        if (faults.Trigger(FaultInjector.ExpandApp, orderId) is not null) charge["app"] = AppObject();
+        return charge;
+    }
+
+    private JsonObject AppObject() => new() { ["id"] = _options.AppId, ["object"] = "app", ["name"] = "Simulated app" };
+
     /// <summary>Settles pending refunds that are due (or all of them, or all of one order's, when forced).</summary>
     public int Settle(bool force, string? orderId = null)
     {
@@ -167,32 +235,10 @@ public sealed partial class SimulatorLedger(
         var settled = 0;
         lock (_gate)
         {
-            foreach (var refund in _refunds.Where(r => r.Status == "pending" && (force || r.SettleAt <= now) && (orderId is null || r.OrderId == orderId)))
+            foreach (var refund in _refunds.Where(r => r.Status == "pending" && (force || r.SettleAt <= now) && (orderId is null || r.OrderId == orderId)).ToList())
             {
-                var order = _orders[refund.OrderId];
-                var charge = order.Charges.First(c => c.Id == refund.ChargeId);
                 settled++;
-                if (refund.PlannedFailure is { } failure)
-                {
-                    refund.Status = "failed";
-                    refund.FailureCode = failure.FailureCode;
-                    refund.FailureMsg = failure.FailureMsg;
-                    charge.AmountReserved -= refund.Amount;
-                    LogRefundFailed(refund.OrderId, refund.Id, failure.FailureCode);
-                    continue; // Ping++ sends no webhook for failed refunds.
-                }
-                refund.Status = "succeeded";
-                refund.TimeSucceed = now;
-                refund.TransactionNo = PingppIds.Digits(28);
-                charge.AmountRefunded += refund.Amount;
-                if (order.FullyRefunded) order.Status = "refunded";
-                LogRefundSucceeded(refund.OrderId, refund.Id);
-                outbox.Publish("refund.succeeded", refund.Id, Answer(refund));
-                if (order.FullyRefunded && !order.OrderRefundedEventSent)
-                {
-                    order.OrderRefundedEventSent = true;
-                    outbox.Publish("order.refunded", order.Id, order.ToJson(_options.Livemode, _options.AppId));
-                }
+                SettleOne(refund, refund.PlannedFailure, now);
             }
         }
         return settled;

@@ -36,7 +36,8 @@ public sealed partial class AnomalyPaymentEventObserver(
                 await store.RememberOrderAsync(merchantNo, order.Id, order.Charges?.Data.Select(c => c.Id) ?? [], ct).ConfigureAwait(false);
             }
 
-            if (PaymentAnomalyRules.Detect(order) is not { } anomaly)
+            var knownCanceled = order.Status != PaymentAnomalyRules.CanceledStatus && await store.WasPaidAfterCancelAsync(order.Id, ct).ConfigureAwait(false);
+            if (PaymentAnomalyRules.Detect(order, knownCanceled) is not { } anomaly)
             {
                 return;
             }

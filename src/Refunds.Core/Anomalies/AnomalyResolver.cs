@@ -36,7 +36,13 @@ public sealed partial class AnomalyResolver(
         ArgumentNullException.ThrowIfNull(atPingpp);
         ArgumentNullException.ThrowIfNull(ledger);
         var mode = anomalyOptions.Value.Mode;
-        if (mode == AnomalyMode.Off || PaymentAnomalyRules.Detect(order) is not { } anomaly)
+        if (mode == AnomalyMode.Off)
+        {
+            return AnomalyResolution.None;
+        }
+
+        var knownCanceled = order.Status != PaymentAnomalyRules.CanceledStatus && await store.WasPaidAfterCancelAsync(order.Id, ct).ConfigureAwait(false);
+        if (PaymentAnomalyRules.Detect(order, knownCanceled) is not { } anomaly)
         {
             return AnomalyResolution.None;
         }

@@ -83,6 +83,17 @@ public sealed class AnomalyStore(TableServiceClient service, TimeProvider time, 
         return rows;
     }
 
+    /// <summary>
+    /// Whether the order was seen canceled and paid before (its paid-after-cancel anomaly is recorded): once anything
+    /// is refunded Ping++ says <c>refunded</c> instead of <c>canceled</c>, and the plan must not change.
+    /// </summary>
+    public async Task<bool> WasPaidAfterCancelAsync(string orderId, CancellationToken ct)
+    {
+        var table = await _table.GetAsync(ct).ConfigureAwait(false);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(orderId, AnomalyRefundRequestIds.Slug(AnomalyKind.PaidAfterCancel), ["Kind"], ct).ConfigureAwait(false);
+        return row.HasValue;
+    }
+
     /// <summary>Remembers the order behind a merchant order number and the charges it had (merged with earlier ones).</summary>
     public async Task RememberOrderAsync(string merchantOrderNo, string orderId, IEnumerable<string> chargeIds, CancellationToken ct)
     {

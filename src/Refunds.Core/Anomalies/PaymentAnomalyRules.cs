@@ -11,7 +11,8 @@ namespace Refunds.Core.Anomalies;
 /// <remarks>
 /// Charge choice:
 /// <list type="bullet">
-/// <item>Paid after cancellation: every paid charge is refunded in full (the whole paid amount), one request per charge.</item>
+/// <item>Paid after cancellation: every paid charge is refunded in full (the whole paid amount), one request per charge.
+/// Read from the charges, not from the order's status or paid flag (they change once anything is refunded).</item>
 /// <item>Paid twice (<c>amount_paid &gt; actual_amount</c>): the excess comes back from the most recently paid charge
 /// that covers it alone (the later payment is the surplus one, and one refund to one channel is easiest for the
 /// payer); if none covers it, charges are taken newest first, each for min(its amount, what is left), until covered.
@@ -23,16 +24,22 @@ public static class PaymentAnomalyRules
 {
     public const string CanceledStatus = "canceled";
 
-    public static PaymentAnomaly? Detect(PingppOrder order)
+    /// <summary>
+    /// The order's anomaly, read from its charges. Paid after cancellation does not depend on the order's
+    /// <c>status</c> or <c>paid</c> flag, which turn <c>refunded</c> and false after any refund: an order that is
+    /// canceled, or <paramref name="knownCanceled"/> (seen canceled and paid before, see
+    /// <see cref="AnomalyStore.WasPaidAfterCancelAsync"/>), with paid charges refunds those charges in full.
+    /// </summary>
+    public static PaymentAnomaly? Detect(PingppOrder order, bool knownCanceled = false)
     {
         ArgumentNullException.ThrowIfNull(order);
         var charges = PaidChargesNewestFirst(order);
-        if (order.Status == CanceledStatus && order.Paid && order.AmountPaid > 0)
+        if ((order.Status == CanceledStatus || knownCanceled) && charges.Count > 0)
         {
             var refunds = charges
                 .Select(c => new PlannedAnomalyRefund(c.Id, c.Amount, AnomalyRefundRequestIds.For(order.Id, AnomalyKind.PaidAfterCancel, c.Id)))
                 .ToList();
-            return Anomaly(order, AnomalyKind.PaidAfterCancel, order.AmountPaid, refunds);
+            return Anomaly(order, AnomalyKind.PaidAfterCancel, refunds.Sum(r => r.Amount), refunds);
         }
 
         if (order.AmountPaid > order.ActualAmount && order.ActualAmount >= 0)

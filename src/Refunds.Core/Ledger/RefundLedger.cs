@@ -889,16 +889,16 @@ public sealed partial class RefundLedger : IRefundLedger
                 request = read.Record;
                 var ids = request.RefundIds.Union(merged.Select(m => m.RefundId)).ToList();
                 var statuses = new List<PingppRefundStatus>();
+                RefundRecord? firstFailed = null;
                 foreach (var id in ids)
                 {
-                    var inBatch = merged.FirstOrDefault(m => m.RefundId == id);
-                    if (inBatch is not null)
+                    var refundNow = merged.FirstOrDefault(m => m.RefundId == id)
+                        ?? ((await table.GetEntityIfExistsAsync<TableEntity>(partition, RefundRowKey(id), cancellationToken: ct).ConfigureAwait(false)) is { HasValue: true } other
+                            ? ToRefund(other.Value!) : null);
+                    if (refundNow is not null)
                     {
-                        statuses.Add(inBatch.Status);
-                    }
-                    else if ((await table.GetEntityIfExistsAsync<TableEntity>(partition, RefundRowKey(id), cancellationToken: ct).ConfigureAwait(false)) is { HasValue: true } other)
-                    {
-                        statuses.Add(ToRefund(other.Value!).Status);
+                        statuses.Add(refundNow.Status);
+                        firstFailed ??= refundNow.Status == PingppRefundStatus.Failed ? refundNow : null;
                     }
                 }
 
@@ -922,6 +922,9 @@ public sealed partial class RefundLedger : IRefundLedger
                         LeaseUntil = state == RefundRequestState.Submitting ? request.LeaseUntil : null,
                         // Refunds carrying our request id exist: whether a create reached Ping++ is no longer in doubt.
                         Uncertain = false,
+                        // Failed because its refunds failed (a synchronous refusal in the create's answer, or later): their code.
+                        FailureCode = state == RefundRequestState.Failed ? request.FailureCode ?? firstFailed?.FailureCode : request.FailureCode,
+                        FailureMessage = state == RefundRequestState.Failed ? request.FailureMessage ?? firstFailed?.FailureMessage : request.FailureMessage,
                         UpdatedAt = now,
                     };
                     actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRequest(partition, request), read.ETag));

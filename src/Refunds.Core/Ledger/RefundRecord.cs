@@ -27,6 +27,13 @@ public sealed record RefundRecord
 
     public string? ChargeOrderNo { get; init; }
     public string? FundingSource { get; init; }
+
+    /// <summary>
+    /// The channel's page the payer or merchant must visit to complete a pending refund (<c>extra.url</c>, e.g. Alipay's
+    /// confirm-by-password refunds): the refund stays pending until it is confirmed there.
+    /// </summary>
+    public string? ChannelUrl { get; init; }
+
     public DateTimeOffset? CreatedAt { get; init; }
 
     /// <summary>Made outside this app (e.g. in the Ping++ dashboard): no request of ours carries it.</summary>

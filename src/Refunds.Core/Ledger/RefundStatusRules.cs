@@ -40,6 +40,8 @@ public static class RefundStatusRules
             PingppOrderNo = known?.PingppOrderNo ?? Blank(report.OrderNo),
             ChargeOrderNo = known?.ChargeOrderNo ?? Blank(report.ChargeOrderNo),
             FundingSource = known?.FundingSource ?? Blank(report.FundingSource),
+            // The latest page a pending refund names; kept once the refund is final (it says how it was confirmed).
+            ChannelUrl = (tookReport ? Blank(report.ChannelUrl) : null) ?? known?.ChannelUrl,
             CreatedAt = known?.CreatedAt ?? (report.Created > 0 ? DateTimeOffset.FromUnixTimeSeconds(report.Created) : null),
             // A refund first recorded as external becomes ours once a report links it to one of our requests.
             External = (known?.External ?? external) && (known?.RequestId ?? requestId ?? report.RequestId) is null,

@@ -67,6 +67,57 @@ public sealed class PingppMetadataConverter : JsonConverter<IReadOnlyDictionary<
     }
 }
 
+/// <summary>
+/// Reads <c>app</c> on order and charge objects: a string id, or the app object when Ping++ expands it (its <c>id</c>).
+/// Written as the id.
+/// </summary>
+public sealed class PingppAppIdConverter : JsonConverter<string?>
+{
+    public override bool HandleNull => true;
+
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String:
+                return reader.GetString();
+            case JsonTokenType.StartObject:
+                string? id = null;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                {
+                    var isId = reader.ValueTextEquals("id"u8);
+                    reader.Read();
+                    if (isId && reader.TokenType == JsonTokenType.String)
+                    {
+                        id = reader.GetString();
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+
+                return id;
+            default:
+                throw new JsonException($"app must be a string or an object, got {reader.TokenType}.");
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, string? value, JsonSerializerOptions options)
+    {
+        if (value is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteStringValue(value);
+        }
+    }
+}
+
 /// <summary>Ping++ sometimes sends <c>null</c> for amounts and timestamps that are not set yet; read them as 0.</summary>
 internal sealed class NullAsZeroInt64Converter : JsonConverter<long>
 {

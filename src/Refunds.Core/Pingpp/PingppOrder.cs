@@ -11,6 +11,8 @@ public sealed record PingppOrder
     public string? Status { get; init; }
     public bool Paid { get; init; }
     public bool Refunded { get; init; }
+    /// <summary>The Ping++ app id: Ping++ sends a string, or the app object when expanded (its <c>id</c> is read).</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(PingppAppIdConverter))]
     public string? App { get; init; }
     public string? MerchantOrderNo { get; init; }
     public long Amount { get; init; }
@@ -32,6 +34,11 @@ public sealed record PingppCharge
     public bool Paid { get; init; }
     public bool Refunded { get; init; }
     public string? Channel { get; init; }
+
+    /// <summary>The Ping++ app id (a string, or the expanded app object's <c>id</c>).</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(PingppAppIdConverter))]
+    public string? App { get; init; }
+
     public string? OrderNo { get; init; }
     public long Amount { get; init; }
     public long AmountRefunded { get; init; }

@@ -31,6 +31,14 @@ public sealed record PingppRefund
     public string? TransactionNo { get; init; }
     public string? FundingSource { get; init; }
 
+    /// <summary>Channel details, read as leniently as metadata (PHP's empty <c>[]</c> is empty).</summary>
+    [JsonConverter(typeof(PingppMetadataConverter))]
+    public IReadOnlyDictionary<string, string>? Extra { get; init; }
+
+    /// <summary>The page a pending refund must be confirmed at (<c>extra.url</c>: Alipay's confirm-by-password refunds), if any.</summary>
+    [JsonIgnore]
+    public string? ChannelUrl => Extra is not null && Extra.TryGetValue("url", out var url) && url.Length > 0 ? url : null;
+
     /// <summary>The refund request id this app put into metadata, if any.</summary>
     [JsonIgnore]
     public string? RequestId => Metadata is not null && Metadata.TryGetValue(PingppMetadata.RequestId, out var id) ? id : null;

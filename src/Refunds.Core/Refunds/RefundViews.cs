@@ -17,6 +17,10 @@ public sealed record RefundView
     public DateTimeOffset? TimeSucceed { get; init; }
     public string? TransactionNo { get; init; }
     public bool External { get; init; }
+
+    /// <summary>A pending refund's channel page to confirm it at (<c>extra.url</c>), e.g. Alipay's confirm-by-password.</summary>
+    public string? ChannelUrl { get; init; }
+
     public DateTimeOffset? CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
@@ -33,6 +37,7 @@ public sealed record RefundView
         TimeSucceed = r.TimeSucceed,
         TransactionNo = r.TransactionNo,
         External = r.External,
+        ChannelUrl = r.ChannelUrl,
         CreatedAt = r.CreatedAt,
         UpdatedAt = r.UpdatedAt,
     };

@@ -12,6 +12,11 @@ public sealed record PingppEvent
     public static class Types
     {
         public const string RefundSucceeded = "refund.succeeded";
+
+        /// <summary>The name the order-refunds guide's own webhook samples use for a refund that succeeded.</summary>
+        public const string OrderRefundSucceeded = "order.refund.succeeded";
+
+        public const string RefundFailed = "refund.failed";
         public const string OrderRefunded = "order.refunded";
         public const string OrderSucceeded = "order.succeeded";
         public const string ChargeSucceeded = "charge.succeeded";

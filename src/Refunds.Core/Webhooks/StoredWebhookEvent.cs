@@ -25,6 +25,13 @@ public sealed record StoredWebhookEvent
 
     public DateTimeOffset? AppliedAt { get; init; }
 
+    /// <summary>
+    /// What the event was applied as (<see cref="WebhookEventStore.AppliedAsRefund"/>, …); null for an event stored
+    /// by a version that did not record it. A refund event marked applied without <c>refund</c> here was never applied
+    /// to the ledger (older versions stored unknown types as applied): its next delivery applies it.
+    /// </summary>
+    public string? AppliedAs { get; init; }
+
     /// <summary>Why the event was verified but refused (other mode, other app); such an event is never applied.</summary>
     public string? RefusedReason { get; init; }
 }

@@ -25,6 +25,9 @@ public sealed class WebhookEventStore
     internal const int ChunksPerEntity = 12;
     private const int BytesPerEntity = ChunkBytes * ChunksPerEntity;
 
+    /// <summary><see cref="StoredWebhookEvent.AppliedAs"/> values.</summary>
+    public const string AppliedAsRefund = "refund", AppliedAsOrder = "order", AppliedAsPayment = "payment", AppliedAsNothing = "none";
+
     private readonly TableHandle _table;
 
     public WebhookEventStore(TableServiceClient service, string tableName = StorageNames.WebhookEventsTable)
@@ -116,18 +119,20 @@ public sealed class WebhookEventStore
             RequestId = entity.GetString("RequestId"),
             Applied = entity.GetBoolean("Applied") ?? false,
             AppliedAt = entity.GetDateTimeOffset("AppliedAt"),
+            AppliedAs = entity.GetString("AppliedAs"),
             RefusedReason = entity.GetString("Refused"),
         };
     }
 
-    /// <summary>Marks the event applied. Idempotent: applying is, so a lost race here needs no ETag.</summary>
-    public async Task MarkAppliedAsync(string eventId, DateTimeOffset appliedAt, CancellationToken ct)
+    /// <summary>Marks the event applied, and as what. Idempotent: applying is, so a lost race here needs no ETag.</summary>
+    public async Task MarkAppliedAsync(string eventId, DateTimeOffset appliedAt, string appliedAs, CancellationToken ct)
     {
         var table = await _table.GetAsync(ct).ConfigureAwait(false);
         var entity = new TableEntity(PartitionKeyFor(eventId), eventId)
         {
             ["Applied"] = true,
             ["AppliedAt"] = appliedAt,
+            ["AppliedAs"] = appliedAs,
         };
         await table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, ct).ConfigureAwait(false);
     }
@@ -149,6 +154,7 @@ public sealed class WebhookEventStore
             ["RequestId"] = stored.RequestId,
             ["Applied"] = stored.Applied,
             ["AppliedAt"] = stored.AppliedAt,
+            ["AppliedAs"] = stored.AppliedAs,
             ["Refused"] = stored.RefusedReason,
         };
         WriteChunks(entity, stored.Body[..Math.Min(BytesPerEntity, stored.Body.Length)]);

@@ -84,7 +84,8 @@ public sealed partial class WebhookReceiver(
         Log.Received(logger, pingppEvent.Id, pingppEvent.Type, pingppEvent.RefundId, pingppEvent.OrderId, pingppEvent.Livemode);
 
         var refusal = RefusalReason(pingppEvent);
-        var needsApply = refusal is null && NeedsApply(pingppEvent);
+        var applyAs = ApplyKind(pingppEvent);
+        var needsApply = refusal is null && applyAs != WebhookEventStore.AppliedAsNothing;
         var now = time.GetUtcNow();
         var record = new StoredWebhookEvent
         {
@@ -101,6 +102,7 @@ public sealed partial class WebhookReceiver(
             RequestId = pingppEvent.RequestId,
             Applied = refusal is null && !needsApply,
             AppliedAt = refusal is null && !needsApply ? now : null,
+            AppliedAs = refusal is null && !needsApply ? WebhookEventStore.AppliedAsNothing : null,
             RefusedReason = refusal,
         };
 
@@ -127,16 +129,20 @@ public sealed partial class WebhookReceiver(
         if (!added.Added)
         {
             metrics.Duplicate(pingppEvent.Type);
-            if (added.Stored.Applied)
+            // A refund event marked applied but never applied to the ledger as a refund (an older version stored
+            // types it did not know as applied) is applied now, once: applying records what it was applied as.
+            var neverAppliedRefund = applyAs == WebhookEventStore.AppliedAsRefund && added.Stored.AppliedAs != WebhookEventStore.AppliedAsRefund;
+            if (added.Stored.Applied && !neverAppliedRefund)
             {
                 Log.Duplicate(logger, pingppEvent.Id, pingppEvent.Type);
                 return new WebhookReceipt(WebhookOutcome.Duplicate, null, pingppEvent.Id, pingppEvent.Type) { WasDuplicate = true };
             }
 
-            // An earlier delivery stored it but failed before applying: apply the stored copy now.
+            // An earlier delivery stored it but failed before applying (or never applied it): apply the stored copy now.
             if (PingppEventParser.TryParse(added.Stored.Body, out var stored, out _))
             {
                 pingppEvent = stored;
+                applyAs = ApplyKind(stored);
             }
 
             Log.ApplyingStoredCopy(logger, pingppEvent.Id, pingppEvent.Type);
@@ -150,7 +156,7 @@ public sealed partial class WebhookReceiver(
         try
         {
             changed = await ApplyAsync(pingppEvent, ct).ConfigureAwait(false);
-            await store.MarkAppliedAsync(pingppEvent.Id, time.GetUtcNow(), ct).ConfigureAwait(false);
+            await store.MarkAppliedAsync(pingppEvent.Id, time.GetUtcNow(), applyAs, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -182,31 +188,45 @@ public sealed partial class WebhookReceiver(
         return null;
     }
 
-    private static bool NeedsApply(PingppEvent e) => e.Type switch
+    /// <summary>
+    /// What an event is applied as: any event whose <c>data.object</c> is a refund is applied to the ledger as one
+    /// (<c>refund.succeeded</c>, <c>order.refund.succeeded</c>, <c>refund.failed</c>, or another refund event at its
+    /// object's own status); an order's refund or payment as such; anything else is only stored.
+    /// </summary>
+    private static string ApplyKind(PingppEvent e) => e switch
     {
-        PingppEvent.Types.RefundSucceeded => e.Refund is not null,
-        PingppEvent.Types.OrderRefunded => e.Order is not null,
-        PingppEvent.Types.OrderSucceeded or PingppEvent.Types.ChargeSucceeded => true,
-        _ => false,
+        { Refund: not null } => WebhookEventStore.AppliedAsRefund,
+        { Type: PingppEvent.Types.OrderRefunded, Order: not null } => WebhookEventStore.AppliedAsOrder,
+        { Type: PingppEvent.Types.OrderSucceeded or PingppEvent.Types.ChargeSucceeded } => WebhookEventStore.AppliedAsPayment,
+        _ => WebhookEventStore.AppliedAsNothing,
+    };
+
+    /// <summary>
+    /// The refund as the event states it. The event type is Ping++'s statement of the outcome, whatever a stale status
+    /// field says; the ledger's merge keeps a succeeded refund succeeded (a later failure is a recorded conflict).
+    /// </summary>
+    private static PingppRefund RefundAsStated(PingppEvent e, PingppRefund refund) => e.Type switch
+    {
+        PingppEvent.Types.RefundSucceeded or PingppEvent.Types.OrderRefundSucceeded => refund with { Status = PingppRefundStatus.Succeeded, Succeed = true },
+        PingppEvent.Types.RefundFailed => refund with { Status = PingppRefundStatus.Failed, Succeed = false },
+        _ => refund,
     };
 
     /// <summary>Applies the event; returns whether the ledger changed.</summary>
     private async Task<bool> ApplyAsync(PingppEvent e, CancellationToken ct)
     {
-        switch (e.Type)
+        switch (e)
         {
-            case PingppEvent.Types.RefundSucceeded when e.Refund is { } refund:
-                // The event type is Ping++'s statement that the refund succeeded, whatever a stale status field says.
-                var succeeded = refund with { Status = PingppRefundStatus.Succeeded, Succeed = true };
-                var result = await ledger.ApplyRefundAsync(succeeded, null, ct).ConfigureAwait(false);
+            case { Refund: { } refund }:
+                var result = await ledger.ApplyRefundAsync(RefundAsStated(e, refund), null, ct).ConfigureAwait(false);
                 Log.RefundApplied(logger, e.Id, refund.Id, result.Refund.OrderId, result.Refund.RequestId, result.Outcome.ToString());
                 return result.Changed;
 
-            case PingppEvent.Types.OrderRefunded when e.Order is { } order:
+            case { Type: PingppEvent.Types.OrderRefunded, Order: { } order }:
                 await ledger.RecordOrderRefundedAsync(order, ct).ConfigureAwait(false);
                 return true;
 
-            case PingppEvent.Types.OrderSucceeded or PingppEvent.Types.ChargeSucceeded:
+            case { Type: PingppEvent.Types.OrderSucceeded or PingppEvent.Types.ChargeSucceeded }:
                 await observer.OnOrderPaymentEventAsync(e, ct).ConfigureAwait(false);
                 return false;
 

@@ -46,6 +46,37 @@ public class PaymentAnomalyRulesTests
     }
 
     [Fact]
+    public void A_canceled_order_once_refunded_keeps_the_same_paid_after_cancel_plan_read_from_its_charges()
+    {
+        var canceled = Order("canceled", 1000, Charge("ch_a", 600, 100), Charge("ch_b", 400, 200));
+        // After the first anomaly refund Ping++ says status refunded and paid false (amount_paid - amount_refunded < actual).
+        var refunded = canceled with { Status = "refunded", Paid = false, Refunded = true, AmountRefunded = 400 };
+
+        var before = PaymentAnomalyRules.Detect(canceled, knownCanceled: false)!;
+        var after = PaymentAnomalyRules.Detect(refunded, knownCanceled: true)!;
+
+        Assert.Equal(AnomalyKind.PaidAfterCancel, after.Kind);
+        Assert.Equal(before.AmountToRefund, after.AmountToRefund);
+        Assert.Equal(before.Refunds, after.Refunds);
+    }
+
+    [Fact]
+    public void A_canceled_order_paid_through_a_charge_is_an_anomaly_whatever_its_paid_flag_says()
+    {
+        var anomaly = PaymentAnomalyRules.Detect(Order("canceled", 1000, Charge("ch_a", 1000, 100)) with { Paid = false })!;
+
+        Assert.Equal((AnomalyKind.PaidAfterCancel, 1000L), (anomaly.Kind, anomaly.AmountToRefund));
+    }
+
+    [Fact]
+    public void A_refunded_order_never_known_as_canceled_and_paid_once_is_not_an_anomaly()
+        => Assert.Null(PaymentAnomalyRules.Detect(Order("refunded", 1000, Charge("ch_a", 1000, 100)) with { Paid = false }, knownCanceled: false));
+
+    [Fact]
+    public void A_canceled_order_without_a_paid_charge_is_not_an_anomaly()
+        => Assert.Null(PaymentAnomalyRules.Detect(Order("canceled", 1000, Charge("ch_a", 1000, 100, paid: false)) with { Paid = true, AmountPaid = 1000 }));
+
+    [Fact]
     public void Excess_comes_back_from_the_most_recently_paid_charge_that_covers_it()
     {
         var anomaly = PaymentAnomalyRules.Detect(Order("paid", 1000, Charge("ch_old", 1000, 100), Charge("ch_new", 1000, 300), Charge("ch_mid", 1000, 200)))!;

@@ -21,6 +21,36 @@ public class PingppEventParserTests
     }
 
     [Fact]
+    public void An_order_event_with_app_expanded_as_an_object_reads_its_id_on_the_order_and_its_charges()
+    {
+        var expanded = GuideOrderRefunded.Replace("\"app\": \"app_1Gqj58ynP0mHeX1q\"", "\"app\": {\"id\": \"app_1Gqj58ynP0mHeX1q\", \"object\": \"app\", \"name\": {\"zh\": \"x\"}}", StringComparison.Ordinal);
+        Assert.NotEqual(GuideOrderRefunded, expanded);
+
+        var order = Parse(System.Text.Encoding.UTF8.GetBytes(expanded)).Order!;
+
+        Assert.Equal("app_1Gqj58ynP0mHeX1q", order.App);
+        Assert.Equal("app_1Gqj58ynP0mHeX1q", Assert.Single(order.Charges!.Data).App);
+    }
+
+    [Fact]
+    public void A_refund_event_with_php_empty_metadata_and_extra_has_no_metadata_and_no_channel_url()
+    {
+        var refund = Parse(System.Text.Encoding.UTF8.GetBytes(RefundSucceeded(metadata: "[]").Replace("\"extra\":{}", "\"extra\":[]", StringComparison.Ordinal))).Refund!;
+
+        Assert.Empty(refund.Metadata!);
+        Assert.Null(refund.RequestId);
+        Assert.Null(refund.ChannelUrl);
+    }
+
+    [Fact]
+    public void A_pending_refund_with_a_channel_url_in_extra_carries_it()
+    {
+        var json = RefundSucceeded().Replace("\"extra\":{}", "\"extra\":{\"url\":\"https://mapi.alipay.com/gateway.do?batch_no=1\"}", StringComparison.Ordinal);
+
+        Assert.Equal("https://mapi.alipay.com/gateway.do?batch_no=1", Parse(System.Text.Encoding.UTF8.GetBytes(json)).Refund!.ChannelUrl);
+    }
+
+    [Fact]
     public void Vector1_is_a_live_charge_succeeded_event()
     {
         var e = Parse(VectorFiles.Bytes("webhook1_body.json"));

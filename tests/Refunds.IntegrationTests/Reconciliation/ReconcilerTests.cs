@@ -355,6 +355,25 @@ public sealed class ReconcilerTests
     }
 
     [Fact]
+    public async Task A_canceled_order_paid_twice_is_still_refunded_in_full_after_its_first_refund_turned_its_status_to_refunded()
+    {
+        await using var h = await ReconcileHarness.StartAsync(AnomalyMode.AutoRefund);
+        var canceled = await h.Admin.SeedOrderAsync(1200, [600, 600], status: "canceled");
+        await h.Observer.OnOrderPaymentEventAsync(await h.OrderSucceededEventAsync(canceled.Id), None);
+        // The first planned refund is made (say the plan's other message was lost); Ping++ now says status refunded.
+        var plan = PaymentAnomalyRules.Detect(canceled.Order)!.ToRefundRequests();
+        await h.SubmitAsync(canceled.Id, plan[0].RequestId, plan[0].Charge, plan[0].ChargeAmount);
+        await h.Admin.SettleAsync(canceled.Id);
+        Assert.Equal("refunded", (await h.Client.RetrieveOrderAsync(canceled.Id)).Status);
+
+        var summary = await h.Reconciler().RunAsync(None);
+
+        Assert.Equal(1, summary.AnomalyRefundsEnqueued);
+        var queued = Assert.Single(await h.QueuedAsync());
+        Assert.Equal((plan[1].RequestId, plan[1].Charge, 600L), (queued.RequestId, queued.Charge, queued.ChargeAmount!.Value));
+    }
+
+    [Fact]
     public async Task Abnormal_payments_under_report_are_recorded_and_nothing_is_refunded()
     {
         await using var h = await ReconcileHarness.StartAsync(AnomalyMode.Report);
