@@ -149,7 +149,7 @@ public sealed class RefundProcessingEndToEndTests
         var dead = await app.WaitForStateAsync(request.RequestId, RefundRequestState.DeadLettered);
         await app.WaitForQueuesDrainedAsync();
 
-        Assert.Contains("RateLimited", dead.LastError);
+        Assert.StartsWith("create: rate_limited", dead.LastError, StringComparison.Ordinal);
         Assert.Equal(2, dead.Attempt);
         Assert.False(dead.Uncertain, "rate limited = not performed");
         Assert.Empty(await app.Sim.GetRefundsAsync());
@@ -175,7 +175,7 @@ public sealed class RefundProcessingEndToEndTests
         await app.RequestQueue.EnqueueAsync(request, CancellationToken.None);
         var dead = await app.WaitForStateAsync(request.RequestId, RefundRequestState.DeadLettered);
 
-        Assert.Contains("NotSent", dead.LastError);
+        Assert.StartsWith("create: not_sent", dead.LastError, StringComparison.Ordinal);
         Assert.False(dead.Uncertain);
         Assert.Equal(2, dead.Attempt);
         Assert.Empty(await app.Sim.GetRefundsAsync());

@@ -67,7 +67,7 @@ public sealed class RefundProcessorDecisionTests
 
         Assert.Empty(first);
         Assert.Equal((RefundRequestState.Received, false), (released.State, released.Uncertain));
-        Assert.Contains("RateLimited", released.LastError);
+        Assert.StartsWith("create: rate_limited", released.LastError, StringComparison.Ordinal);
         Assert.Null(released.LeaseUntil);
         Assert.Equal([RefundProcessingOutcome.Created], second);
         Assert.Single(await h.Admin.GetRefundsAsync());
