@@ -175,7 +175,7 @@ public sealed class OrderRefundEndpointTests(SharedSimulator shared) : IClassFix
         Assert.Equal(2, beforeSettling.Charges!.Data.Count);
         Assert.Equal(250, partly.AmountRefunded);
         Assert.Equal(250, partly.Charges!.Data.Single(c => c.Id == order.ChargeIds[0]).AmountRefunded);
-        Assert.Equal("paid", partly.Status);
+        Assert.Equal("refunded", partly.Status); // as Ping++ does: status turns refunded after any settled refund (issue 21, point 12)
         Assert.Equal(1000, fully.AmountRefunded);
         Assert.Equal("refunded", fully.Status);
     }
