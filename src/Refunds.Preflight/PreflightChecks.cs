@@ -124,7 +124,7 @@ public static class PreflightChecks
         var options = new PingppClientOptions
         {
             ApiBase = inputs.Text("pingppApiBase"),
-            ApiKey = "sk_live_supplied_by_key_vault",
+            ApiKey = "sk_live_key_from_vault",
             SigningKeyId = "https://preflight.vault.azure.net/keys/pingpp-merchant-signing/0123456789abcdef0123456789abcdef",
         };
         var failures = new List<string>();

@@ -89,7 +89,7 @@ public class WebhookOptionsValidatorTests
 public class WebhookOptionsRegistrationTests
 {
     [Theory]
-    [InlineData("sk_live_registration0001", true)]
+    [InlineData("sk_live_not_a_key", true)]
     [InlineData("sk_test_registration0001", false)]
     public void The_expected_mode_comes_from_the_secret_key_and_a_live_key_refuses_unsigned_events_at_start(string apiKey, bool live)
     {
