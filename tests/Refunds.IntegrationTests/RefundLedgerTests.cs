@@ -115,6 +115,7 @@ public class RefundLedgerTests
     public async Task Out_of_order_succeeded_then_pending_never_moves_back()
     {
         await _ledger.CreateRequestAsync(Request("r_ooo", "2011609290000000004"), Ct);
+        await _ledger.TryBeginSubmitAsync("r_ooo", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
 
         var succeeded = await _ledger.ApplyRefundAsync(Refund("re_ooo", PingppRefundStatus.Succeeded, "r_ooo", 1700000000), null, Ct);
         var pending = await _ledger.ApplyRefundAsync(Refund("re_ooo", PingppRefundStatus.Pending, "r_ooo"), null, Ct);

@@ -521,6 +521,7 @@ public sealed partial class RefundLedger : IRefundLedger
         string partition;
         string? requestId = null;
         string? adoptedFrom = null;
+        string? notLinked = null;
         RefundRecord? seed = null;
 
         var lookup = await table.GetEntityIfExistsAsync<TableEntity>(RefundLookupPartition(refundId), LookupRow, cancellationToken: ct).ConfigureAwait(false);
@@ -537,24 +538,27 @@ public sealed partial class RefundLedger : IRefundLedger
                 partition = orderIdIfKnown;
             }
         }
-        else if (refund.RequestId is { } metadataRequestId && TableKeys.IsValidId(metadataRequestId)
-                 && await ReadRequestPartitionAsync(table, metadataRequestId, ct).ConfigureAwait(false) is { } requestPartition
-                 && IsOrderPartition(requestPartition))
-        {
-            partition = requestPartition;
-            requestId = metadataRequestId;
-        }
         else
         {
             partition = orderIdIfKnown ?? OrphanPartition(refundId);
         }
 
-        if (requestId is null && IsOrderPartition(partition)
+        if (requestId is null && IsOrderPartition(partition) && (lookup.HasValue || refund.RequestId is null)
             && await table.GetEntityIfExistsAsync<TableEntity>(partition, RefundRowKey(refundId), cancellationToken: ct).ConfigureAwait(false) is { HasValue: true } known)
         {
             // The order's row may already link it to a request (adopted without our marker) while the lookup row was
             // last written by a report without it: the request still follows its refund.
             requestId = ToRefund(known.Value!).RequestId;
+        }
+
+        if (requestId is null && refund.RequestId is not null)
+        {
+            // Only the marker says whose it is: trusted when the refund can be that request's (RequestLinkCheck).
+            (requestId, partition, notLinked) = await LinkByMarkerAsync(table, refund, partition, lookup.HasValue, orderIdIfKnown, ct).ConfigureAwait(false);
+            if (notLinked is not null)
+            {
+                refund = refund with { Metadata = refund.Metadata!.Where(m => m.Key != PingppMetadata.RequestId).ToDictionary() };
+            }
         }
 
         var external = requestId is null;
@@ -575,6 +579,12 @@ public sealed partial class RefundLedger : IRefundLedger
         if (orphanNow && !write.Existed)
         {
             await UpdateOrderRowAsync(table, partition, refundId, MarkChange($"external refund {refundId} of an unknown order"), ct).ConfigureAwait(false);
+        }
+
+        if (notLinked is not null && !write.Existed)
+        {
+            // Shown where a person looks: on the refund's own order (or its orphan record).
+            await UpdateOrderRowAsync(table, partition, result.OrderId ?? refundId, MarkChange(notLinked), ct).ConfigureAwait(false);
         }
 
         if (write.NewConflict)
@@ -599,6 +609,36 @@ public sealed partial class RefundLedger : IRefundLedger
         var outcome = !write.Existed ? RefundApplyOutcome.Created : write.RefundChanged ? RefundApplyOutcome.Updated : RefundApplyOutcome.Unchanged;
         Log.RefundApplied(_logger, refundId, result.OrderId, result.RequestId, result.Status.ToString(), outcome.ToString());
         return new RefundApplyResult(outcome, result);
+    }
+
+    /// <summary>
+    /// Where a refund goes when only its <c>refund_request_id</c> marker links it to a request: to the request when
+    /// <see cref="RequestLinkCheck"/> finds it can be that request's; otherwise it stays where it is (its order, or an
+    /// orphan partition) as external, with the reason.
+    /// </summary>
+    private async Task<(string? RequestId, string Partition, string? NotLinked)> LinkByMarkerAsync(
+        TableClient table, PingppRefund refund, string partition, bool known, string? orderIdIfKnown, CancellationToken ct)
+    {
+        var marker = refund.RequestId!;
+        if (!TableKeys.IsValidId(marker)
+            || await ReadRequestPartitionAsync(table, marker, ct).ConfigureAwait(false) is not { } requestPartition
+            || !IsOrderPartition(requestPartition))
+        {
+            // A marker of a request this ledger never had: nothing of ours to settle; kept as Ping++ reported it.
+            return (null, partition, null);
+        }
+
+        var refundOrder = orderIdIfKnown ?? (known && IsOrderPartition(partition) ? partition : null);
+        var named = await ReadRequestAsync(table, requestPartition, marker, ct).ConfigureAwait(false);
+        var why = RequestLinkCheck.WhyNotLinked(refund, named?.Record, requestPartition, refundOrder);
+        if (why is not null)
+        {
+            Log.RefundLinkRefused(_logger, refund.Id, marker, requestPartition, why);
+            return (null, partition, why);
+        }
+
+        // A refund already kept in an orphan partition stays there until its order is known (adoption moves it).
+        return !known || partition == requestPartition ? (marker, requestPartition, null) : (null, partition, null);
     }
 
     public async Task<RefundRecord?> GetRefundAsync(string refundId, CancellationToken ct)

@@ -36,6 +36,9 @@ public sealed partial class RefundLedger
         [LoggerMessage(2013, LogLevel.Information, "Refund request {RequestId} of order {OrderId} waits: request {Holder} of the same order has a create whose outcome is unknown")]
         public static partial void CreateLockHeld(ILogger logger, string requestId, string? orderId, string holder);
 
+        [LoggerMessage(2014, LogLevel.Warning, "Refund {RefundId} not linked to request {RequestId} of order {OrderId}: {Reason}")]
+        public static partial void RefundLinkRefused(ILogger logger, string refundId, string requestId, string orderId, string reason);
+
         [LoggerMessage(2009, LogLevel.Information, "Order {OrderId} marked for reconciliation: {Reason}")]
         public static partial void OrderMarked(ILogger logger, string orderId, string reason);
 

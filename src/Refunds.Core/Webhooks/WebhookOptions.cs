@@ -33,6 +33,14 @@ public sealed class WebhookOptions
     /// </summary>
     public bool? ExpectedLivemode { get; set; }
 
+    /// <summary>
+    /// True when the app's secret key (<c>Pingpp__ApiKey</c>) gives no mode, e.g. an unresolved Key Vault reference:
+    /// the app cannot tell a live event from a test one, so events that would change the ledger are stored and
+    /// answered "retry later" (Ping++ redelivers; reconciliation covers the rest) until the key resolves. Fail closed:
+    /// nothing is applied in a mode nobody checked. Derived when the options are registered, not a setting of its own.
+    /// </summary>
+    public bool ModeUnresolved { get; set; }
+
     /// <summary>Bodies larger than this are refused with 413 before any work. At most <see cref="MaxBodyBytesLimit"/>.</summary>
     public int MaxBodyBytes { get; set; } = MaxBodyBytesLimit;
 

@@ -152,6 +152,14 @@ public sealed partial class WebhookReceiver(
             return new WebhookReceipt(WebhookOutcome.Stored, null, pingppEvent.Id, pingppEvent.Type);
         }
 
+        if (_options.ModeUnresolved)
+        {
+            // Stored, never applied while the app cannot tell live from test (see WebhookOptions.ModeUnresolved).
+            metrics.RetryLater("mode_unknown");
+            Log.ModeUnresolved(logger, pingppEvent.Id, pingppEvent.Type);
+            return new WebhookReceipt(WebhookOutcome.RetryLater, "the app's Ping++ secret key is not resolved, so the event's mode cannot be checked; stored for retry", pingppEvent.Id, pingppEvent.Type);
+        }
+
         bool changed;
         try
         {
@@ -263,6 +271,9 @@ public sealed partial class WebhookReceiver(
 
         [LoggerMessage(1009, LogLevel.Error, "Event {EventId} ({EventType}) stored but not applied (refund {RefundId}, order {OrderId}); answering 500 so Ping++ retries")]
         public static partial void ApplyFailed(ILogger logger, Exception exception, string eventId, string eventType, string? refundId, string? orderId);
+
+        [LoggerMessage(1012, LogLevel.Error, "Event {EventId} ({EventType}) stored but not applied: Pingpp__ApiKey is not resolved, so its mode cannot be checked; answering 500 so Ping++ retries")]
+        public static partial void ModeUnresolved(ILogger logger, string eventId, string eventType);
 
         [LoggerMessage(1011, LogLevel.Warning, "Event {EventId} ({EventType}) verified but refused, stored and not applied: {Reason}")]
         public static partial void Refused(ILogger logger, string eventId, string eventType, string reason);

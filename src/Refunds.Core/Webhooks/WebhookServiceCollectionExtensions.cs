@@ -21,7 +21,11 @@ public static class WebhookServiceCollectionExtensions
     {
         var options = services.AddOptions<WebhookOptions>()
             .Bind(configuration.GetSection(WebhookOptions.SectionName))
-            .PostConfigure(o => o.ExpectedLivemode = PingppKeyMode.IsLive(configuration[$"{WebhookOptions.SectionName}:ApiKey"]));
+            .PostConfigure(o =>
+            {
+                o.ExpectedLivemode = PingppKeyMode.IsLive(configuration[$"{WebhookOptions.SectionName}:ApiKey"]);
+                o.ModeUnresolved = o.ExpectedLivemode is null;
+            });
         // As for the Ping++ client: an unresolved Key Vault reference is refused on use and reported by /api/health.
         if (UnresolvedKeyVaultReference.FindIn(configuration.GetSection(WebhookOptions.SectionName)).Count == 0)
         {

@@ -62,6 +62,44 @@ public sealed class EventModeTests
         Assert.Null((await host.Store.GetAsync(eventId, CancellationToken.None))!.RefusedReason);
     }
 
+    [Fact]
+    public async Task While_the_secret_key_is_an_unresolved_key_vault_reference_events_are_stored_and_retried_never_applied()
+    {
+        using var signer = new TestWebhookSigner();
+        var tables = WebhookTables.Unique();
+        var eventId = TestEvents.NewId("evt_");
+        var refundId = TestEvents.NewId("re_");
+        var body = TestEvents.Bytes(TestEvents.RefundSucceeded(eventId, refundId, livemode: true));
+        var unresolved = new Dictionary<string, string?>
+        {
+            [TestPingppSettings.Key(SettingNames.PingppApiKey)] = "@Microsoft.KeyVault(SecretUri=https://kv-abc123.vault.azure.net/secrets/pingpp-api-key)",
+        };
+
+        await using (var host = await WebhookHost.StartAsync([signer.PublicKeyPem], tables: tables, settings: unresolved))
+        {
+            var delivery = await host.PostAsync(body, signer.Sign(body));
+
+            // Neither applied (a live event might be a test one, or the reverse) nor refused: Ping++ redelivers.
+            Assert.Equal(500, delivery.Status);
+            Assert.Equal("retry_later", JsonDocument.Parse(delivery.Body).RootElement.GetProperty("outcome").GetString());
+            var stored = await host.Store.GetAsync(eventId, CancellationToken.None);
+            Assert.NotNull(stored);
+            Assert.False(stored.Applied);
+            Assert.Null(stored.RefusedReason);
+            Assert.Null(await host.Ledger.GetRefundAsync(refundId, CancellationToken.None));
+        }
+
+        // The key resolves (a test key): the redelivery finds the stored copy and decides on the mode it can now check.
+        await using (var host = await WebhookHost.StartAsync([signer.PublicKeyPem], tables: tables))
+        {
+            var redelivery = await host.PostAsync(body, signer.Sign(body));
+
+            Assert.Equal(200, redelivery.Status);
+            Assert.Equal("refused", JsonDocument.Parse(redelivery.Body).RootElement.GetProperty("outcome").GetString());
+            Assert.Null(await host.Ledger.GetRefundAsync(refundId, CancellationToken.None));
+        }
+    }
+
     [Theory]
     [InlineData("app_someoneElse000001", "refused")]
     [InlineData(OurApp, "applied")]
