@@ -57,7 +57,9 @@ public static class AdminApi
         if (charges.Any(c => c.Id is { } chargeId && !IsSimpleId(chargeId))) return Bad("a charge id must be 1-64 letters, digits, _ or -");
         if (charges.Where(c => c.Id is not null).GroupBy(c => c.Id).Any(g => g.Count() > 1)) return Bad("charge ids must differ");
         var failure = seed.RefundFailure is { } f ? new RefundFailure(f.FailureCode ?? "REFUND_FAILED", f.FailureMsg ?? "渠道退款失败") : null;
-        var order = ledger.SeedOrder(seed.Amount.Value, charges, status, failure, seed.Id);
+        if (seed.Created is < 0) return Bad("created must be a Unix time in seconds");
+        var created = seed.Created is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : (DateTimeOffset?)null;
+        var order = ledger.SeedOrder(seed.Amount.Value, charges, status, failure, seed.Id, created);
         return order is null
             ? Bad($"an order or charge with one of these ids already exists", StatusCodes.Status409Conflict)
             : PingppJson.Result(order);
@@ -109,7 +111,7 @@ public static class AdminApi
 
     private sealed record SeedFailure(string? FailureCode, string? FailureMsg);
 
-    private sealed record SeedOrderRequest(string? Id, long? Amount, List<SeedCharge>? Charges, string? Status, SeedFailure? RefundFailure);
+    private sealed record SeedOrderRequest(string? Id, long? Amount, List<SeedCharge>? Charges, string? Status, SeedFailure? RefundFailure, long? Created);
 
     private sealed record DashboardRefundRequest(string? Charge, long? Amount, string? Description);
 }

@@ -15,6 +15,7 @@ public static partial class OrderRefundsApi
                 ? PingppJson.Result(refund)
                 : PingppApiError.NotFound($"无法找到对应的退款: {refundId} (no such refund in order {orderId})", "refund_id").ToResult());
         app.MapGet("/v1/orders/{orderId}/order_refunds", List);
+        app.MapGet("/v1/orders", ListOrders);
         app.MapGet("/v1/orders/{orderId}", (string orderId, SimulatorLedger ledger) =>
             ledger.OrderJson(orderId) is { } order
                 ? PingppJson.Result(order)

@@ -13,6 +13,9 @@ public sealed class SimOrder(string id, long amount, string status, DateTimeOffs
     public string Subject { get; init; } = "Simulated order";
     public string Body { get; init; } = "Simulated order body";
 
+    /// <summary>Order of creation, to list orders created in the same second newest first, as Ping++ does.</summary>
+    public long Sequence { get; init; }
+
     /// <summary><c>paid</c>, <c>canceled</c> (paid after cancellation) or <c>refunded</c>.</summary>
     public string Status { get; set; } = status;
 

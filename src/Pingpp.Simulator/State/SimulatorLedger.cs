@@ -17,15 +17,17 @@ public sealed partial class SimulatorLedger(
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SimOrder> _orders = [];
     private readonly List<SimRefund> _refunds = [];
+    private long _sequence;
 
     /// <param name="orderId">A fixed id (README examples), else a new one.</param>
     /// <returns>The order, or null when <paramref name="orderId"/> or a fixed charge id is taken.</returns>
-    public JsonObject? SeedOrder(long amount, IReadOnlyList<SeededCharge> charges, string status, RefundFailure? refundFailure, string? orderId = null)
+    /// <param name="created">When the order was created (an order from the past, for list windows); default now.</param>
+    public JsonObject? SeedOrder(long amount, IReadOnlyList<SeededCharge> charges, string status, RefundFailure? refundFailure, string? orderId = null, DateTimeOffset? created = null)
     {
-        var now = time.GetUtcNow();
+        var now = created ?? time.GetUtcNow();
         orderId ??= PingppIds.Order();
         var simCharges = charges.Select(c => new SimCharge(c.Id ?? PingppIds.Charge(), orderId, c.Channel, c.Amount, now)).ToList();
-        var order = new SimOrder(orderId, amount, status, now, simCharges) { RefundFailure = refundFailure };
+        var order = new SimOrder(orderId, amount, status, now, simCharges) { RefundFailure = refundFailure, Sequence = Interlocked.Increment(ref _sequence) };
         lock (_gate)
         {
             if (_orders.ContainsKey(orderId) || simCharges.Any(c => _orders.Values.Any(o => o.Charges.Any(x => x.Id == c.Id))))
