@@ -41,8 +41,13 @@ public sealed class WebhookLoadTests(ITestOutputHelper output)
         }
 
         var phase = Stopwatch.StartNew();
+        // Each request was sent (claimed and written ahead): only a sent request can own a refund (RequestLinkCheck).
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (r, ct) =>
-            Assert.True((await host.Ledger.CreateRequestAsync(new RefundRequestRecord { RequestId = r.Key, OrderId = r.Value, Description = "load" }, ct)).Created));
+        {
+            var created = await host.Ledger.CreateRequestAsync(new RefundRequestRecord { RequestId = r.Key, OrderId = r.Value, Description = "load" }, ct);
+            Assert.True(created.Created);
+            Assert.True((await host.Ledger.TryBeginSendAsync(created.Request, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(10), ct)).SendMarked);
+        });
 
         output.WriteLine($"seeded {requests.Count} requests in {phase.Elapsed.TotalSeconds:F1} s");
         var plan = events.Concat(Enumerable.Range(0, Deliveries - uniqueCount).Select(_ => events[random.Next(events.Count)])).ToArray();
