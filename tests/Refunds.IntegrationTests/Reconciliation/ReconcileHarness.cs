@@ -148,10 +148,15 @@ internal sealed class ReconcileHarness : IAsyncDisposable
     }
 
     /// <summary>The simulator's <c>order.succeeded</c> event for an order, parsed as the receiver would.</summary>
-    public async Task<PingppEvent> OrderSucceededEventAsync(string orderId)
+    public Task<PingppEvent> OrderSucceededEventAsync(string orderId) => EventAsync("order.succeeded", orderId);
+
+    /// <summary>The simulator's <c>charge.succeeded</c> event for a charge (a payment of an order), parsed as the receiver would.</summary>
+    public Task<PingppEvent> ChargeSucceededEventAsync(string chargeId) => EventAsync("charge.succeeded", chargeId);
+
+    private async Task<PingppEvent> EventAsync(string type, string objectId)
     {
         var events = await Admin.GetEventsAsync();
-        var body = events.Single(e => e.Type == "order.succeeded" && e.ObjectId == orderId).Body;
+        var body = events.Single(e => e.Type == type && e.ObjectId == objectId).Body;
         Assert.True(PingppEventParser.TryParse(JsonSerializer.SerializeToUtf8Bytes(body), out var parsed, out var reason), reason);
         return parsed;
     }
