@@ -68,9 +68,12 @@ internal sealed class ReconcileHarness : IAsyncDisposable
 
     /// <summary>A reconciler over the harness's parts (a new instance each call, as a second host would have).</summary>
     public Reconciler Reconciler(int maxOrders = 500, int maxConcurrency = 4) => new(
-        Ledger, Client, Queue, Discrepancies, State,
-        new AnomalyResolver(Anomalies, Queue, State, AnomalyOptions, ReconciliationOptions(maxOrders, maxConcurrency), Metrics, Time, NullLogger<AnomalyResolver>.Instance),
+        Ledger, Client, Queue, Discrepancies, State, Resolver(maxOrders, maxConcurrency),
         ReconciliationOptions(maxOrders, maxConcurrency), Metrics, Time, NullLogger<Reconciler>.Instance);
+
+    /// <summary>The abnormal-payment step of a reconciliation run over the harness's parts.</summary>
+    public AnomalyResolver Resolver(int maxOrders = 500, int maxConcurrency = 4) =>
+        new(Anomalies, Ledger, Queue, State, AnomalyOptions, ReconciliationOptions(maxOrders, maxConcurrency), Metrics, Time, NullLogger<AnomalyResolver>.Instance);
 
     private static IOptions<ReconciliationOptions> ReconciliationOptions(int maxOrders, int maxConcurrency) => Options.Create(new ReconciliationOptions
     {
