@@ -1,6 +1,7 @@
 using Refunds.Core.Anomalies;
 using Refunds.Core.Ledger;
 using Refunds.Core.Refunds;
+using Refunds.IntegrationTests.Support;
 
 namespace Refunds.IntegrationTests.Reconciliation;
 
@@ -50,12 +51,9 @@ public sealed class AnomalyPlanChangeTests
     public async Task The_order_turning_canceled_while_the_excess_refund_is_being_sent_adds_no_refund_and_is_left_for_a_person()
     {
         await using var h = await ReconcileHarness.StartAsync(AnomalyMode.AutoRefund);
-        var seeded = await h.Admin.SeedOrderAsync(1000, [1000, 1000]);
-        await h.Observer.OnOrderPaymentEventAsync(await h.OrderSucceededEventAsync(seeded.Id), None);
-        await h.Reconciler().RunAsync(None);
-        var excess = Assert.Single(await h.QueuedAsync());
-        // A processor holds the claim and is about to send: nothing at Ping++ yet.
-        await h.Ledger.CreateRequestAsync(excess.ToLedgerRecord(), None);
+        var (seeded, excess) = await PaidTwiceWithTheExcessRefundQueuedAsync(h);
+        // Recorded in the ledger before it was enqueued; a processor now holds the claim and is about to send.
+        Assert.Equal(RefundRequestState.Received, (await h.Ledger.GetRequestAsync(excess.RequestId, None))!.State);
         Assert.Equal(SubmitClaimOutcome.Claimed, (await h.Ledger.TryBeginSubmitAsync(excess.RequestId, h.Time.GetUtcNow(), TimeSpan.FromMinutes(5), None)).Outcome);
 
         // The order turns canceled: the plan becomes "refund every charge in full", under new request ids.
@@ -83,10 +81,7 @@ public sealed class AnomalyPlanChangeTests
     public async Task A_further_payment_whose_plan_keeps_the_request_in_flight_refunds_only_the_new_excess()
     {
         await using var h = await ReconcileHarness.StartAsync(AnomalyMode.AutoRefund);
-        var seeded = await h.Admin.SeedOrderAsync(1000, [1000, 1000]);
-        await h.Observer.OnOrderPaymentEventAsync(await h.OrderSucceededEventAsync(seeded.Id), None);
-        await h.Reconciler().RunAsync(None);
-        var first = Assert.Single(await h.QueuedAsync());
+        var (seeded, first) = await PaidTwiceWithTheExcessRefundQueuedAsync(h);
 
         await h.Admin.PayAgainAsync(seeded.Id, 1000, LaterCharge(1));
         await h.Observer.OnOrderPaymentEventAsync(await h.ChargeSucceededEventAsync(LaterCharge(1)), None);
@@ -120,6 +115,15 @@ public sealed class AnomalyPlanChangeTests
         Assert.Empty(await h.QueuedAsync());
         var planned = Assert.Single(resolution.Anomaly!.Refunds).RequestId;
         Assert.Equal(RefundRequestState.NeedsReview, (await h.Ledger.GetRequestAsync(planned, None))!.State);
+    }
+
+    /// <summary>An order of 1000 paid twice, detected by its order event; the run enqueued the excess refund (1000).</summary>
+    private static async Task<(SeededOrder Order, RefundRequest Excess)> PaidTwiceWithTheExcessRefundQueuedAsync(ReconcileHarness h)
+    {
+        var seeded = await h.Admin.SeedOrderAsync(1000, [1000, 1000]);
+        await h.Observer.OnOrderPaymentEventAsync(await h.OrderSucceededEventAsync(seeded.Id), None);
+        await h.Reconciler().RunAsync(None);
+        return (seeded, Assert.Single(await h.QueuedAsync()));
     }
 
     /// <summary>Delivers, settles and reconciles until nothing moves: every message processed, every grace period passed.</summary>
