@@ -34,6 +34,7 @@ public static class WebhookServiceCollectionExtensions
         services.TryAddSingleton(sp => new WebhookEventStore(sp.GetRequiredService<TableServiceClient>()));
         services.TryAddSingleton<IPaymentEventObserver, NoOpPaymentEventObserver>();
         services.TryAddSingleton<WebhookMetrics>();
+        services.TryAddSingleton<WebhookEventHandler>();
         services.TryAddSingleton<WebhookReceiver>();
         return services;
     }
