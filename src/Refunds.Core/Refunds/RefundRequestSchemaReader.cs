@@ -112,26 +112,10 @@ private void ReadTopLevel(string name, JsonElement value)
                 ReadAmount(name, value, out _chargeAmount);
                 break;
             case RefundRequestFields.RefundMode:
-                if (ReadString(name, value, out var mode) && mode is not null)
-                {
-                    _refundMode = RefundRequestRules.RefundModeFromWire(mode);
-                    if (_refundMode is null)
-                    {
-                        rejections.Report(name, "must be to_source or to_balance");
-                    }
-                }
-
+                _refundMode = ReadChoice(name, value, RefundRequestRules.RefundModeFromWire, "must be to_source or to_balance");
                 break;
             case RefundRequestFields.FundingSource:
-                if (ReadString(name, value, out var source) && source is not null)
-                {
-                    _fundingSource = RefundRequestRules.FundingSourceFromWire(source);
-                    if (_fundingSource is null)
-                    {
-                        rejections.Report(name, "must be unsettled_funds or recharge_funds");
-                    }
-                }
-
+                _fundingSource = ReadChoice(name, value, RefundRequestRules.FundingSourceFromWire, "must be unsettled_funds or recharge_funds");
                 break;
             case RefundRequestFields.RoyaltyUsers:
                 ReadRoyaltyUsers(value);
@@ -143,6 +127,24 @@ private void ReadTopLevel(string name, JsonElement value)
                 rejections.Report(name, "is not a known field (unknown fields are rejected so that a misspelt one cannot change the refund)");
                 break;
         }
+    }
+
+    /// <summary>One of a field's wire values (<paramref name="fromWire"/>), or null: absent, or reported as not a string or not one of them.</summary>
+    private T? ReadChoice<T>(string field, JsonElement value, Func<string, T?> fromWire, string problem)
+        where T : struct
+    {
+        if (!ReadString(field, value, out var text) || text is null)
+        {
+            return null;
+        }
+
+        var choice = fromWire(text);
+        if (choice is null)
+        {
+            rejections.Report(field, problem);
+        }
+
+        return choice;
     }
 
     /// <summary>True when the field holds a string (stored in <paramref name="result"/>); null counts as absent.</summary>
