@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text.Json;
+using Refunds.Core.Pingpp;
 using Refunds.Core.Webhooks;
 using Refunds.Functions.Tests.Webhooks;
 
@@ -53,6 +55,27 @@ public static class WebhookVerifyBenchmark
                 throw new InvalidOperationException("the benchmark event did not parse");
             }
         };
+        // Issue 16.4: the same verify with the event read by System.Text.Json source-generated deserialization.
+        Action oursStj = () =>
+        {
+            if (verifier.Verify(memory.Span, header) != WebhookSignatureResult.Valid || !StjEventParser.TryParse(memory, out _, out _))
+            {
+                throw new InvalidOperationException("the benchmark event did not verify and parse (System.Text.Json)");
+            }
+        };
+        Action parseOnlyStj = () =>
+        {
+            if (!StjEventParser.TryParse(memory, out _, out _))
+            {
+                throw new InvalidOperationException("the benchmark event did not parse (System.Text.Json)");
+            }
+        };
+        if (!PingppEventParser.TryParse(memory, out var handWritten, out _) || !StjEventParser.TryParse(memory, out var served, out _)
+            || JsonSerializer.Serialize(handWritten, PingppJson.Options) != JsonSerializer.Serialize(served, PingppJson.Options))
+        {
+            throw new InvalidOperationException("the two parsers read the benchmark event differently");
+        }
+
         Action bare = () =>
         {
             if (!bareKey.VerifyData(body, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
@@ -63,9 +86,10 @@ public static class WebhookVerifyBenchmark
 
         Console.WriteLine($"webhook-verify: refund.succeeded body of {body.Length} bytes, RSA-2048, {ops} events per side per round "
             + $"(interleaved in slices of {Slice}), {rounds} rounds after {WarmUpRounds} warm-up rounds, 1 thread");
-        Action[] sides = [ours, bare, verifyOnly, parseOnly];
+        Action[] sides = [ours, bare, verifyOnly, parseOnly, oursStj, parseOnlyStj];
         var rates = sides.Select(_ => new List<double>()).ToArray();
         var ratios = new List<double>();
+        var ratiosStj = new List<double>();
         for (var round = -WarmUpRounds; round < rounds; round++)
         {
             var elapsed = new long[sides.Length];
@@ -97,6 +121,7 @@ public static class WebhookVerifyBenchmark
             }
 
             ratios.Add(perSecond[0] / perSecond[1]);
+            ratiosStj.Add(perSecond[4] / perSecond[1]);
         }
 
         var result = new SideBySide.Result(
@@ -107,6 +132,10 @@ public static class WebhookVerifyBenchmark
         var parseRate = SideBySide.Median(rates[3]);
         Console.WriteLine($"  where the time goes (medians): Verify alone {verifyRate:F0} /s = {1e6 / verifyRate:F1} us, "
             + $"TryParse alone {parseRate:F0} /s = {1e6 / parseRate:F1} us, bare verify {1e6 / result.BarePerSecond:F1} us, ours {1e6 / result.OursPerSecond:F1} us per event");
+        var stjRate = SideBySide.Median(rates[4]);
+        var stjParseRate = SideBySide.Median(rates[5]);
+        Console.WriteLine($"  System.Text.Json source-generated instead (issue 16.4): ours {stjRate:F0} /s = {1e6 / stjRate:F1} us, ratio (median) "
+            + $"{SideBySide.Median(ratiosStj):F2} (rounds {ratiosStj.Min():F2}-{ratiosStj.Max():F2}), TryParse alone {stjParseRate:F0} /s = {1e6 / stjParseRate:F1} us");
         return 0;
     }
 }

@@ -23,11 +23,26 @@ internal sealed record RefundRow(
 /// <c>requests</c> [<c>request_id</c>, <c>status</c>, <c>refund_ids</c>, <c>refunds</c>, <c>failure_code</c>,
 /// <c>failure_message</c>, <c>updated_at</c>, …] and the order's <c>refunds</c> [<c>id</c>, <c>request_id</c>,
 /// <c>amount</c>, <c>status</c>, <c>external</c>, …]) is read by field name, as is one request on its own;
-/// <c>?source=pingpp</c> answers Ping++'s own list of refund objects, whose request id is the metadata marker.
+/// the live view (<c>GET /api/manage/pingpp/orders/{id}/refunds</c>) answers Ping++'s own list of refund objects,
+/// whose request id is the metadata marker, and says when its page bound stopped it (<c>stopped_reason</c>).
 /// Unknown fields are ignored so a richer API does not break the CLI.
 /// </summary>
 internal static class LedgerView
 {
+    /// <summary>Why the live view's list is incomplete (its page bound stopped it), or null.</summary>
+    public static string? StoppedReason(string json)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            return doc.RootElement.ValueKind == JsonValueKind.Object ? Str(doc.RootElement, "stopped_reason") : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     public static IReadOnlyList<RefundRow> Read(string json)
     {
         using var doc = JsonDocument.Parse(json);

@@ -8,7 +8,7 @@ namespace Refunds.Cli;
 /// <summary>An answer of the app's HTTP API, kept raw: the CLI shows it or reads only the fields it needs.</summary>
 internal sealed record ApiAnswer(HttpStatusCode Status, string Body, Uri? Location);
 
-/// <summary>The function app's refunds API: <c>POST/GET /api/orders/{orderId}/refunds</c>.</summary>
+/// <summary>The function app's refunds API: <c>POST/GET /api/orders/{orderId}/refunds</c>, and Ping++'s live view for operators.</summary>
 internal sealed class RefundsApiClient(HttpClient http, Uri app, string? functionKey)
 {
     public const string FunctionKeyHeader = "x-functions-key";
@@ -25,9 +25,13 @@ internal sealed class RefundsApiClient(HttpClient http, Uri app, string? functio
         return SendAsync(message, ct);
     }
 
+    /// <summary>
+    /// The order's refunds from the app's ledger (<c>GET /api/orders/{orderId}/refunds</c>), or live from Ping++ on the
+    /// operator route <c>GET /api/manage/pingpp/orders/{orderId}/refunds</c>, which takes the admin (master) key.
+    /// </summary>
     public Task<ApiAnswer> ListAsync(string orderId, bool fromPingpp, CancellationToken ct)
         => SendAsync(new HttpRequestMessage(HttpMethod.Get,
-            new Uri(app, $"api/orders/{Uri.EscapeDataString(orderId)}/refunds{(fromPingpp ? "?source=pingpp" : "")}")), ct);
+            new Uri(app, $"api/{(fromPingpp ? "manage/pingpp/" : "")}orders/{Uri.EscapeDataString(orderId)}/refunds")), ct);
 
     /// <summary>Waits for <c>GET /api/health</c> to answer at all (any status): the app is up.</summary>
     public async Task EnsureReachableAsync(CancellationToken ct)

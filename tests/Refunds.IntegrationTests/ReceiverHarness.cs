@@ -51,7 +51,8 @@ internal sealed class ReceiverHarness : IDisposable
         var ledger = new RefundLedger(ledgerStorage ?? Azurite.Tables(), time, NullLogger<RefundLedger>.Instance, names.Ledger, names.Index);
         var observer = new RecordingObserver();
         var receiver = new WebhookReceiver(
-            verifier, Options.Create(options), store, ledger, observer, new WebhookMetrics(), time, NullLogger<WebhookReceiver>.Instance);
+            verifier, Options.Create(options), store, new WebhookEventHandler(ledger, observer, NullLogger<WebhookEventHandler>.Instance),
+            new WebhookMetrics(), time, NullLogger<WebhookReceiver>.Instance);
         return new ReceiverHarness
         {
             Receiver = receiver,

@@ -8,10 +8,12 @@ internal static class ShowCommand
     public const string Details = """
         Show an order's refund requests and refunds as a table: request id, state, refund ids, amount, Ping++
         status, failure, last update. Exits 1 when the app knows nothing of the order (404).
+        --source pingpp is an operator action: it calls the app's admin route (GET /api/manage/pingpp/orders/{id}/refunds)
+        and needs the app's admin (master) key in --key; it reads at most PingppLiveView__MaxPages pages of Ping++'s list.
 
         Examples:
           dotnet refunds show 2011708070000007521
-          dotnet refunds show 2011708070000007521 --source pingpp
+          dotnet refunds show 2011708070000007521 --source pingpp --key "$MASTER_KEY"
           dotnet refunds show 2011708070000007521 --json
         """;
 
@@ -21,7 +23,7 @@ internal static class ShowCommand
         var app = new AppOptions();
         var source = new Option<string>("--source")
         {
-            Description = "ledger (the app's records, default) or pingpp (live from Ping++)",
+            Description = "ledger (the app's records, default) or pingpp (live from Ping++; needs the admin key)",
             HelpName = "ledger|pingpp",
         };
         source.AcceptOnlyFromAmong("ledger", "pingpp");
@@ -43,7 +45,7 @@ internal static class ShowCommand
                 console.Err.WriteLine(code switch
                 {
                     404 => $"refunds: order {orderId}: nothing known (404){(reasons.Length > 0 ? ": " + reasons : "")}",
-                    401 or 403 => "refunds: " + KeyRefusal.Message(code),
+                    401 or 403 => "refunds: " + KeyRefusal.Message(code, live ? " (the live Ping++ view is an operator action: pass the admin (master) key)" : ""),
                     _ => $"refunds: the function app answered {code}{(reasons.Length > 0 ? ": " + reasons : "")}",
                 });
                 return ExitCodes.Failed;
@@ -66,6 +68,11 @@ internal static class ShowCommand
             }
 
             console.Out.WriteLine($"order {orderId} — {(live ? "live from Ping++" : "the app's ledger")}");
+            if (live && LedgerView.StoppedReason(answer.Body) is { } stopped)
+            {
+                console.Out.WriteLine("incomplete: " + stopped);
+            }
+
             if (rows.Count == 0)
             {
                 console.Out.WriteLine("no refunds");

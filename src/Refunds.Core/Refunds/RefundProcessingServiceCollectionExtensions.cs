@@ -13,7 +13,8 @@ namespace Refunds.Core.Refunds;
 public static class RefundProcessingServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the refund processor, the dead-letter recorder, the HTTP intake, the admin requeue, the refund queue
+    /// Registers the refund processor, the dead-letter recorder, the HTTP intake and read side, the admin requeue and live
+    /// Ping++ view (options from section <c>PingppLiveView</c>), the refund queue
     /// (name from <c>RefundRequestsQueue</c>, default <c>refund-requests</c>) and the ledger (unless registered).
     /// Needs <see cref="TableServiceClient"/>, <see cref="QueueServiceClient"/> and the Ping++ client in the container.
     /// Options from section <c>Refunds</c>, validated on start.
@@ -38,6 +39,13 @@ public static class RefundProcessingServiceCollectionExtensions
         services.TryAddSingleton<DeadLetterRecorder>();
         services.TryAddSingleton<RefundRequestIntake>();
         services.TryAddSingleton<RefundRequestAdmin>();
+        services.TryAddSingleton<RefundQueries>();
+        services.AddOptions<PingppLiveViewOptions>()
+            .Bind(configuration.GetSection(PingppLiveViewOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PingppLiveViewOptions>, PingppLiveViewOptionsValidator>());
+        // Transient, as the processor: it holds the typed Ping++ HttpClient.
+        services.TryAddTransient<PingppLiveView>();
         return services;
     }
 }

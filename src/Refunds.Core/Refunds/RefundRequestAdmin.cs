@@ -8,10 +8,15 @@ public sealed record RequeueResult(string RequestId, bool Requeued, RefundReques
 /// <summary>Admin actions on refund requests: hand dead-lettered requests back to the queue with their own request id.</summary>
 public sealed class RefundRequestAdmin(IRefundLedger ledger, RefundRequestQueue queue)
 {
-    /// <summary>DeadLettered → Received, then enqueued again (same request id: the processor looks up before it creates).</summary>
+    /// <summary>
+    /// DeadLettered → Received, then enqueued again (same request id: the processor looks up before it creates). An id
+    /// that the id rule refuses names no request.
+    /// </summary>
     public async Task<RequeueResult> RequeueAsync(string requestId, CancellationToken cancellationToken)
     {
-        var record = await ledger.GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
+        var record = RefundRequestRules.RequestIdProblem(requestId) is null
+            ? await ledger.GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false)
+            : null;
         if (record is null)
         {
             return new RequeueResult(requestId, false, null, "unknown request id");

@@ -7,11 +7,11 @@ namespace Refunds.Core.Webhooks;
 /// </summary>
 public interface IPaymentEventObserver
 {
-    Task OnOrderPaymentEventAsync(PingppEvent pingppEvent, CancellationToken ct);
+    Task OnOrderPaymentEventAsync(PingppEvent pingppEvent, CancellationToken cancellationToken);
 }
 
 /// <summary>Default observer until the abnormal-payment check is registered: does nothing.</summary>
 public sealed class NoOpPaymentEventObserver : IPaymentEventObserver
 {
-    public Task OnOrderPaymentEventAsync(PingppEvent pingppEvent, CancellationToken ct) => Task.CompletedTask;
+    public Task OnOrderPaymentEventAsync(PingppEvent pingppEvent, CancellationToken cancellationToken) => Task.CompletedTask;
 }

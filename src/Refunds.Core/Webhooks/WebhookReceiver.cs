@@ -1,13 +1,12 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Refunds.Core.Ledger;
-using Refunds.Core.Pingpp;
 
 namespace Refunds.Core.Webhooks;
 
 /// <summary>
-/// Handles one webhook delivery: verify → parse → store → apply → outcome. The HTTP function reads the body bytes
-/// once, calls <see cref="ReceiveAsync"/> and answers <see cref="WebhookReceipt.StatusCode"/>.
+/// Handles one webhook delivery: authenticate (verify, parse) → store → apply once. The HTTP function reads the body
+/// bytes once, calls <see cref="ReceiveAsync"/> and answers <see cref="WebhookReceipt.StatusCode"/>. What an event does
+/// when applied is <see cref="WebhookEventHandler"/>'s business.
 /// </summary>
 /// <remarks>
 /// An event is stored before it is applied and answered 200 only after both, so a verified event is never lost: a
@@ -18,8 +17,7 @@ public sealed partial class WebhookReceiver(
     WebhookSignatureVerifier verifier,
     IOptions<WebhookOptions> options,
     WebhookEventStore store,
-    IRefundLedger ledger,
-    IPaymentEventObserver observer,
+    WebhookEventHandler handler,
     WebhookMetrics metrics,
     TimeProvider time,
     ILogger<WebhookReceiver> logger)
@@ -40,11 +38,27 @@ public sealed partial class WebhookReceiver(
         return new WebhookReceipt(WebhookOutcome.PayloadTooLarge, "body too large");
     }
 
-    public async Task<WebhookReceipt> ReceiveAsync(ReadOnlyMemory<byte> body, string? signatureHeader, CancellationToken ct)
+    public async Task<WebhookReceipt> ReceiveAsync(ReadOnlyMemory<byte> body, string? signatureHeader, CancellationToken cancellationToken)
+    {
+        var authenticated = Authenticate(body, signatureHeader);
+        if (authenticated.Rejection is { } rejection)
+        {
+            return rejection;
+        }
+
+        var stored = await StoreAsync(authenticated.Event!, body, authenticated.SignatureHeader, cancellationToken).ConfigureAwait(false);
+        return stored.Answer ?? await ApplyOnceAsync(stored.ToApply!, stored.WasDuplicate, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The event, when the body is small enough, signed (or, when configured, an unsigned test-mode event) and a Ping++
+    /// event; otherwise the rejection (401, 400, 413), counted and logged. Nothing is stored for a rejection.
+    /// </summary>
+    private Authenticated Authenticate(ReadOnlyMemory<byte> body, string? signatureHeader)
     {
         if (body.Length > MaxBodyBytes)
         {
-            return RefuseTooLarge(body.Length);
+            return new(RefuseTooLarge(body.Length), null, null);
         }
 
         var signature = verifier.Verify(body.Span, signatureHeader);
@@ -61,12 +75,12 @@ public sealed partial class WebhookReceiver(
             {
                 metrics.Rejected(signature.ToString());
                 Log.SignatureRejected(logger, signature.ToString(), body.Length);
-                return new WebhookReceipt(WebhookOutcome.Unauthorized, "signature " + signature switch
+                return new(new WebhookReceipt(WebhookOutcome.Unauthorized, "signature " + signature switch
                 {
                     WebhookSignatureResult.MissingSignature => "missing",
                     WebhookSignatureResult.MalformedSignature => "malformed",
                     _ => "invalid",
-                });
+                }), null, null);
             }
 
             Log.UnsignedTestEventAccepted(logger, pingppEvent!.Id, pingppEvent.Type);
@@ -77,15 +91,24 @@ public sealed partial class WebhookReceiver(
         {
             metrics.Rejected("not_an_event");
             Log.NotAnEvent(logger, reason);
-            return new WebhookReceipt(WebhookOutcome.BadRequest, reason);
+            return new(new WebhookReceipt(WebhookOutcome.BadRequest, reason), null, null);
         }
 
         metrics.Verified(pingppEvent.Type);
         Log.Received(logger, pingppEvent.Id, pingppEvent.Type, pingppEvent.RefundId, pingppEvent.OrderId, pingppEvent.Livemode);
+        return new(null, pingppEvent, signatureHeader);
+    }
 
+    /// <summary>
+    /// Stores the event (first delivery) or finds it stored (redelivery). The answer is final when storing failed, the
+    /// event is refused, already applied, or needs no applying; otherwise the event to apply: this delivery's, or the
+    /// stored copy an earlier delivery failed to apply.
+    /// </summary>
+    private async Task<Stored> StoreAsync(PingppEvent pingppEvent, ReadOnlyMemory<byte> body, string? signatureHeader, CancellationToken cancellationToken)
+    {
         var refusal = RefusalReason(pingppEvent);
-        var applyAs = ApplyKind(pingppEvent);
-        var needsApply = refusal is null && applyAs != WebhookEventStore.AppliedAsNothing;
+        var needsApply = refusal is null && handler.NeedsApply(pingppEvent);
+        var appliedOnArrival = refusal is null && !needsApply;
         var now = time.GetUtcNow();
         var record = new StoredWebhookEvent
         {
@@ -100,22 +123,22 @@ public sealed partial class WebhookReceiver(
             ChargeId = pingppEvent.ChargeId,
             OrderId = pingppEvent.OrderId,
             RequestId = pingppEvent.RequestId,
-            Applied = refusal is null && !needsApply,
-            AppliedAt = refusal is null && !needsApply ? now : null,
-            AppliedAs = refusal is null && !needsApply ? WebhookEventStore.AppliedAsNothing : null,
+            Applied = appliedOnArrival,
+            AppliedAt = appliedOnArrival ? now : null,
+            AppliedAs = appliedOnArrival ? WebhookEventStore.AppliedAsNothing : null,
             RefusedReason = refusal,
         };
 
         WebhookEventAddResult added;
         try
         {
-            added = await store.AddAsync(record, ct).ConfigureAwait(false);
+            added = await store.AddAsync(record, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             metrics.RetryLater("store");
             Log.StoreFailed(logger, e, pingppEvent.Id, pingppEvent.Type);
-            return new WebhookReceipt(WebhookOutcome.RetryLater, "storage unavailable", pingppEvent.Id, pingppEvent.Type);
+            return Stored.Answered(new WebhookReceipt(WebhookOutcome.RetryLater, "storage unavailable", pingppEvent.Id, pingppEvent.Type));
         }
 
         if (refusal is not null)
@@ -123,35 +146,36 @@ public sealed partial class WebhookReceiver(
             // Verified, but not this deployment's: kept with the reason (never applied), acknowledged so Ping++ stops.
             metrics.Refused(pingppEvent.Type);
             Log.Refused(logger, pingppEvent.Id, pingppEvent.Type, refusal);
-            return new WebhookReceipt(WebhookOutcome.Refused, refusal, pingppEvent.Id, pingppEvent.Type) { WasDuplicate = !added.Added };
+            return Stored.Answered(new WebhookReceipt(WebhookOutcome.Refused, refusal, pingppEvent.Id, pingppEvent.Type) { WasDuplicate = !added.Added });
         }
 
-        if (!added.Added)
+        if (added.Added)
         {
-            metrics.Duplicate(pingppEvent.Type);
-            // A refund event marked applied but never applied to the ledger as a refund (an older version stored
-            // types it did not know as applied) is applied now, once: applying records what it was applied as.
-            var neverAppliedRefund = applyAs == WebhookEventStore.AppliedAsRefund && added.Stored.AppliedAs != WebhookEventStore.AppliedAsRefund;
-            if (added.Stored.Applied && !neverAppliedRefund)
-            {
-                Log.Duplicate(logger, pingppEvent.Id, pingppEvent.Type);
-                return new WebhookReceipt(WebhookOutcome.Duplicate, null, pingppEvent.Id, pingppEvent.Type) { WasDuplicate = true };
-            }
-
-            // An earlier delivery stored it but failed before applying (or never applied it): apply the stored copy now.
-            if (PingppEventParser.TryParse(added.Stored.Body, out var stored, out _))
-            {
-                pingppEvent = stored;
-                applyAs = ApplyKind(stored);
-            }
-
-            Log.ApplyingStoredCopy(logger, pingppEvent.Id, pingppEvent.Type);
+            return needsApply
+                ? new Stored(null, pingppEvent, WasDuplicate: false)
+                : Stored.Answered(new WebhookReceipt(WebhookOutcome.Stored, null, pingppEvent.Id, pingppEvent.Type));
         }
-        else if (!needsApply)
+
+        metrics.Duplicate(pingppEvent.Type);
+        // A refund event marked applied but never applied to the ledger as a refund (an older version stored types it
+        // did not know as applied) is applied now, once: applying records what it was applied as.
+        var neverAppliedRefund = handler.AppliedAs(pingppEvent) == WebhookEventStore.AppliedAsRefund
+            && added.Stored.AppliedAs != WebhookEventStore.AppliedAsRefund;
+        if (added.Stored.Applied && !neverAppliedRefund)
         {
-            return new WebhookReceipt(WebhookOutcome.Stored, null, pingppEvent.Id, pingppEvent.Type);
+            Log.Duplicate(logger, pingppEvent.Id, pingppEvent.Type);
+            return Stored.Answered(new WebhookReceipt(WebhookOutcome.Duplicate, null, pingppEvent.Id, pingppEvent.Type) { WasDuplicate = true });
         }
 
+        // An earlier delivery stored it but failed before applying (or never applied it): apply the stored copy now.
+        var toApply = PingppEventParser.TryParse(added.Stored.Body, out var storedEvent, out _) ? storedEvent : pingppEvent;
+        Log.ApplyingStoredCopy(logger, toApply.Id, toApply.Type);
+        return new Stored(null, toApply, WasDuplicate: true);
+    }
+
+    /// <summary>Applies a stored event through the handler and marks it applied; a failure answers 500 and leaves it for the redelivery.</summary>
+    private async Task<WebhookReceipt> ApplyOnceAsync(PingppEvent pingppEvent, bool wasDuplicate, CancellationToken cancellationToken)
+    {
         if (_options.ModeUnresolved)
         {
             // Stored, never applied while the app cannot tell live from test (see WebhookOptions.ModeUnresolved).
@@ -163,10 +187,10 @@ public sealed partial class WebhookReceiver(
         bool changed;
         try
         {
-            changed = await ApplyAsync(pingppEvent, ct).ConfigureAwait(false);
-            await store.MarkAppliedAsync(pingppEvent.Id, time.GetUtcNow(), applyAs, ct).ConfigureAwait(false);
+            changed = await handler.ApplyAsync(pingppEvent, cancellationToken).ConfigureAwait(false);
+            await store.MarkAppliedAsync(pingppEvent.Id, time.GetUtcNow(), handler.AppliedAs(pingppEvent), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             metrics.RetryLater("apply");
             Log.ApplyFailed(logger, e, pingppEvent.Id, pingppEvent.Type, pingppEvent.RefundId, pingppEvent.OrderId);
@@ -176,7 +200,7 @@ public sealed partial class WebhookReceiver(
         return new WebhookReceipt(WebhookOutcome.Applied, null, pingppEvent.Id, pingppEvent.Type)
         {
             LedgerChanged = changed,
-            WasDuplicate = !added.Added,
+            WasDuplicate = wasDuplicate,
         };
     }
 
@@ -196,51 +220,13 @@ public sealed partial class WebhookReceiver(
         return null;
     }
 
-    /// <summary>
-    /// What an event is applied as: any event whose <c>data.object</c> is a refund is applied to the ledger as one
-    /// (<c>refund.succeeded</c>, <c>order.refund.succeeded</c>, <c>refund.failed</c>, or another refund event at its
-    /// object's own status); an order's refund or payment as such; anything else is only stored.
-    /// </summary>
-    private static string ApplyKind(PingppEvent e) => e switch
+    /// <summary>Either a rejection, or the authenticated event and the signature header to keep with it (null for an accepted unsigned test event).</summary>
+    private readonly record struct Authenticated(WebhookReceipt? Rejection, PingppEvent? Event, string? SignatureHeader);
+
+    /// <summary>Either the final answer, or the event still to apply.</summary>
+    private readonly record struct Stored(WebhookReceipt? Answer, PingppEvent? ToApply, bool WasDuplicate)
     {
-        { Refund: not null } => WebhookEventStore.AppliedAsRefund,
-        { Type: PingppEvent.Types.OrderRefunded, Order: not null } => WebhookEventStore.AppliedAsOrder,
-        { Type: PingppEvent.Types.OrderSucceeded or PingppEvent.Types.ChargeSucceeded } => WebhookEventStore.AppliedAsPayment,
-        _ => WebhookEventStore.AppliedAsNothing,
-    };
-
-    /// <summary>
-    /// The refund as the event states it. The event type is Ping++'s statement of the outcome, whatever a stale status
-    /// field says; the ledger's merge keeps a succeeded refund succeeded (a later failure is a recorded conflict).
-    /// </summary>
-    private static PingppRefund RefundAsStated(PingppEvent e, PingppRefund refund) => e.Type switch
-    {
-        PingppEvent.Types.RefundSucceeded or PingppEvent.Types.OrderRefundSucceeded => refund with { Status = PingppRefundStatus.Succeeded, Succeed = true },
-        PingppEvent.Types.RefundFailed => refund with { Status = PingppRefundStatus.Failed, Succeed = false },
-        _ => refund,
-    };
-
-    /// <summary>Applies the event; returns whether the ledger changed.</summary>
-    private async Task<bool> ApplyAsync(PingppEvent e, CancellationToken ct)
-    {
-        switch (e)
-        {
-            case { Refund: { } refund }:
-                var result = await ledger.ApplyRefundAsync(RefundAsStated(e, refund), null, ct).ConfigureAwait(false);
-                Log.RefundApplied(logger, e.Id, refund.Id, result.Refund.OrderId, result.Refund.RequestId, result.Outcome.ToString());
-                return result.Changed;
-
-            case { Type: PingppEvent.Types.OrderRefunded, Order: { } order }:
-                await ledger.RecordOrderRefundedAsync(order, ct).ConfigureAwait(false);
-                return true;
-
-            case { Type: PingppEvent.Types.OrderSucceeded or PingppEvent.Types.ChargeSucceeded }:
-                await observer.OnOrderPaymentEventAsync(e, ct).ConfigureAwait(false);
-                return false;
-
-            default:
-                return false;
-        }
+        public static Stored Answered(WebhookReceipt answer) => new(answer, null, false);
     }
 
     private static partial class Log
@@ -277,8 +263,5 @@ public sealed partial class WebhookReceiver(
 
         [LoggerMessage(1011, LogLevel.Warning, "Event {EventId} ({EventType}) verified but refused, stored and not applied: {Reason}")]
         public static partial void Refused(ILogger logger, string eventId, string eventType, string reason);
-
-        [LoggerMessage(1010, LogLevel.Information, "Event {EventId} applied refund {RefundId} (order {OrderId}, request {RequestId}): {Outcome}")]
-        public static partial void RefundApplied(ILogger logger, string eventId, string refundId, string? orderId, string? requestId, string outcome);
     }
 }

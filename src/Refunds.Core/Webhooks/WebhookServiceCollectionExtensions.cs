@@ -38,6 +38,7 @@ public static class WebhookServiceCollectionExtensions
         services.TryAddSingleton(sp => new WebhookEventStore(sp.GetRequiredService<TableServiceClient>()));
         services.TryAddSingleton<IPaymentEventObserver, NoOpPaymentEventObserver>();
         services.TryAddSingleton<WebhookMetrics>();
+        services.TryAddSingleton<WebhookEventHandler>();
         services.TryAddSingleton<WebhookReceiver>();
         return services;
     }

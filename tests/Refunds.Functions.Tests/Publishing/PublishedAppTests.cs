@@ -19,6 +19,8 @@ public static class ExpectedFunctions
         Http("SubmitRefund", "orders/{orderId}/refunds", "post", "Function"),
         Http("ListOrderRefunds", "orders/{orderId}/refunds", "get", "Function"),
         Http("GetOrderRefund", "orders/{orderId}/refunds/{id}", "get", "Function"),
+        Http("ListOrderRefundsAtPingpp", "manage/pingpp/orders/{orderId}/refunds", "get", "Admin"),
+        Http("GetOrderRefundAtPingpp", "manage/pingpp/orders/{orderId}/refunds/{id}", "get", "Admin"),
         Http("RequeueRefundRequest", "manage/refund-requests/{requestId}/requeue", "post", "Admin"),
         Http("RequeueDeadLetteredRefundRequests", "manage/refund-requests/requeue-dead-lettered", "post", "Admin"),
     ];

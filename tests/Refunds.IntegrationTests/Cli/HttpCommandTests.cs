@@ -212,10 +212,25 @@ public sealed class HttpCommandTests : IAsyncLifetime
         var run = await CliRun.RunAsync("show", OrderId, "--source", "pingpp", "--app", _app.BaseAddress);
 
         Assert.Equal(0, run.ExitCode);
-        Assert.Equal($"/api/orders/{OrderId}/refunds?source=pingpp", Assert.Single(_app.Requests).RawTarget);
+        Assert.Equal($"/api/manage/pingpp/orders/{OrderId}/refunds", Assert.Single(_app.Requests).RawTarget);
         var lines = run.Out.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         AssertRow(lines, "req-live", "re_live1", "300", "pending", "2026-11-28 08:00:00");
         Assert.Contains("live from Ping++", run.Out);
+    }
+
+    [Fact]
+    public async Task Show_source_pingpp_says_when_the_live_view_stopped_at_its_page_bound()
+    {
+        _app.Reply(200, $$"""
+            {"object":"list","url":"/v1/orders/{{OrderId}}/order_refunds","has_more":true,"pages_read":1,"stopped_early":true,
+             "stopped_reason":"stopped after 1 pages of Ping++'s list (PingppLiveView__MaxPages)","data":[
+              {"id":"re_live1","object":"refund","amount":300,"created":1795852800,"status":"pending","succeed":false,"charge":"ch_x"}]}
+            """);
+
+        var run = await CliRun.RunAsync("show", OrderId, "--source", "pingpp", "--app", _app.BaseAddress);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("incomplete: stopped after 1 pages of Ping++'s list (PingppLiveView__MaxPages)", run.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -60,17 +60,53 @@ public sealed class RefundApiTests
         Assert.Equal(key, list!["requests"]![0]!["request_id"]!.GetValue<string>());
 
         await app.Sim.SettleAsync(order.Id);
-        var live = await app.GetJsonAsync($"/api/orders/{order.Id}/refunds/{refundId}?source=pingpp");
+        var livePath = $"/api/manage/pingpp/orders/{order.Id}/refunds";
+        var live = await app.GetJsonAsync($"{livePath}/{refundId}", app.AdminClient);
         Assert.Equal((refundId, "succeeded"), (live!["id"]!.GetValue<string>(), live["status"]!.GetValue<string>()));
-        var liveList = await app.GetJsonAsync($"/api/orders/{order.Id}/refunds?source=pingpp");
+        var liveList = await app.GetJsonAsync(livePath, app.AdminClient);
         Assert.Equal(refundId, Assert.Single(liveList!["data"]!.AsArray())!["id"]!.GetValue<string>());
+        var liveByRequest = await app.GetJsonAsync($"{livePath}/{key}", app.AdminClient);
+        Assert.Equal(refundId, Assert.Single(liveByRequest!["data"]!.AsArray())!["id"]!.GetValue<string>());
         Assert.Single(await app.Sim.GetRefundsAsync(order.Id));
 
         using var unknown = await app.Client.GetAsync($"/api/orders/{order.Id}/refunds/nobody-{key}");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
-        using var unknownAtPing = await app.Client.GetAsync($"/api/orders/{order.Id}/refunds/re_doesNotExist00000000000?source=pingpp");
+        using var unknownAtPing = await app.AdminClient.GetAsync($"{livePath}/re_doesNotExist00000000000");
         Assert.Equal(HttpStatusCode.NotFound, unknownAtPing.StatusCode);
         Assert.DoesNotContain("at ", await unknownAtPing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_live_Ping_view_refuses_a_function_key_and_reads_at_most_the_configured_pages()
+    {
+        await using var app = await RefundAppHarness.StartAsync(settings: new Dictionary<string, string?> { ["PingppLiveView:MaxPages"] = "2" });
+        var order = await app.Sim.SeedOrderAsync(100);
+        for (var i = 0; i < 45; i++)
+        {
+            await app.Sim.DashboardRefundAsync(order.Id, order.ChargeIds[0], 1); // 45 refunds: three pages of 20 at Ping++
+        }
+
+        var livePath = $"/api/manage/pingpp/orders/{order.Id}/refunds";
+        var listCalls = async () => (await app.Sim.GetApiCallsAsync()).Count(c => c.Path.Contains("/order_refunds", StringComparison.Ordinal));
+        var callsBefore = await listCalls();
+
+        // A function key (host default key) is not an operator: refused before any Ping++ call.
+        using var byFunctionKey = await app.Client.GetAsync(livePath);
+        Assert.Equal(HttpStatusCode.Unauthorized, byFunctionKey.StatusCode);
+        using var oneByFunctionKey = await app.Client.GetAsync($"{livePath}/re_doesNotExist00000000000");
+        Assert.Equal(HttpStatusCode.Unauthorized, oneByFunctionKey.StatusCode);
+        // The refund API's own routes read the ledger only, and say where the live view went.
+        using var moved = await app.Client.GetAsync($"/api/orders/{order.Id}/refunds?source=pingpp");
+        Assert.Equal(HttpStatusCode.BadRequest, moved.StatusCode);
+        Assert.Contains($"GET /api/manage/pingpp/orders/{order.Id}/refunds", await moved.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(callsBefore, await listCalls());
+
+        var list = await app.GetJsonAsync(livePath, app.AdminClient);
+
+        Assert.Equal(2, await listCalls() - callsBefore);
+        Assert.Equal(40, list!["data"]!.AsArray().Count);
+        Assert.Equal((true, true, 2), (list["has_more"]!.GetValue<bool>(), list["stopped_early"]!.GetValue<bool>(), list["pages_read"]!.GetValue<int>()));
+        Assert.Contains("PingppLiveView__MaxPages", list["stopped_reason"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -93,7 +93,7 @@ public sealed class RefundAppHarness : IAsyncDisposable
             var indexTable = Azurite.UniqueTable("e2eidx");
             var eventTable = Azurite.UniqueTable("e2eevt");
             string[] functions = ["ProcessRefundRequest", "RefundRequestPoison", "SubmitRefund", "ListOrderRefunds", "GetOrderRefund",
-                "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests"];
+                "ListOrderRefundsAtPingpp", "GetOrderRefundAtPingpp", "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests"];
             var options = new DevHostOptions
             {
                 UseLocalSettingsFile = false,
@@ -225,9 +225,9 @@ public sealed class RefundAppHarness : IAsyncDisposable
     public static async Task<int> CountAsync(QueueClient queue)
         => await queue.ExistsAsync() ? (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;
 
-    public async Task<JsonNode?> GetJsonAsync(string path)
+    public async Task<JsonNode?> GetJsonAsync(string path, HttpClient? client = null)
     {
-        using var response = await Client.GetAsync(path);
+        using var response = await (client ?? Client).GetAsync(path);
         var text = await response.Content.ReadAsStringAsync();
         return text.Length == 0 ? null : JsonNode.Parse(text);
     }

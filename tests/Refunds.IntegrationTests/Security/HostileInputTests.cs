@@ -118,14 +118,18 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         var ids = HostileInputs.NastyStrings.Where(s => s.Length > 0).Select(Uri.EscapeDataString).Concat(["%2e%2e", "a%7Cb", "%00", "..%2F..%2Fhost.json"]).ToList();
         await ForEachAsync(ids, async id =>
         {
-            foreach (var path in new[] { $"/api/orders/{id}/refunds", $"/api/orders/{order.Id}/refunds/{id}", $"/api/orders/{id}/refunds/{id}?source=pingpp" })
+            foreach (var (client, path) in new[]
             {
-                using var response = await app.Client.GetAsync(path);
+                (app.Client, $"/api/orders/{id}/refunds"), (app.Client, $"/api/orders/{order.Id}/refunds/{id}"), (app.Client, $"/api/orders/{id}/refunds/{id}?source=pingpp"),
+                (app.AdminClient, $"/api/manage/pingpp/orders/{id}/refunds/{id}"), (app.AdminClient, $"/api/manage/pingpp/orders/{order.Id}/refunds/{id}"),
+            })
+            {
+                using var response = await client.GetAsync(path);
                 gets.Add(response.StatusCode);
             }
         });
 
-        output.WriteLine($"refund API, {bodies.Count} posts, seed {HostileInputs.Seed}: {posts}; {ids.Count * 3} gets with hostile ids: {gets}");
+        output.WriteLine($"refund API, {bodies.Count} posts, seed {HostileInputs.Seed}: {posts}; {ids.Count * 5} gets with hostile ids: {gets}");
         Assert.Empty(posts.ServerErrors);
         Assert.Empty(gets.ServerErrors);
         Assert.Empty(recordedWithout2xx);
