@@ -18,16 +18,11 @@ public class WebhookApplyCostTests
     {
         using var signer = new TestSigner();
         var counter = new TableRequestCounter();
-        var tables = Counted(counter);
-        using var h = ReceiverHarness.Create([signer.PublicKeyPem], eventStorage: tables, ledgerStorage: tables);
+        using var h = CountedReceiver(signer, counter);
         var refundId = await WebhookReceiverTests.SubmittedRequestWithPendingRefundAsync(h.Ledger, "req_cost", "re_cost00000000000000000001");
         Assert.Null(await h.Store.GetAsync("evt_none", CancellationToken.None)); // creates the events table before counting
-        var body = Events.RefundSucceeded("evt_cost", refundId, "req_cost");
-        var signature = signer.Sign(body);
 
-        counter.Reset();
-        var receipt = await h.Receiver.ReceiveAsync(body, signature, CancellationToken.None);
-        var (reads, writes) = (counter.Reads, counter.Writes);
+        var (receipt, reads, writes) = await CountAsync(h, signer, counter, Events.RefundSucceeded("evt_cost", refundId, "req_cost"));
 
         Assert.Equal((WebhookOutcome.Applied, true), (receipt.Outcome, receipt.LedgerChanged));
         Assert.Equal(RefundRequestState.Succeeded, (await h.Ledger.GetRequestAsync("req_cost", CancellationToken.None))!.State);
@@ -42,16 +37,12 @@ public class WebhookApplyCostTests
     {
         using var signer = new TestSigner();
         var counter = new TableRequestCounter();
-        var tables = Counted(counter);
-        using var h = ReceiverHarness.Create([signer.PublicKeyPem], eventStorage: tables, ledgerStorage: tables);
+        using var h = CountedReceiver(signer, counter);
         var refundId = await WebhookReceiverTests.SubmittedRequestWithPendingRefundAsync(h.Ledger, "req_again", "re_again0000000000000000001");
-        var first = Events.RefundSucceeded("evt_again_1", refundId, "req_again");
-        Assert.Equal(WebhookOutcome.Applied, (await h.Receiver.ReceiveAsync(first, signer.Sign(first), CancellationToken.None)).Outcome);
-        var second = Events.RefundSucceeded("evt_again_2", refundId, "req_again");
+        var (first, _, _) = await CountAsync(h, signer, counter, Events.RefundSucceeded("evt_again_1", refundId, "req_again"));
+        Assert.Equal(WebhookOutcome.Applied, first.Outcome);
 
-        counter.Reset();
-        var receipt = await h.Receiver.ReceiveAsync(second, signer.Sign(second), CancellationToken.None);
-        var (reads, writes) = (counter.Reads, counter.Writes);
+        var (receipt, reads, writes) = await CountAsync(h, signer, counter, Events.RefundSucceeded("evt_again_2", refundId, "req_again"));
 
         Assert.Equal((WebhookOutcome.Applied, false), (receipt.Outcome, receipt.LedgerChanged));
         Assert.Equal(RefundRequestState.Succeeded, (await h.Ledger.GetRequestAsync("req_again", CancellationToken.None))!.State);
@@ -59,11 +50,22 @@ public class WebhookApplyCostTests
         Assert.Equal((3, 2), (reads, writes));
     }
 
-    private static TableServiceClient Counted(TableRequestCounter counter)
+    /// <summary>A receiver whose event store and ledger share one storage client that counts its requests.</summary>
+    private static ReceiverHarness CountedReceiver(TestSigner signer, TableRequestCounter counter)
     {
         var options = new TableClientOptions();
         options.AddPolicy(counter, HttpPipelinePosition.PerRetry);
-        return new TableServiceClient(Azurite.ConnectionString, options);
+        var tables = new TableServiceClient(Azurite.ConnectionString, options);
+        return ReceiverHarness.Create([signer.PublicKeyPem], eventStorage: tables, ledgerStorage: tables);
+    }
+
+    /// <summary>Delivers a signed event and counts the table requests of that delivery alone.</summary>
+    private static async Task<(WebhookReceipt Receipt, int Reads, int Writes)> CountAsync(ReceiverHarness h, TestSigner signer, TableRequestCounter counter, byte[] body)
+    {
+        var signature = signer.Sign(body);
+        counter.Reset();
+        var receipt = await h.Receiver.ReceiveAsync(body, signature, CancellationToken.None);
+        return (receipt, counter.Reads, counter.Writes);
     }
 
     /// <summary>Counts every request the storage client sends, reads (GET) and writes apart.</summary>

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using Refunds.Core.Pingpp;
 using Refunds.Core.Storage;
 using static Refunds.Core.Ledger.LedgerEntities;
 using static Refunds.Core.Ledger.LedgerPartitionReader;

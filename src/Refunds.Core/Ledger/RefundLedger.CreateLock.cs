@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using static Refunds.Core.Ledger.LedgerEntities;
 using static Refunds.Core.Ledger.LedgerPartitionReader;
 
 namespace Refunds.Core.Ledger;
