@@ -6,9 +6,9 @@ namespace Refunds.IntegrationTests;
 
 public class WebhookReceiverTests
 {
-    private const string OrderId = "2011609290000001291";
+    internal const string OrderId = "2011609290000001291";
 
-    private static async Task<string> SubmittedRequestWithPendingRefundAsync(RefundLedger ledger, string requestId, string refundId)
+    internal static async Task<string> SubmittedRequestWithPendingRefundAsync(RefundLedger ledger, string requestId, string refundId)
     {
         await ledger.CreateRequestAsync(new RefundRequestRecord { RequestId = requestId, OrderId = OrderId, Description = "退款" }, CancellationToken.None);
         await ledger.TryBeginSubmitAsync(requestId, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5), CancellationToken.None);

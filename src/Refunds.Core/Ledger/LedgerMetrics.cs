@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Refunds.Core.Configuration;
 using Refunds.Core.Pingpp;
 
 namespace Refunds.Core.Ledger;
@@ -14,7 +15,7 @@ internal sealed class LedgerMetrics
 
     public LedgerMetrics(IMeterFactory? meterFactory)
     {
-        var meter = meterFactory?.Create(Webhooks.WebhookMetrics.MeterName) ?? new Meter(Webhooks.WebhookMetrics.MeterName);
+        var meter = meterFactory?.Create(RefundsMeter.Name) ?? new Meter(RefundsMeter.Name);
         _succeeded = meter.CreateCounter<long>("refunds.succeeded", description: "Refunds the ledger recorded as succeeded at Ping++.");
         _failed = meter.CreateCounter<long>("refunds.settled_failed", description: "Refunds the ledger recorded as failed at Ping++ (failure_code set).");
     }

@@ -44,7 +44,7 @@ public sealed record OpenWorkItem
 
     public DateTimeOffset UpdatedAt { get; init; }
 
-    /// <summary>Opaque key to hand back to <see cref="IRefundLedger.RefreshOpenWorkAsync"/>.</summary>
+    /// <summary>Opaque key to hand back to <see cref="IOpenWorkIndex.RefreshOpenWorkAsync"/>.</summary>
     public required string LedgerKey { get; init; }
 }
 

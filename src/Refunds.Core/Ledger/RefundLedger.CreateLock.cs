@@ -1,7 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
-using Refunds.Core.Storage;
-using static Refunds.Core.Ledger.LedgerEntities;
+using static Refunds.Core.Ledger.LedgerPartitionReader;
 
 namespace Refunds.Core.Ledger;
 
@@ -50,57 +49,5 @@ public sealed partial class RefundLedger
         }
 
         return new CreateLock(new TableTransactionAction(TableTransactionActionType.UpdateReplace, mine, row.Value.ETag), null);
-    }
-
-    /// <summary>
-    /// The write-ahead of a create with the order's create lock, as one transaction: only the holder of claim
-    /// <paramref name="attempt"/> (still Submitting) succeeds. Blocked by another request's uncertain create →
-    /// <see cref="RequestUpdateOutcome.NotAllowed"/> with the request unchanged (still this claim's).
-    /// </summary>
-    private async Task<RequestUpdateResult> RecordSendStartingLockedAsync(string requestId, int attempt, DateTimeOffset now, CancellationToken ct)
-    {
-        TableKeys.RequireValidId(requestId, nameof(requestId));
-        _claims.TryRemove(requestId, out _);
-        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
-        var partition = await ReadRequestPartitionAsync(table, requestId, ct).ConfigureAwait(false);
-        if (partition is null)
-        {
-            return new RequestUpdateResult(RequestUpdateOutcome.NotFound, null);
-        }
-
-        for (var retry = 0; retry < MaxConcurrencyRetries; retry++)
-        {
-            if (await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false) is not { } read)
-            {
-                return new RequestUpdateResult(RequestUpdateOutcome.NotFound, null);
-            }
-
-            var current = read.Record;
-            if (current.State != RefundRequestState.Submitting || current.Attempt != attempt)
-            {
-                return new RequestUpdateResult(RequestUpdateOutcome.NotAllowed, current);
-            }
-
-            var lockRead = await ReadCreateLockAsync(table, partition, requestId, ct).ConfigureAwait(false);
-            if (!lockRead.Free)
-            {
-                Log.CreateLockHeld(_logger, requestId, current.OrderId, lockRead.BlockedBy!);
-                return new RequestUpdateResult(RequestUpdateOutcome.NotAllowed, current);
-            }
-
-            var next = current with { Uncertain = true, LastSendStartedAt = now, UpdatedAt = Now };
-            try
-            {
-                await table.SubmitTransactionAsync(
-                    [new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRequest(partition, next), read.ETag), lockRead.Take!], ct).ConfigureAwait(false);
-                return new RequestUpdateResult(RequestUpdateOutcome.Updated, next);
-            }
-            catch (RequestFailedException e) when (TableStatus.IsConcurrencyLoss(e))
-            {
-                await BackOffAsync(retry, ct).ConfigureAwait(false);
-            }
-        }
-
-        throw new InvalidOperationException($"Could not record the send of refund request {requestId}: too much contention.");
     }
 }

@@ -4,7 +4,7 @@ namespace Refunds.Core.Ledger;
 
 public sealed partial class RefundLedger
 {
-    private static partial class Log
+    internal static partial class Log
     {
         [LoggerMessage(2001, LogLevel.Information, "Refund request {RequestId} recorded for order {OrderId}")]
         public static partial void RequestCreated(ILogger logger, string requestId, string orderId);

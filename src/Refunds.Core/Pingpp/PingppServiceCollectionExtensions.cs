@@ -33,7 +33,7 @@ public static class PingppServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PingppClientOptions>, PingppClientOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSystemTime();
         services.TryAddSingleton<IRequestSigner>(services => CreateSigner(services, configuration));
 
         services.AddHttpClient<PingppClient>(http =>

@@ -41,9 +41,7 @@ public static class ReconciliationServiceCollectionExtensions
             .Bind(configuration.GetSection(AnomalyOptions.SectionName))
             .ValidateOnStart();
 
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IRefundLedger>(sp => new RefundLedger(
-            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RefundLedger>>()));
+        services.AddRefundLedger();
         services.TryAddSingleton(sp => new RefundRequestQueue(
             sp.GetRequiredService<QueueServiceClient>(),
             configuration[SettingNames.RefundRequestsQueue] is { Length: > 0 } name ? name : StorageNames.DefaultRefundRequestsQueue));

@@ -12,7 +12,7 @@ namespace Refunds.Core.Refunds;
 /// (<see cref="RefundRetryLaterException"/>), by when the holder has recorded its outcome or its lease has run out.
 /// Nothing is dropped; throws (retry) only then and when storage fails.
 /// </summary>
-public sealed partial class DeadLetterRecorder(IRefundLedger ledger, RefundMetrics metrics, TimeProvider time, ILogger<DeadLetterRecorder> logger)
+public sealed partial class DeadLetterRecorder(IRequestStore ledger, RefundMetrics metrics, TimeProvider time, ILogger<DeadLetterRecorder> logger)
 {
     public async Task<RefundRequestRecord?> RecordAsync(ReadOnlyMemory<byte> messageBody, string messageId, CancellationToken cancellationToken)
     {

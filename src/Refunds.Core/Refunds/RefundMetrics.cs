@@ -5,7 +5,7 @@ namespace Refunds.Core.Refunds;
 /// <summary>Refund request counters on the <c>Refunds</c> meter.</summary>
 public sealed class RefundMetrics
 {
-    public const string MeterName = "Refunds";
+    public const string MeterName = Configuration.RefundsMeter.Name;
 
     private readonly Counter<long> _created;
     private readonly Counter<long> _failed;

@@ -6,7 +6,7 @@ namespace Refunds.Core.Refunds;
 public sealed record RequeueResult(string RequestId, bool Requeued, RefundRequestState? State, string? Reason);
 
 /// <summary>Admin actions on refund requests: hand dead-lettered requests back to the queue with their own request id.</summary>
-public sealed class RefundRequestAdmin(IRefundLedger ledger, RefundRequestQueue queue)
+public sealed class RefundRequestAdmin(IRequestStore ledger, RefundRequestQueue queue)
 {
     /// <summary>
     /// DeadLettered → Received, then enqueued again (same request id: the processor looks up before it creates). An id

@@ -29,7 +29,7 @@ public sealed record RefundSubmission(
 /// before enqueueing it, so the answer's status URL works at once and a lost enqueue is repaired by a repeat (same
 /// <c>Idempotency-Key</c>) or by reconciliation, which re-enqueues requests stuck in Received.
 /// </summary>
-public sealed class RefundRequestIntake(IRefundLedger ledger, RefundRequestQueue queue, TimeProvider time)
+public sealed class RefundRequestIntake(IRequestStore ledger, RefundRequestQueue queue, TimeProvider time)
 {
     /// <summary>
     /// A repeat enqueues again only when the request has stayed Received this long since it was recorded: its first

@@ -5,7 +5,7 @@ namespace Refunds.Core.Webhooks;
 /// <summary>Webhook counters on the <c>Refunds</c> meter.</summary>
 public sealed class WebhookMetrics
 {
-    public const string MeterName = "Refunds";
+    public const string MeterName = Configuration.RefundsMeter.Name;
 
     private readonly Counter<long> _verified;
     private readonly Counter<long> _rejected;

@@ -33,7 +33,7 @@ public static class WebhookServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSystemTime();
         services.TryAddSingleton(sp => WebhookSignatureVerifier.FromOptions(sp.GetRequiredService<IOptions<WebhookOptions>>().Value));
         services.TryAddSingleton(sp => new WebhookEventStore(sp.GetRequiredService<TableServiceClient>()));
         services.TryAddSingleton<IPaymentEventObserver, NoOpPaymentEventObserver>();

@@ -26,8 +26,6 @@ public static class FunctionAppServices
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        services.TryAddSingleton(TimeProvider.System);
-
         // Storage: a missing or malformed AzureWebJobsStorage stops the host at start with a message naming the setting.
         services.AddOptions<StorageOptions>()
             .Configure(options => options.Connection = StorageConnection.FromConfiguration(configuration))
@@ -49,8 +47,7 @@ public static class FunctionAppServices
         // Ping++ client + request signer, the refund ledger (default table names; tests replace it with their own
         // tables), and the webhook receiver (verifier + WebhookEvents store) that applies events to that ledger.
         services.AddPingppClient(configuration);
-        services.TryAddSingleton<IRefundLedger>(sp => new RefundLedger(
-            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RefundLedger>>()));
+        services.AddRefundLedger();
         services.AddPingppWebhooks(configuration);
         // Refund processor and reconciliation (Refunds.Core/Refunds, /Reconciliation):
         // Reconciliation + abnormal-payment check (also replaces the webhook module's no-op payment observer):

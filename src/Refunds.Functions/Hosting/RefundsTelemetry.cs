@@ -15,7 +15,7 @@ public static class RefundsTelemetry
     public const string ConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
 
     /// <summary>The meter the core library's counters live on; <see cref="RefundsMeterExporter"/> forwards it.</summary>
-    public const string MeterName = "Refunds";
+    public const string MeterName = Core.Configuration.RefundsMeter.Name;
 
     private const string ApplicationInsightsLoggerProvider =
         "Microsoft.Extensions.Logging.ApplicationInsights.ApplicationInsightsLoggerProvider";
