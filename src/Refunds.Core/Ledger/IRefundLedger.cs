@@ -97,8 +97,11 @@ public interface IRefundLedger
     /// </summary>
     Task<RequestUpdateResult> RecordNeedsReviewAsync(string requestId, int? attempt, string reason, CancellationToken ct);
 
-    /// <summary>Moves a dead-lettered request back to Received (keeping its attempt count) so it can be re-enqueued.</summary>
-    Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, CancellationToken ct);
+    /// <summary>
+    /// Moves a dead-lettered request back to Received (keeping its attempt count) so it can be re-enqueued, recording
+    /// the operator (<paramref name="requestedBy"/>) in its <see cref="RefundRequestRecord.OperatorActions"/> in the same write.
+    /// </summary>
+    Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, string requestedBy, CancellationToken ct);
 
     /// <summary>
     /// Merges a refund reported by Ping++ (webhook or listing). Finds it by refund id, else by the request id in its

@@ -440,8 +440,13 @@ public sealed partial class RefundLedger : IRefundLedger
         }, ct);
     }
 
-    public Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, CancellationToken ct)
-        => ChangeRequestAsync(requestId, RefundRequestState.Received, r => r, ct, onlyFrom: RefundRequestState.DeadLettered);
+    public Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, string requestedBy, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestedBy);
+        var action = new OperatorAction(OperatorAction.Requeue, requestedBy, Now);
+        return ChangeRequestAsync(requestId, RefundRequestState.Received,
+            r => r with { OperatorActions = [.. r.OperatorActions.TakeLast(OperatorAction.MaxKept - 1), action] }, ct, onlyFrom: RefundRequestState.DeadLettered);
+    }
 
     public async Task<RequestUpdateResult> RecordRejectedAsync(RefundRejection rejection, CancellationToken ct)
     {

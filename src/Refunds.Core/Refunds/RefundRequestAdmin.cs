@@ -8,8 +8,11 @@ public sealed record RequeueResult(string RequestId, bool Requeued, RefundReques
 /// <summary>Admin actions on refund requests: hand dead-lettered requests back to the queue with their own request id.</summary>
 public sealed class RefundRequestAdmin(IRefundLedger ledger, RefundRequestQueue queue)
 {
-    /// <summary>DeadLettered → Received, then enqueued again (same request id: the processor looks up before it creates).</summary>
-    public async Task<RequeueResult> RequeueAsync(string requestId, CancellationToken cancellationToken)
+    /// <summary>
+    /// DeadLettered → Received, then enqueued again (same request id: the processor looks up before it creates).
+    /// <paramref name="requestedBy"/> (the operator) is recorded on the request with the state change.
+    /// </summary>
+    public async Task<RequeueResult> RequeueAsync(string requestId, string requestedBy, CancellationToken cancellationToken)
     {
         var record = await ledger.GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false);
         if (record is null)
@@ -22,7 +25,7 @@ public sealed class RefundRequestAdmin(IRefundLedger ledger, RefundRequestQueue 
             return new RequeueResult(requestId, false, record.State, "the record holds no valid request (rejected message)");
         }
 
-        var moved = await ledger.RequeueDeadLetteredAsync(requestId, cancellationToken).ConfigureAwait(false);
+        var moved = await ledger.RequeueDeadLetteredAsync(requestId, requestedBy, cancellationToken).ConfigureAwait(false);
         switch (moved.Outcome)
         {
             case RequestUpdateOutcome.Updated:
@@ -39,12 +42,12 @@ public sealed class RefundRequestAdmin(IRefundLedger ledger, RefundRequestQueue 
     }
 
     /// <summary>Every dead-lettered request (at most <paramref name="maxItems"/>), each as <see cref="RequeueAsync"/>.</summary>
-    public async Task<IReadOnlyList<RequeueResult>> RequeueAllDeadLetteredAsync(int maxItems, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RequeueResult>> RequeueAllDeadLetteredAsync(int maxItems, string requestedBy, CancellationToken cancellationToken)
     {
         var results = new List<RequeueResult>();
         foreach (var record in await ledger.ListRequestsInStateAsync(RefundRequestState.DeadLettered, maxItems, cancellationToken).ConfigureAwait(false))
         {
-            results.Add(await RequeueAsync(record.RequestId, cancellationToken).ConfigureAwait(false));
+            results.Add(await RequeueAsync(record.RequestId, requestedBy, cancellationToken).ConfigureAwait(false));
         }
 
         return results;
