@@ -53,7 +53,7 @@ public sealed class LoopbackEntraTenant : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var tenant = new LoopbackEntraTenant(builder.Build());
-        tenant._app.MapGet("/{tenant}/v2.0/.well-known/openid-configuration", (string tenantId) => tenantId != tenant.TenantId.ToString("D")
+        tenant._app.MapGet("/{tenantId}/v2.0/.well-known/openid-configuration", (string tenantId) => tenantId != tenant.TenantId.ToString("D")
             ? Results.NotFound()
             : Results.Json(new Dictionary<string, object>
             {
@@ -62,7 +62,7 @@ public sealed class LoopbackEntraTenant : IAsyncDisposable
                 ["token_endpoint"] = $"{tenant.Instance}{tenant.TenantId}/oauth2/v2.0/token",
                 ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
             }));
-        tenant._app.MapGet("/{tenant}/discovery/v2.0/keys", () =>
+        tenant._app.MapGet("/{tenantId}/discovery/v2.0/keys", () =>
         {
             Interlocked.Increment(ref tenant._keySetReads);
             var p = tenant._key.ExportParameters(includePrivateParameters: false);
