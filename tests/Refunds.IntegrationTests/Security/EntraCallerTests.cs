@@ -158,6 +158,16 @@ public sealed class EntraCallerTests
         Assert.Equal("not_found", JsonNode.Parse(await keyed.Content.ReadAsStringAsync())!["error"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("Entra:TenantId", "3f1c2a9e-7d4b-4c1e-9a8f-2b6d5e4c3a21", "Entra__Audience is required when Entra__TenantId is set")]
+    [InlineData("Entra:Audience", "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "Entra__TenantId is required when Entra__Audience is set")]
+    public async Task A_half_configured_entra_id_stops_the_app_at_start_naming_the_missing_setting(string setting, string value, string expected)
+    {
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => RefundAppHarness.StartAsync(settings: new Dictionary<string, string?> { [setting] = value }));
+
+        Assert.Contains(expected, refused.ToString(), StringComparison.Ordinal);
+    }
+
     private static string Body(string charge, long amount) => $$"""{"description":"机器退款","charge":"{{charge}}","charge_amount":{{amount}}}""";
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
