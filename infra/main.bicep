@@ -81,6 +81,18 @@ param pingppAppId string = ''
 @description('What to do about abnormal payments (paid after cancellation, paid twice).')
 param anomaliesMode string = 'Report'
 
+@description('Entra ID for machine callers (the /api/entra/… routes): the directory (tenant) id whose v2 access tokens are accepted. Empty (with entraAudience): off, keys only. Set both or neither; the app refuses to start half-configured.')
+param entraTenantId string = ''
+
+@description('Entra ID: the application (client) id of the API\'s app registration, the aud of its v2 access tokens. Empty (with entraTenantId): off.')
+param entraAudience string = ''
+
+@description('Entra ID app role that may submit refund requests (and read them).')
+param entraSubmitRole string = 'Refunds.Submit'
+
+@description('Entra ID app role that may take operator actions (requeue) and read.')
+param entraOperateRole string = 'Refunds.Operate'
+
 @minValue(30)
 @maxValue(730)
 @description('Days the Log Analytics workspace keeps telemetry and the audit trail (Key Vault AuditEvent, storage table and queue logs, FunctionAppLogs). 30-730; past the included days retention is billed per GB (docs/deploy.md).')
@@ -227,6 +239,10 @@ module api 'app/api.bicep' = {
     reconciliationMaxRunDuration: reconciliationMaxRunDuration
     reconciliationMaxConcurrency: reconciliationMaxConcurrency
     anomaliesMode: anomaliesMode
+    entraTenantId: entraTenantId
+    entraAudience: entraAudience
+    entraSubmitRole: entraSubmitRole
+    entraOperateRole: entraOperateRole
   }
 }
 

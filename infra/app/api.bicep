@@ -54,6 +54,12 @@ param reconciliationMaxRunDuration string
 param reconciliationMaxConcurrency int
 param anomaliesMode string
 
+@description('Entra ID tenant and audience for the /api/entra/… routes; both empty: off (infra/README.md).')
+param entraTenantId string
+param entraAudience string
+param entraSubmitRole string
+param entraOperateRole string
+
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
   location: location
@@ -137,6 +143,12 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'Reconciliation__MaxRunDuration', value: reconciliationMaxRunDuration }
         { name: 'Reconciliation__MaxConcurrency', value: string(reconciliationMaxConcurrency) }
         { name: 'Anomalies__Mode', value: anomaliesMode }
+        // Entra ID for machine callers: the cloud's own login endpoint; tenant and audience empty = keys only.
+        { name: 'Entra__Instance', value: environment().authentication.loginEndpoint }
+        { name: 'Entra__TenantId', value: entraTenantId }
+        { name: 'Entra__Audience', value: entraAudience }
+        { name: 'Entra__SubmitRole', value: entraSubmitRole }
+        { name: 'Entra__OperateRole', value: entraOperateRole }
       ]
     }
   }

@@ -29,12 +29,20 @@ public static partial class HttpFunctionEndpoints
     {
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Refunds.DevHost.Function." + function.Name);
         var level = ((HttpFunctionTrigger)function.Descriptor.Trigger).AuthLevel;
-        if (!context.RequestServices.GetRequiredService<FunctionKeys>().Allows(level, function.Name, FunctionKeys.Presented(context.Request)))
+        var keys = context.RequestServices.GetRequiredService<FunctionKeys>();
+        var presented = FunctionKeys.Presented(context.Request);
+        if (!keys.Allows(level, function.Name, presented))
         {
             // Like the Functions host: 401 with an empty body before the function runs; the key is never logged.
             LogUnauthorized(logger, function.Name, level, context.Request.Headers.ContainsKey(FunctionKeys.Header) || context.Request.Query.ContainsKey(FunctionKeys.QueryParameter));
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             return;
+        }
+
+        // Like the Functions host: a valid key's name reaches the function as a WebJobsAuthLevel identity.
+        if (keys.Principal(function.Name, presented) is { } keyCaller)
+        {
+            context.User = keyCaller;
         }
 
         context.Response.Headers[FunctionHeader] = function.Name;

@@ -30,6 +30,7 @@ public sealed class SettingsContractTests
         SettingNames.PingppSigningKeyId,
         SettingNames.PingppSigningPrivateKey,
         SettingNames.PingppWebhookPublicKeys0,
+        SettingNames.EntraInstance,
     ];
 
     [Fact]

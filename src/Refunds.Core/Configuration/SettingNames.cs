@@ -30,4 +30,11 @@ public static class SettingNames
     public const string ReconciliationMaxRunDuration = "Reconciliation__MaxRunDuration";
     public const string ReconciliationMaxConcurrency = "Reconciliation__MaxConcurrency";
     public const string AnomaliesMode = "Anomalies__Mode";
+
+    // Entra ID for machine callers (Refunds.Core/Callers): off while tenant and audience are empty.
+    public const string EntraInstance = "Entra__Instance";
+    public const string EntraTenantId = "Entra__TenantId";
+    public const string EntraAudience = "Entra__Audience";
+    public const string EntraSubmitRole = "Entra__SubmitRole";
+    public const string EntraOperateRole = "Entra__OperateRole";
 }

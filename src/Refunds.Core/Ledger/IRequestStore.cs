@@ -98,8 +98,11 @@ public interface IRequestStore
     /// </summary>
     Task<RequestUpdateResult> RecordNeedsReviewAsync(string requestId, int? attempt, string reason, CancellationToken ct);
 
-    /// <summary>Moves a dead-lettered request back to Received (keeping its attempt count) so it can be re-enqueued.</summary>
-    Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, CancellationToken ct);
+    /// <summary>
+    /// Moves a dead-lettered request back to Received (keeping its attempt count) so it can be re-enqueued, recording
+    /// the operator (<paramref name="requestedBy"/>) in its <see cref="RefundRequestRecord.OperatorActions"/> in the same write.
+    /// </summary>
+    Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, string requestedBy, CancellationToken ct);
 
     /// <summary>Requests in <paramref name="state"/>, at most <paramref name="maxItems"/>. Scans the ledger table: for admin use, not hot paths.</summary>
     Task<IReadOnlyList<RefundRequestRecord>> ListRequestsInStateAsync(RefundRequestState state, int maxItems, CancellationToken ct);

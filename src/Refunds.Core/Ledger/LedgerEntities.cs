@@ -91,6 +91,8 @@ internal static class LedgerEntities
         ["FailureMessage"] = r.FailureMessage,
         ["RejectionReasons"] = JsonSerializer.Serialize(r.RejectionReasons),
         ["LastError"] = Truncate(r.LastError, 4096),
+        ["SubmittedBy"] = r.SubmittedBy,
+        ["OperatorActions"] = r.OperatorActions.Count == 0 ? null : JsonSerializer.Serialize(r.OperatorActions),
         ["CreatedAt"] = r.CreatedAt,
         ["UpdatedAt"] = r.UpdatedAt,
     }.WithRawText(r.RawText);
@@ -121,6 +123,8 @@ internal static class LedgerEntities
         RejectionReasons = Json<List<string>>(e, "RejectionReasons") ?? [],
         RawText = ReadRawText(e),
         LastError = e.GetString("LastError"),
+        SubmittedBy = e.GetString("SubmittedBy"),
+        OperatorActions = Json<List<OperatorAction>>(e, "OperatorActions") ?? [],
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
     };

@@ -231,20 +231,28 @@ public sealed partial class RefundLedger
         }, ct);
     }
 
-    public Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, CancellationToken ct)
-        => MutateRequestAsync(requestId, r =>
+    public Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, string requestedBy, CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestedBy);
+        var action = new OperatorAction(OperatorAction.Requeue, requestedBy, _time.GetUtcNow());
+        return MutateRequestAsync(requestId, r =>
         {
             switch (r.State)
             {
                 case RefundRequestState.Received:
                     return r;
                 case RefundRequestState.DeadLettered:
-                    return r with { State = RefundRequestState.Received };
+                    return r with
+                    {
+                        State = RefundRequestState.Received,
+                        OperatorActions = [.. r.OperatorActions.TakeLast(OperatorAction.MaxKept - 1), action],
+                    };
                 default:
                     Log.MoveRefused(_logger, requestId, r.OrderId, r.State.ToString(), nameof(RefundRequestState.Received));
                     return null;
             }
         }, ct);
+    }
 
     /// <summary>
     /// Read-modify-write of one request with its ETag. <paramref name="change"/> returns the new record, or null when

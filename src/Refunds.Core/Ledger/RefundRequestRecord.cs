@@ -66,8 +66,23 @@ public sealed record RefundRequestRecord
 
     /// <summary>What the last ignored message was and why (with its raw text, truncated).</summary>
     public string? LastIgnoredMessage { get; init; }
+
+    /// <summary>Who submitted it over HTTP (<c>entra:&lt;oid&gt;</c> or <c>key:&lt;name&gt;</c>); null for a request that came by the queue.</summary>
+    public string? SubmittedBy { get; init; }
+
+    /// <summary>Operator actions taken on it (requeue), oldest first; the last <see cref="OperatorAction.MaxKept"/> are kept.</summary>
+    public IReadOnlyList<OperatorAction> OperatorActions { get; init; } = [];
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>An operator action on a refund request: what, by whom (<c>entra:&lt;oid&gt;</c> or <c>key:&lt;name&gt;</c>), when.</summary>
+public sealed record OperatorAction(string Action, string By, DateTimeOffset At)
+{
+    public const string Requeue = "requeue";
+
+    /// <summary>A record keeps this many (the logs keep every one).</summary>
+    public const int MaxKept = 20;
 }
 
 /// <summary>An invalid refund message, recorded instead of dropped.</summary>

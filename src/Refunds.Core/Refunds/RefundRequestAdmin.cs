@@ -10,9 +10,10 @@ public sealed class RefundRequestAdmin(IRequestStore ledger, RefundRequestQueue 
 {
     /// <summary>
     /// DeadLettered → Received, then enqueued again (same request id: the processor looks up before it creates). An id
-    /// that the id rule refuses names no request.
+    /// that the id rule refuses names no request. <paramref name="requestedBy"/> (the operator) is recorded on the
+    /// request with the state change.
     /// </summary>
-    public async Task<RequeueResult> RequeueAsync(string requestId, CancellationToken cancellationToken)
+    public async Task<RequeueResult> RequeueAsync(string requestId, string requestedBy, CancellationToken cancellationToken)
     {
         var record = RefundRequestRules.RequestIdProblem(requestId) is null
             ? await ledger.GetRequestAsync(requestId, cancellationToken).ConfigureAwait(false)
@@ -27,7 +28,7 @@ public sealed class RefundRequestAdmin(IRequestStore ledger, RefundRequestQueue 
             return new RequeueResult(requestId, false, record.State, "the record holds no valid request (rejected message)");
         }
 
-        var moved = await ledger.RequeueDeadLetteredAsync(requestId, cancellationToken).ConfigureAwait(false);
+        var moved = await ledger.RequeueDeadLetteredAsync(requestId, requestedBy, cancellationToken).ConfigureAwait(false);
         switch (moved.Outcome)
         {
             case RequestUpdateOutcome.Updated:
@@ -44,12 +45,12 @@ public sealed class RefundRequestAdmin(IRequestStore ledger, RefundRequestQueue 
     }
 
     /// <summary>Every dead-lettered request (at most <paramref name="maxItems"/>), each as <see cref="RequeueAsync"/>.</summary>
-    public async Task<IReadOnlyList<RequeueResult>> RequeueAllDeadLetteredAsync(int maxItems, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RequeueResult>> RequeueAllDeadLetteredAsync(int maxItems, string requestedBy, CancellationToken cancellationToken)
     {
         var results = new List<RequeueResult>();
         foreach (var record in await ledger.ListRequestsInStateAsync(RefundRequestState.DeadLettered, maxItems, cancellationToken).ConfigureAwait(false))
         {
-            results.Add(await RequeueAsync(record.RequestId, cancellationToken).ConfigureAwait(false));
+            results.Add(await RequeueAsync(record.RequestId, requestedBy, cancellationToken).ConfigureAwait(false));
         }
 
         return results;

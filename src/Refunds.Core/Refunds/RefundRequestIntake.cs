@@ -37,8 +37,11 @@ public sealed class RefundRequestIntake(IRequestStore ledger, RefundRequestQueue
     /// </summary>
     public static readonly TimeSpan RepeatEnqueueAfter = TimeSpan.FromMinutes(1);
 
-    public async Task<RefundSubmission> SubmitAsync(ReadOnlyMemory<byte> body, string orderId, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <param name="submittedBy">The caller (<c>entra:…</c> or <c>key:…</c>), stored on a new request; a repeat keeps the first submitter.</param>
+    public async Task<RefundSubmission> SubmitAsync(
+        ReadOnlyMemory<byte> body, string orderId, string? idempotencyKey, string submittedBy, CancellationToken cancellationToken)
     {
+        ArgumentException.ThrowIfNullOrEmpty(submittedBy);
         var parsed = RefundRequestParser.ParseHttp(body.Span, orderId, idempotencyKey);
         if (!parsed.IsValid)
         {
@@ -46,7 +49,7 @@ public sealed class RefundRequestIntake(IRequestStore ledger, RefundRequestQueue
         }
 
         var request = parsed.Request;
-        var created = await ledger.CreateRequestAsync(request.ToLedgerRecord(), cancellationToken).ConfigureAwait(false);
+        var created = await ledger.CreateRequestAsync(request.ToLedgerRecord() with { SubmittedBy = submittedBy }, cancellationToken).ConfigureAwait(false);
         if (!created.Created && !string.Equals(created.Request.Fingerprint, request.Fingerprint, StringComparison.Ordinal))
         {
             return new RefundSubmission(RefundSubmissionOutcome.Conflict, request.RequestId, created.Request, []);

@@ -68,6 +68,13 @@ public sealed record RefundRequestView
     public IReadOnlyList<string>? RejectionReasons { get; init; }
     public string? LastError { get; init; }
     public int Attempts { get; init; }
+
+    /// <summary>Who submitted it over HTTP: <c>entra:&lt;object id&gt;</c> or <c>key:&lt;key name&gt;</c>.</summary>
+    public string? SubmittedBy { get; init; }
+
+    /// <summary>Operator actions on it (requeue): what, by whom, when.</summary>
+    public IReadOnlyList<OperatorAction>? OperatorActions { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
@@ -92,6 +99,8 @@ public sealed record RefundRequestView
             RejectionReasons = r.RejectionReasons.Count == 0 ? null : r.RejectionReasons,
             LastError = r.LastError,
             Attempts = r.Attempt,
+            SubmittedBy = r.SubmittedBy,
+            OperatorActions = r.OperatorActions.Count == 0 ? null : r.OperatorActions,
             CreatedAt = r.CreatedAt,
             UpdatedAt = r.UpdatedAt,
         };

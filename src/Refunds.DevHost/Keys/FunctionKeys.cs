@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Azure.Functions.Worker;
+using Refunds.Core.Callers;
 
 namespace Refunds.DevHost.Keys;
 
@@ -83,12 +85,50 @@ public sealed class FunctionKeys(
         };
     }
 
+    /// <summary>The name the Functions host gives the master key in the key-name claim.</summary>
+    public const string MasterKeyName = "master";
+
+    /// <summary>
+    /// The identity the Functions host puts on a request that presented a valid key, whatever the route's level
+    /// (<c>AuthenticationLevelHandler</c>: master, then system, host and the function's own keys): authentication type
+    /// <c>WebJobsAuthLevel</c>, the level it grants and the key's name as claims. Null when no key matched.
+    /// </summary>
+    public ClaimsPrincipal? Principal(string functionName, string? presented)
+    {
+        if (string.IsNullOrEmpty(presented))
+        {
+            return null;
+        }
+
+        var (level, name) = Matches(MasterKey, presented) ? (AuthorizationLevel.Admin, MasterKeyName)
+            : MatchingName(SystemKeys, presented) is { } system ? (AuthorizationLevel.System, system)
+            : MatchingName(HostKeys, presented) is { } host ? (AuthorizationLevel.Function, host)
+            : MatchingName(For(functionName), presented) is { } own ? (AuthorizationLevel.Function, own)
+            : (AuthorizationLevel.Anonymous, null);
+        if (name is null)
+        {
+            return null;
+        }
+
+        Claim[] claims =
+        [
+            new(Caller.AuthLevelClaim, level.ToString()),
+            new("http://schemas.microsoft.com/2017/07/functions/claims/invoke", "true"),
+            new(Caller.KeyNameClaim, name),
+        ];
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, Caller.KeyAuthenticationType));
+    }
+
     /// <summary>The key of a request: the <c>x-functions-key</c> header, else the <c>code</c> query parameter.</summary>
     public static string? Presented(Microsoft.AspNetCore.Http.HttpRequest request)
     {
         var header = request.Headers[Header].ToString();
         return header.Length > 0 ? header : request.Query[QueryParameter].ToString() is { Length: > 0 } code ? code : null;
     }
+
+    /// <summary>The name of the key that matches (every key compared in constant time), or null.</summary>
+    private static string? MatchingName(IReadOnlyDictionary<string, string> keys, string presented)
+        => keys.Aggregate((string?)null, (found, key) => Matches(key.Value, presented) && found is null ? key.Key : found);
 
     private static bool Matches(string key, string presented)
         => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(presented));

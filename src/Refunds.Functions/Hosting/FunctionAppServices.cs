@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Refunds.Core.Callers;
 using Refunds.Core.Configuration;
 using Refunds.Core.Ledger;
 using Refunds.Core.Pingpp;
@@ -12,6 +13,8 @@ using Refunds.Core.Reconciliation;
 using Refunds.Core.Refunds;
 using Refunds.Core.Webhooks;
 using Refunds.Functions.Health;
+using Refunds.Functions.Refunds;
+using Refunds.Functions.Security;
 
 namespace Refunds.Functions.Hosting;
 
@@ -57,6 +60,14 @@ public static class FunctionAppServices
         // ---- Refund requests (processor, poison, HTTP API, admin requeue); one block, see Refunds.Core/Refunds ----
         // (The Ping++ client and the ledger are registered above.)
         services.AddRefundProcessing(configuration);
+        // ------------------------------------------------------------------------------------------------------
+
+        // ---- Callers: Entra ID tokens (off unless Entra__TenantId and Entra__Audience are set) for the /api/entra/…
+        // twins of the refund and manage routes, which reuse the key routes' function classes (docs/security.md).
+        services.AddEntraCallers(configuration);
+        services.TryAddScoped<EntraGate>();
+        services.TryAddScoped<RefundApiFunctions>();
+        services.TryAddScoped<RefundAdminFunctions>();
         // ------------------------------------------------------------------------------------------------------
 
         return services;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Refunds.Core.Http;
 using Refunds.Core.Ledger;
 using Refunds.Core.Refunds;
+using Refunds.Functions.Security;
 
 namespace Refunds.Functions.Refunds;
 
@@ -23,6 +24,11 @@ public sealed partial class RefundApiFunctions(
         string orderId,
         CancellationToken cancellationToken)
     {
+        if (RequestCallers.Of(request) is not { } caller)
+        {
+            return RequestCallers.Unidentified();
+        }
+
         var body = await BoundedBody.ReadAsync(request.Body, request.ContentLength, RefundRequestRules.MaxMessageBytes, cancellationToken);
         if (body.IsTooLarge)
         {
@@ -30,7 +36,7 @@ public sealed partial class RefundApiFunctions(
         }
 
         var idempotencyKey = request.Headers.TryGetValue(IdempotencyKeyHeader, out var values) ? values.ToString() : null;
-        var submission = await intake.SubmitAsync(body.Bytes, orderId, idempotencyKey, cancellationToken);
+        var submission = await intake.SubmitAsync(body.Bytes, orderId, idempotencyKey, caller.Id, cancellationToken);
         var location = $"/api/orders/{Uri.EscapeDataString(orderId)}/refunds/{Uri.EscapeDataString(submission.RequestId ?? "")}";
         switch (submission.Outcome)
         {
@@ -44,7 +50,7 @@ public sealed partial class RefundApiFunctions(
                     "This request id was already used for a refund request with different parameters.", submission.RequestId);
             default:
                 request.HttpContext.Response.Headers.Location = location;
-                LogAccepted(logger, submission.RequestId!, orderId, submission.Outcome.ToString());
+                LogAccepted(logger, submission.RequestId!, orderId, submission.Outcome.ToString(), caller.Id);
                 return ApiResults.Json(
                     submission.Outcome == RefundSubmissionOutcome.Accepted ? StatusCodes.Status202Accepted : StatusCodes.Status200OK,
                     new AcceptedAnswer(submission.RequestId!, submission.Request!.State));
@@ -98,8 +104,8 @@ public sealed partial class RefundApiFunctions(
 
     private sealed record InvalidAnswer(string Error, string? RequestId, IReadOnlyList<ReasonAnswer> Reasons);
 
-    [LoggerMessage(3201, LogLevel.Information, "Refund request {RequestId} for order {OrderId} submitted over HTTP: {Outcome}")]
-    private static partial void LogAccepted(ILogger logger, string requestId, string orderId, string outcome);
+    [LoggerMessage(3201, LogLevel.Information, "Refund request {RequestId} for order {OrderId} submitted over HTTP: {Outcome} (by {Caller})")]
+    private static partial void LogAccepted(ILogger logger, string requestId, string orderId, string outcome, string caller);
 
     [LoggerMessage(3202, LogLevel.Information, "Refund request for order {OrderId} refused over HTTP: {ReasonCount} reasons")]
     private static partial void LogInvalid(ILogger logger, string orderId, int reasonCount);

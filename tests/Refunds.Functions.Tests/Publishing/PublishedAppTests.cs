@@ -23,6 +23,12 @@ public static class ExpectedFunctions
         Http("GetOrderRefundAtPingpp", "manage/pingpp/orders/{orderId}/refunds/{id}", "get", "Admin"),
         Http("RequeueRefundRequest", "manage/refund-requests/{requestId}/requeue", "post", "Admin"),
         Http("RequeueDeadLetteredRefundRequests", "manage/refund-requests/requeue-dead-lettered", "post", "Admin"),
+        // Entra ID twins: anonymous at the host (a bearer-only caller has no key), the token checked in the worker.
+        Http("SubmitRefundEntra", "entra/orders/{orderId}/refunds", "post", "Anonymous"),
+        Http("ListOrderRefundsEntra", "entra/orders/{orderId}/refunds", "get", "Anonymous"),
+        Http("GetOrderRefundEntra", "entra/orders/{orderId}/refunds/{id}", "get", "Anonymous"),
+        Http("RequeueRefundRequestEntra", "entra/manage/refund-requests/{requestId}/requeue", "post", "Anonymous"),
+        Http("RequeueDeadLetteredRefundRequestsEntra", "entra/manage/refund-requests/requeue-dead-lettered", "post", "Anonymous"),
     ];
 
     public static DeclaredFunction Http(string name, string route, string method, string authLevel) =>

@@ -93,7 +93,8 @@ public sealed class RefundAppHarness : IAsyncDisposable
             var indexTable = Azurite.UniqueTable("e2eidx");
             var eventTable = Azurite.UniqueTable("e2eevt");
             string[] functions = ["ProcessRefundRequest", "RefundRequestPoison", "SubmitRefund", "ListOrderRefunds", "GetOrderRefund",
-                "ListOrderRefundsAtPingpp", "GetOrderRefundAtPingpp", "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests"];
+                "ListOrderRefundsAtPingpp", "GetOrderRefundAtPingpp", "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests",
+                "SubmitRefundEntra", "ListOrderRefundsEntra", "GetOrderRefundEntra", "RequeueRefundRequestEntra", "RequeueDeadLetteredRefundRequestsEntra"];
             var options = new DevHostOptions
             {
                 UseLocalSettingsFile = false,
