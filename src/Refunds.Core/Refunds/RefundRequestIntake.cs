@@ -1,3 +1,4 @@
+using Refunds.Core.Diagnostics;
 using Refunds.Core.Ledger;
 
 namespace Refunds.Core.Refunds;
@@ -39,7 +40,9 @@ public sealed class RefundRequestIntake(IRefundLedger ledger, RefundRequestQueue
 
     public async Task<RefundSubmission> SubmitAsync(ReadOnlyMemory<byte> body, string orderId, string? idempotencyKey, CancellationToken cancellationToken)
     {
+        using var activity = RefundsTracing.StartSubmit(orderId);
         var parsed = RefundRequestParser.ParseHttp(body.Span, orderId, idempotencyKey);
+        activity?.SetTag(RefundsTracing.RequestId, parsed.RequestId);
         if (!parsed.IsValid)
         {
             return new RefundSubmission(RefundSubmissionOutcome.Invalid, parsed.RequestId, null, parsed.Reasons);

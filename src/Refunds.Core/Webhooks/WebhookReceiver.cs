@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Refunds.Core.Diagnostics;
 using Refunds.Core.Ledger;
 using Refunds.Core.Pingpp;
 
@@ -47,6 +48,7 @@ public sealed partial class WebhookReceiver(
             return RefuseTooLarge(body.Length);
         }
 
+        using var activity = RefundsTracing.StartWebhook();
         var signature = verifier.Verify(body.Span, signatureHeader);
         PingppEvent? pingppEvent = null;
         string? reason = null;
@@ -81,6 +83,7 @@ public sealed partial class WebhookReceiver(
         }
 
         metrics.Verified(pingppEvent.Type);
+        RefundsTracing.TagEvent(activity, pingppEvent.Id, pingppEvent.Type, pingppEvent.OrderId, pingppEvent.RefundId, pingppEvent.RequestId);
         Log.Received(logger, pingppEvent.Id, pingppEvent.Type, pingppEvent.RefundId, pingppEvent.OrderId, pingppEvent.Livemode);
 
         var refusal = RefusalReason(pingppEvent);
@@ -155,7 +158,11 @@ public sealed partial class WebhookReceiver(
         bool changed;
         try
         {
-            changed = await ApplyAsync(pingppEvent, ct).ConfigureAwait(false);
+            using (RefundsTracing.StartLedgerApply(pingppEvent.Id, pingppEvent.OrderId, pingppEvent.RefundId, pingppEvent.RequestId))
+            {
+                changed = await ApplyAsync(pingppEvent, ct).ConfigureAwait(false);
+            }
+
             await store.MarkAppliedAsync(pingppEvent.Id, time.GetUtcNow(), applyAs, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
