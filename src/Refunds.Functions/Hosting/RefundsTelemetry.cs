@@ -1,15 +1,26 @@
 using System.Diagnostics.Metrics;
 using Microsoft.ApplicationInsights;
 using Microsoft.ApplicationInsights.Metrics;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
+using Refunds.Core.Diagnostics;
 
 namespace Refunds.Functions.Hosting;
 
-/// <summary>Application Insights for the worker, switched on by <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c>.</summary>
+/// <summary>
+/// Telemetry of the worker (and of the dev host, which calls the same registration). Traces are OpenTelemetry's: the
+/// <see cref="RefundsTracing.SourceName"/> spans (a refund from its queue message or HTTP submit to the Ping++ call, a
+/// webhook from its delivery to the ledger write) under the Functions invocation, always collected, and exported to
+/// Azure Monitor when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c> is set. Logs and the <c>Refunds</c> counters go
+/// through the Application Insights SDK, switched on by the same setting.
+/// </summary>
 public static class RefundsTelemetry
 {
     public const string ConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
@@ -22,10 +33,17 @@ public static class RefundsTelemetry
 
     public static IServiceCollection AddRefundsTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
-        if (string.IsNullOrWhiteSpace(configuration[ConnectionStringSetting]))
+        var connectionString = configuration[ConnectionStringSetting];
+        var openTelemetry = services.AddOpenTelemetry()
+            .UseFunctionsWorkerDefaults()
+            .WithTracing(tracing => tracing.AddSource(RefundsTracing.SourceName));
+        if (string.IsNullOrWhiteSpace(connectionString))
         {
             return services;
         }
+
+        // Traces only: logs and metrics stay on the Application Insights SDK below, so nothing is sent twice.
+        openTelemetry.WithTracing(tracing => tracing.AddAzureMonitorTraceExporter(exporter => exporter.ConnectionString = connectionString));
 
         // The SDK reads the connection string itself; it is never copied into a log or an options dump of ours.
         services.AddApplicationInsightsTelemetryWorkerService();
