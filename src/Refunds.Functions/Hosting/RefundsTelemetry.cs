@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
+using Refunds.Core.Configuration;
 using Refunds.Core.Diagnostics;
 
 namespace Refunds.Functions.Hosting;
@@ -24,6 +25,9 @@ namespace Refunds.Functions.Hosting;
 public static class RefundsTelemetry
 {
     public const string ConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+
+    /// <summary><c>ClientId=&lt;client id&gt;;Authorization=AAD</c>: Entra-authenticated ingestion (the resource has local auth off).</summary>
+    public const string AuthenticationStringSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
 
     /// <summary>The meter the core library's counters live on; <see cref="RefundsMeterExporter"/> forwards it.</summary>
     public const string MeterName = "Refunds";
@@ -43,7 +47,16 @@ public static class RefundsTelemetry
         }
 
         // Traces only: logs and metrics stay on the Application Insights SDK below, so nothing is sent twice.
-        openTelemetry.WithTracing(tracing => tracing.AddAzureMonitorTraceExporter(exporter => exporter.ConnectionString = connectionString));
+        var entraClientId = EntraClientId(configuration[AuthenticationStringSetting]);
+        openTelemetry.WithTracing(tracing => tracing.AddAzureMonitorTraceExporter(exporter =>
+        {
+            exporter.ConnectionString = connectionString;
+            if (entraClientId is not null)
+            {
+                // As the AI SDK does with the same setting: the managed identity (a user-assigned one by client id).
+                exporter.Credential = AzureCredentials.Create(configuration, entraClientId);
+            }
+        }));
 
         // The SDK reads the connection string itself; it is never copied into a log or an options dump of ours.
         services.AddApplicationInsightsTelemetryWorkerService();
@@ -62,6 +75,27 @@ public static class RefundsTelemetry
 
         services.AddHostedService<RefundsMeterExporter>();
         return services;
+    }
+
+    /// <summary>The client id of <c>ClientId=…;Authorization=AAD</c> ("" for the system-assigned identity), or null when Entra auth is not asked for.</summary>
+    public static string? EntraClientId(string? authenticationString)
+    {
+        string? clientId = null;
+        var entra = false;
+        foreach (var part in (authenticationString ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (name, value) = part.IndexOf('=', StringComparison.Ordinal) is var eq and > 0 ? (part[..eq].Trim(), part[(eq + 1)..].Trim()) : (part, "");
+            if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase))
+            {
+                entra = value.Equals("AAD", StringComparison.OrdinalIgnoreCase);
+            }
+            else if (name.Equals("ClientId", StringComparison.OrdinalIgnoreCase))
+            {
+                clientId = value;
+            }
+        }
+
+        return entra ? clientId ?? "" : null;
     }
 }
 
