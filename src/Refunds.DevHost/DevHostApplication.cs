@@ -1,6 +1,7 @@
 using Azure.Storage.Queues;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Trace;
 using Refunds.DevHost.Keys;
 using Refunds.DevHost.Timers;
 using Refunds.Functions.Hosting;
@@ -13,6 +14,8 @@ namespace Refunds.DevHost;
 /// </summary>
 public static partial class DevHostApplication
 {
+    private const string AspNetCoreActivitySource = "Microsoft.AspNetCore";
+
     public static WebApplication Build(string[] args, DevHostOptions? options = null)
     {
         options ??= new DevHostOptions();
@@ -44,6 +47,9 @@ public static partial class DevHostApplication
         // that category to warnings, whatever the log level (the function's own logs and the 401 line remain).
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Services.AddRefundsFunctionApp(builder.Configuration);
+        // The app's spans sit under the invocation's: here an HTTP invocation is ASP.NET Core's request (the Functions
+        // host's invocation span in Azure), so it is recorded too, or the sampler would drop the spans under it.
+        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(AspNetCoreActivitySource));
         options.ConfigureServices?.Invoke(builder.Services);
         builder.Services.AddMvcCore();
         builder.Services.AddSingleton(new ServedFunctions(functions));

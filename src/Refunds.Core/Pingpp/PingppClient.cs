@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Polly;
+using Refunds.Core.Diagnostics;
 using Refunds.Core.Http;
 using Refunds.Core.Signing;
 
@@ -28,6 +29,7 @@ public class PingppClient
     private readonly TimeProvider _time = null!;
     private readonly ILogger _logger = NullLogger.Instance;
     private readonly Uri _apiBase = null!;
+    private readonly ResiliencePipeline _readRetries = ResiliencePipeline.Empty;
 
     /// <summary>For mocking only.</summary>
     protected PingppClient()
@@ -52,6 +54,7 @@ public class PingppClient
         }
 
         _apiBase = new Uri(_options.ApiBase.TrimEnd('/') + "/", UriKind.Absolute);
+        _readRetries = PingppReadRetries.Create(_options, timeProvider, logger);
     }
 
     /// <summary><c>POST /v1/orders/{orderId}/order_refunds</c>. Returns the list of refunds created (one per charge). Sent once, never retried.</summary>
@@ -73,7 +76,7 @@ public class PingppClient
 
         // Serialized once: these exact bytes are signed and sent.
         var body = JsonSerializer.SerializeToUtf8Bytes(request, PingppJson.Options);
-        var call = new Call("create_order_refund", orderId, null);
+        var call = new PingppCall("create_order_refund", orderId, null) { RequestId = requestId };
         try
         {
             var result = await SendAsync<PingppList<PingppRefund>>(HttpMethod.Post, $"v1/orders/{orderId}/order_refunds", body, call with { AnsweredBy = answeredBy }, cancellationToken).ConfigureAwait(false);
@@ -94,7 +97,7 @@ public class PingppClient
         ValidatePathId(orderId, nameof(orderId));
         ValidatePathId(refundId, nameof(refundId));
         return SendAsync<PingppRefund>(HttpMethod.Get, $"v1/orders/{orderId}/order_refunds/{refundId}", null,
-            new Call("retrieve_order_refund", orderId, refundId), cancellationToken);
+            new PingppCall("retrieve_order_refund", orderId, refundId), cancellationToken);
     }
 
     /// <summary><c>GET /v1/orders/{orderId}/order_refunds?page=&amp;per_page=</c>; newest first, <paramref name="perPage"/> 1..20.</summary>
@@ -106,7 +109,7 @@ public class PingppClient
         ArgumentOutOfRangeException.ThrowIfGreaterThan(perPage, MaxPerPage);
         var query = string.Create(CultureInfo.InvariantCulture, $"page={page}&per_page={perPage}");
         return SendAsync<PingppList<PingppRefund>>(HttpMethod.Get, $"v1/orders/{orderId}/order_refunds?{query}", null,
-            new Call("list_order_refunds", orderId, null), cancellationToken);
+            new PingppCall("list_order_refunds", orderId, null), cancellationToken);
     }
 
     /// <summary>
@@ -146,7 +149,7 @@ public class PingppClient
     public virtual Task<PingppOrder> RetrieveOrderAsync(string orderId, CancellationToken cancellationToken = default)
     {
         ValidatePathId(orderId, nameof(orderId));
-        return SendAsync<PingppOrder>(HttpMethod.Get, $"v1/orders/{orderId}", null, new Call("retrieve_order", orderId, null), cancellationToken);
+        return SendAsync<PingppOrder>(HttpMethod.Get, $"v1/orders/{orderId}", null, new PingppCall("retrieve_order", orderId, null), cancellationToken);
     }
 
     /// <summary>Ping++ ids are ASCII letters, digits, '_' and '-'; anything else would need escaping and change the signed URI.</summary>
@@ -163,59 +166,68 @@ public class PingppClient
         }
     }
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string relative, byte[]? body, Call call, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(HttpMethod method, string relative, byte[]? body, PingppCall call, CancellationToken cancellationToken)
         where T : class
     {
         var uri = new Uri(_apiBase, relative);
-        var isRead = method == HttpMethod.Get;
-        var maxAttempts = isRead ? 1 + _options.MaxReadRetries : 1;
-        for (var attempt = 1; ; attempt++)
+        using var activity = RefundsTracing.StartPingppCall(call.Operation, call.OrderId, call.RefundId, call.RequestId);
+        var attempt = 0;
+        try
         {
-            PingppException failure;
-            try
+            var result = method == HttpMethod.Get
+                ? await SendReadAsync<T>(method, uri, call, () => ++attempt, cancellationToken).ConfigureAwait(false)
+                // A create is sent once, never through the retry pipeline (see PingppReadRetries).
+                : await SendLoggedAsync<T>(method, uri, body, call, ++attempt, cancellationToken).ConfigureAwait(false);
+            if (result is PingppList<PingppRefund> { Data: [var created, ..] } && method == HttpMethod.Post)
             {
-                return await SendOnceAsync<T>(method, uri, body, call, attempt, cancellationToken).ConfigureAwait(false);
-            }
-            catch (PingppException ex)
-            {
-                PingppClientLog.Failed(_logger, method.Method, call.Operation, ex.Kind, ex.StatusCode, call.OrderId, call.RefundId, attempt, ex.Message);
-                if (!isRead || attempt >= maxAttempts || !IsRetryable(ex))
-                {
-                    throw;
-                }
-
-                failure = ex;
+                activity?.SetTag(RefundsTracing.RefundId, created.Id);
             }
 
-            if (failure.RetryAfter is { } retryAfter && retryAfter > _options.MaxRetryAfter)
-            {
-                throw failure;
-            }
-
-            var delay = failure.RetryAfter ?? Backoff(attempt);
-            PingppClientLog.RetryingRead(_logger, call.Operation, (long)delay.TotalMilliseconds, call.OrderId, call.RefundId, attempt + 1);
-            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+        catch (PingppException ex)
+        {
+            RefundsTracing.Failed(activity, ex.Kind.ToString(), ex.StatusCode);
+            throw;
+        }
+        finally
+        {
+            activity?.SetTag(RefundsTracing.PingppAttempts, attempt);
         }
     }
 
-    private static bool IsRetryable(PingppException ex) => ex.Kind switch
+    private async Task<T> SendReadAsync<T>(HttpMethod method, Uri uri, PingppCall call, Func<int> nextAttempt, CancellationToken cancellationToken)
+        where T : class
     {
-        PingppErrorKind.OutcomeUnknown or PingppErrorKind.RateLimited => true,
-        // The signer already retried (Key Vault pipeline); a connection that never opened is worth another try.
-        PingppErrorKind.NotSent => ex.InnerException is not RequestSigningException,
-        _ => false,
-    };
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var baseMs = _options.ReadRetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        var capped = Math.Min(baseMs, _options.ReadRetryMaxDelay.TotalMilliseconds);
-        // Full-range jitter in [50%, 100%] keeps concurrent readers from retrying in lockstep.
-        var jittered = capped * (0.5 + (RandomNumberGenerator.GetInt32(0, 1001) / 2000.0));
-        return TimeSpan.FromMilliseconds(jittered);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(PingppReadRetries.CallKey, call);
+        try
+        {
+            return await _readRetries.ExecuteAsync(
+                async ctx => await SendLoggedAsync<T>(method, uri, null, call, nextAttempt(), ctx.CancellationToken).ConfigureAwait(false),
+                context).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
     }
 
-    private async Task<T> SendOnceAsync<T>(HttpMethod method, Uri uri, byte[]? body, Call call, int attempt, CancellationToken cancellationToken)
+    private async Task<T> SendLoggedAsync<T>(HttpMethod method, Uri uri, byte[]? body, PingppCall call, int attempt, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return await SendOnceAsync<T>(method, uri, body, call, attempt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PingppException ex)
+        {
+            PingppClientLog.Failed(_logger, method.Method, call.Operation, ex.Kind, ex.StatusCode, call.OrderId, call.RefundId, attempt, ex.Message);
+            throw;
+        }
+    }
+
+    private async Task<T> SendOnceAsync<T>(HttpMethod method, Uri uri, byte[]? body, PingppCall call, int attempt, CancellationToken cancellationToken)
         where T : class
     {
         var timestamp = _time.GetUtcNow().ToUnixTimeSeconds();
@@ -352,11 +364,5 @@ public class PingppClient
         }
 
         return null;
-    }
-
-    private sealed record Call(string Operation, string OrderId, string? RefundId)
-    {
-        /// <summary>A create leaves only if it can be answered by then (see <see cref="CreateOrderRefundAsync(string, CreateOrderRefundRequest, DateTimeOffset?, CancellationToken)"/>).</summary>
-        public DateTimeOffset? AnsweredBy { get; init; }
     }
 }

@@ -15,10 +15,10 @@ public sealed class DiscrepancyStore(TableServiceClient service, TimeProvider ti
     private readonly TableHandle _table = new(service, tableName);
 
     /// <summary>Records the discrepancy; returns true when it is new.</summary>
-    public async Task<bool> RecordAsync(Discrepancy discrepancy, CancellationToken ct)
+    public async Task<bool> RecordAsync(Discrepancy discrepancy, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(discrepancy);
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         var entity = new TableEntity(discrepancy.Key, RowKey(discrepancy.Kind, discrepancy.RefundId))
         {
@@ -30,15 +30,15 @@ public sealed class DiscrepancyStore(TableServiceClient service, TimeProvider ti
             ["PingppView"] = discrepancy.PingppView,
             ["LastSeenAt"] = now,
         };
-        return await FirstSeenRecords.RecordAsync(table, entity, now, [], ct).ConfigureAwait(false);
+        return await FirstSeenRecords.RecordAsync(table, entity, now, [], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Every discrepancy recorded for <paramref name="key"/> (one partition).</summary>
-    public async Task<IReadOnlyList<Discrepancy>> ListAsync(string key, CancellationToken ct)
+    public async Task<IReadOnlyList<Discrepancy>> ListAsync(string key, CancellationToken cancellationToken)
     {
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var rows = new List<Discrepancy>();
-        await foreach (var e in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), cancellationToken: ct).ConfigureAwait(false))
+        await foreach (var e in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {key}"), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             rows.Add(new Discrepancy(
                 Enum.Parse<DiscrepancyKind>(e.GetString("Kind")!),

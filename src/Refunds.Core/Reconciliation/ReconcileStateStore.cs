@@ -19,19 +19,19 @@ public sealed class ReconcileStateStore(TableServiceClient service, string table
     private readonly TableHandle _table = new(service, tableName);
 
     /// <summary>Where the previous run stopped in the open-work index; null = from the start.</summary>
-    public async Task<string?> GetCursorAsync(CancellationToken ct)
+    public async Task<string?> GetCursorAsync(CancellationToken cancellationToken)
     {
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(StatePartition, CursorRow, cancellationToken: ct).ConfigureAwait(false);
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(StatePartition, CursorRow, cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? row.Value!.GetString("Continuation") is { Length: > 0 } c ? c : null : null;
     }
 
     /// <summary>Last writer wins: overlapping runs that disagree only make the next run start a little earlier or later.</summary>
-    public async Task SaveCursorAsync(string? continuation, DateTimeOffset now, CancellationToken ct)
+    public async Task SaveCursorAsync(string? continuation, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
         var entity = new TableEntity(StatePartition, CursorRow) { ["Continuation"] = continuation ?? "", ["SavedAt"] = now };
-        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -40,15 +40,15 @@ public sealed class ReconcileStateStore(TableServiceClient service, string table
     /// first. The claim is recorded before the message is sent, so a crash in between delays the next hand-back by
     /// one gap instead of risking two messages per run.
     /// </summary>
-    public async Task<bool> TryClaimEnqueueAsync(string requestId, DateTimeOffset now, TimeSpan minimumGap, CancellationToken ct)
+    public async Task<bool> TryClaimEnqueueAsync(string requestId, DateTimeOffset now, TimeSpan minimumGap, CancellationToken cancellationToken)
     {
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(EnqueuedPartition, requestId, cancellationToken: ct).ConfigureAwait(false);
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(EnqueuedPartition, requestId, cancellationToken: cancellationToken).ConfigureAwait(false);
         try
         {
             if (!row.HasValue)
             {
-                await table.AddEntityAsync(new TableEntity(EnqueuedPartition, requestId) { ["LastEnqueuedAt"] = now, ["Count"] = 1 }, ct).ConfigureAwait(false);
+                await table.AddEntityAsync(new TableEntity(EnqueuedPartition, requestId) { ["LastEnqueuedAt"] = now, ["Count"] = 1 }, cancellationToken).ConfigureAwait(false);
                 return true;
             }
 
@@ -63,7 +63,7 @@ public sealed class ReconcileStateStore(TableServiceClient service, string table
                 ["LastEnqueuedAt"] = now,
                 ["Count"] = (row.Value.GetInt32("Count") ?? 0) + 1,
             };
-            await table.UpdateEntityAsync(next, row.Value.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+            await table.UpdateEntityAsync(next, row.Value.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException e) when (TableStatus.IsConcurrencyLoss(e))
@@ -73,10 +73,10 @@ public sealed class ReconcileStateStore(TableServiceClient service, string table
     }
 
     /// <summary>How often reconciliation handed <paramref name="requestId"/> to the queue (0 = never).</summary>
-    public async Task<int> EnqueueCountAsync(string requestId, CancellationToken ct)
+    public async Task<int> EnqueueCountAsync(string requestId, CancellationToken cancellationToken)
     {
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(EnqueuedPartition, requestId, cancellationToken: ct).ConfigureAwait(false);
+        var table = await _table.GetAsync(cancellationToken).ConfigureAwait(false);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(EnqueuedPartition, requestId, cancellationToken: cancellationToken).ConfigureAwait(false);
         return row.HasValue ? row.Value!.GetInt32("Count") ?? 0 : 0;
     }
 }

@@ -31,16 +31,16 @@ public sealed partial class Reconciler(
     private const int MaxListPages = 100;
     private const int MaxIndexPage = 100;
 
-    public Task<ReconciliationSummary> RunAsync(CancellationToken ct) => RunAsync(null, ct);
+    public Task<ReconciliationSummary> RunAsync(CancellationToken cancellationToken) => RunAsync(null, cancellationToken);
 
-    public async Task<ReconciliationSummary> RunAsync(ReconciliationBudget? budget, CancellationToken ct)
+    public async Task<ReconciliationSummary> RunAsync(ReconciliationBudget? budget, CancellationToken cancellationToken)
     {
         budget ??= ReconciliationBudget.From(options.Value);
         ArgumentOutOfRangeException.ThrowIfLessThan(budget.MaxOrders, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(budget.MaxConcurrency, 1);
         var started = time.GetTimestamp();
         var run = new RunCounters();
-        var cursor = await state.GetCursorAsync(ct).ConfigureAwait(false);
+        var cursor = await state.GetCursorAsync(cancellationToken).ConfigureAwait(false);
         var wrapAllowed = cursor is not null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var tasks = new List<Task>();
@@ -61,7 +61,7 @@ public sealed partial class Reconciler(
                 }
 
                 var pageStart = continuation;
-                var page = await ledger.ListOpenWorkAsync(Math.Min(MaxIndexPage, budget.MaxOrders - seen.Count), continuation, ct).ConfigureAwait(false);
+                var page = await ledger.ListOpenWorkAsync(Math.Min(MaxIndexPage, budget.MaxOrders - seen.Count), continuation, cancellationToken).ConfigureAwait(false);
                 var stoppedInPage = false;
                 foreach (var item in page.Items)
                 {
@@ -79,8 +79,8 @@ public sealed partial class Reconciler(
                         break;
                     }
 
-                    await gate.WaitAsync(ct).ConfigureAwait(false);
-                    tasks.Add(CheckReleasingAsync(item, run, gate, ct));
+                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    tasks.Add(CheckReleasingAsync(item, run, gate, cancellationToken));
                 }
 
                 if (stoppedInPage)
@@ -110,7 +110,7 @@ public sealed partial class Reconciler(
             await Task.WhenAll(tasks).ConfigureAwait(false);
         }
 
-        await state.SaveCursorAsync(nextCursor, time.GetUtcNow(), ct).ConfigureAwait(false);
+        await state.SaveCursorAsync(nextCursor, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         var summary = run.ToSummary(time.GetElapsedTime(started), exhausted, nextCursor);
         metrics.Run(summary);
         Log.RunSummary(logger, summary.OrdersChecked, summary.OrdersFailed, summary.RefundsUpdated, summary.Adopted, summary.ReEnqueued,
@@ -119,12 +119,12 @@ public sealed partial class Reconciler(
         return summary;
     }
 
-    private async Task CheckReleasingAsync(OpenWorkItem item, RunCounters run, SemaphoreSlim gate, CancellationToken ct)
+    private async Task CheckReleasingAsync(OpenWorkItem item, RunCounters run, SemaphoreSlim gate, CancellationToken cancellationToken)
     {
         try
         {
             await Task.Yield();
-            await CheckAsync(item, run, ct).ConfigureAwait(false);
+            await CheckAsync(item, run, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -132,27 +132,27 @@ public sealed partial class Reconciler(
         }
     }
 
-    private async Task CheckAsync(OpenWorkItem item, RunCounters run, CancellationToken ct)
+    private async Task CheckAsync(OpenWorkItem item, RunCounters run, CancellationToken cancellationToken)
     {
         if (item.OrderId is not { } orderId)
         {
             // Ping++ can only be asked per order; an external refund whose order is unknown waits for a person.
             var d = new Discrepancy(DiscrepancyKind.ExternalRefundOfUnknownOrder, item.LedgerKey, item.RefundId, null,
                 $"external refund, charge {item.ChargeId ?? "unknown"}", "order unknown: cannot be listed");
-            await RecordDiscrepancyAsync(d, run, ct).ConfigureAwait(false);
+            await RecordDiscrepancyAsync(d, run, cancellationToken).ConfigureAwait(false);
             run.Add(ref run.Skipped);
             return;
         }
 
         try
         {
-            var orderLedger = await ledger.ListOrderAsync(orderId, ct).ConfigureAwait(false);
-            var atPingpp = await ListRefundsAsync(orderId, run, ct).ConfigureAwait(false);
+            var orderLedger = await ledger.ListOrderAsync(orderId, cancellationToken).ConfigureAwait(false);
+            var atPingpp = await ListRefundsAsync(orderId, run, cancellationToken).ConfigureAwait(false);
             PingppOrder? order = null;
             if (orderLedger.Order is { NeedsReconciliation: true })
             {
                 run.Add(ref run.PingppCalls);
-                order = await client.RetrieveOrderAsync(orderId, ct).ConfigureAwait(false);
+                order = await client.RetrieveOrderAsync(orderId, cancellationToken).ConfigureAwait(false);
             }
 
             var grace = options.Value.CreateGracePeriod;
@@ -160,7 +160,7 @@ public sealed partial class Reconciler(
 
             foreach (var (requestId, refunds) in plan.Adopt)
             {
-                var adopted = await ledger.RecordSubmittedAsync(requestId, refunds, ct).ConfigureAwait(false);
+                var adopted = await ledger.RecordSubmittedAsync(requestId, refunds, cancellationToken).ConfigureAwait(false);
                 if (adopted.Outcome == RequestUpdateOutcome.Updated)
                 {
                     run.Add(ref run.Adopted);
@@ -174,7 +174,7 @@ public sealed partial class Reconciler(
                 RefundApplyResult applied;
                 try
                 {
-                    applied = await ledger.ApplyRefundAsync(refund, orderId, ct).ConfigureAwait(false);
+                    applied = await ledger.ApplyRefundAsync(refund, orderId, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -199,7 +199,7 @@ public sealed partial class Reconciler(
 
             foreach (var (requestId, reason) in plan.Park)
             {
-                var parked = await ledger.RecordNeedsReviewAsync(requestId, attempt: null, reason, ct).ConfigureAwait(false);
+                var parked = await ledger.RecordNeedsReviewAsync(requestId, attempt: null, reason, cancellationToken).ConfigureAwait(false);
                 if (parked.Outcome == RequestUpdateOutcome.Updated)
                 {
                     Log.Parked(logger, orderId, requestId, reason);
@@ -208,17 +208,17 @@ public sealed partial class Reconciler(
 
             foreach (var request in plan.HandBack)
             {
-                await HandBackAsync(request, grace, run, ct).ConfigureAwait(false);
+                await HandBackAsync(request, grace, run, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (var discrepancy in plan.Discrepancies)
             {
-                await RecordDiscrepancyAsync(discrepancy, run, ct).ConfigureAwait(false);
+                await RecordDiscrepancyAsync(discrepancy, run, cancellationToken).ConfigureAwait(false);
             }
 
             if (order is not null)
             {
-                var resolution = await anomalies.ResolveAsync(order, atPingpp, orderLedger, ct).ConfigureAwait(false);
+                var resolution = await anomalies.ResolveAsync(order, atPingpp, orderLedger, cancellationToken).ConfigureAwait(false);
                 if (resolution.Anomaly is not null)
                 {
                     run.Add(ref run.Anomalies);
@@ -237,14 +237,14 @@ public sealed partial class Reconciler(
             if (orderLedger.Order is { NeedsReconciliation: true, MarkedAt: { } markedAt })
             {
                 // A mark set after this check began (a newer event) survives for the next run.
-                await ledger.ClearReconciliationMarkAsync(orderId, markedAt, ct).ConfigureAwait(false);
+                await ledger.ClearReconciliationMarkAsync(orderId, markedAt, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await ledger.RefreshOpenWorkAsync(orderId, ct).ConfigureAwait(false);
+                await ledger.RefreshOpenWorkAsync(orderId, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             run.Add(ref run.OrdersFailed);
             Log.OrderFailed(logger, e, orderId);
@@ -252,14 +252,14 @@ public sealed partial class Reconciler(
     }
 
     /// <summary>Every refund of the order, page by page (counted as Ping++ calls); ids kept once when the list shifts while paging.</summary>
-    private async Task<IReadOnlyList<PingppRefund>> ListRefundsAsync(string orderId, RunCounters run, CancellationToken ct)
+    private async Task<IReadOnlyList<PingppRefund>> ListRefundsAsync(string orderId, RunCounters run, CancellationToken cancellationToken)
     {
         var all = new List<PingppRefund>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var page = 1; page <= MaxListPages; page++)
         {
             run.Add(ref run.PingppCalls);
-            var list = await client.ListOrderRefundsAsync(orderId, page, 20, ct).ConfigureAwait(false);
+            var list = await client.ListOrderRefundsAsync(orderId, page, 20, cancellationToken).ConfigureAwait(false);
             all.AddRange(list.Data.Where(r => ids.Add(r.Id)));
             if (!list.HasMore || list.Data.Count == 0)
             {
@@ -270,7 +270,7 @@ public sealed partial class Reconciler(
         throw new PingppException(PingppErrorKind.OutcomeUnknown, $"Order {orderId} has more than {MaxListPages} pages of refunds; not reconciled.");
     }
 
-    private async Task HandBackAsync(RefundRequestRecord record, TimeSpan grace, RunCounters run, CancellationToken ct)
+    private async Task HandBackAsync(RefundRequestRecord record, TimeSpan grace, RunCounters run, CancellationToken cancellationToken)
     {
         if (record.ToRefundRequest() is not { } request || RefundRequestRules.Validate(request) is { Count: > 0 })
         {
@@ -278,19 +278,19 @@ public sealed partial class Reconciler(
             return;
         }
 
-        if (!await state.TryClaimEnqueueAsync(record.RequestId, time.GetUtcNow(), grace, ct).ConfigureAwait(false))
+        if (!await state.TryClaimEnqueueAsync(record.RequestId, time.GetUtcNow(), grace, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
 
-        await queue.EnqueueAsync(request, ct).ConfigureAwait(false);
+        await queue.EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
         run.Add(ref run.ReEnqueued);
         Log.HandedBack(logger, record.OrderId, record.RequestId, record.State.ToString(), record.Attempt);
     }
 
-    private async Task RecordDiscrepancyAsync(Discrepancy discrepancy, RunCounters run, CancellationToken ct)
+    private async Task RecordDiscrepancyAsync(Discrepancy discrepancy, RunCounters run, CancellationToken cancellationToken)
     {
-        var isNew = await discrepancies.RecordAsync(discrepancy, ct).ConfigureAwait(false);
+        var isNew = await discrepancies.RecordAsync(discrepancy, cancellationToken).ConfigureAwait(false);
         run.Add(ref run.Discrepancies);
         metrics.Discrepancy(discrepancy.Kind);
         if (isNew)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Refunds.Core.Diagnostics;
 using Refunds.Core.Ledger;
 using Refunds.Core.Pingpp;
 
@@ -24,6 +25,7 @@ public sealed partial class RefundProcessor(
     public async Task<RefundProcessingOutcome> ProcessAsync(ReadOnlyMemory<byte> messageBody, string messageId, long dequeueCount, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(messageId);
+        using var activity = RefundsTracing.StartProcess(messageId, dequeueCount);
         var parsed = RefundRequestParser.Parse(messageBody.Span, messageId);
         if (!parsed.IsValid)
         {
@@ -32,6 +34,7 @@ public sealed partial class RefundProcessor(
 
         var request = parsed.Request;
         var requestId = request.RequestId;
+        activity?.SetTag(RefundsTracing.OrderId, request.OrderId).SetTag(RefundsTracing.RequestId, requestId);
         // A request seen for the first time is recorded already claimed, with the create's write-ahead: one write.
         var created = await ledger.CreateClaimedRequestAsync(request.ToLedgerRecord(), time.GetUtcNow(), _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
         var stored = created.Request;

@@ -1,3 +1,4 @@
+using Refunds.Core.Diagnostics;
 using Refunds.Core.Ledger;
 
 namespace Refunds.Core.Refunds;
@@ -42,7 +43,9 @@ public sealed class RefundRequestIntake(IRequestStore ledger, RefundRequestQueue
         ReadOnlyMemory<byte> body, string orderId, string? idempotencyKey, string submittedBy, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(submittedBy);
+        using var activity = RefundsTracing.StartSubmit(orderId);
         var parsed = RefundRequestParser.ParseHttp(body.Span, orderId, idempotencyKey);
+        activity?.SetTag(RefundsTracing.RequestId, parsed.RequestId);
         if (!parsed.IsValid)
         {
             return new RefundSubmission(RefundSubmissionOutcome.Invalid, parsed.RequestId, null, parsed.Reasons);

@@ -12,12 +12,12 @@ internal static class FirstSeenRecords
 {
     /// <summary>Returns true when the row is new.</summary>
     public static async Task<bool> RecordAsync(
-        TableClient table, TableEntity entity, DateTimeOffset now, IReadOnlyCollection<string> keptOnUpdate, CancellationToken ct)
+        TableClient table, TableEntity entity, DateTimeOffset now, IReadOnlyCollection<string> keptOnUpdate, CancellationToken cancellationToken)
     {
         try
         {
             entity["FirstSeenAt"] = now;
-            await table.AddEntityAsync(entity, ct).ConfigureAwait(false);
+            await table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (RequestFailedException e) when (TableStatus.IsConflict(e))
@@ -28,7 +28,7 @@ internal static class FirstSeenRecords
                 entity.Remove(name);
             }
 
-            await table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+            await table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
             return false;
         }
     }

@@ -15,19 +15,19 @@ internal sealed class TableHandle(TableServiceClient service, string tableName)
 
     public string Name => tableName;
 
-    public async ValueTask<TableClient> GetAsync(CancellationToken ct)
+    public async ValueTask<TableClient> GetAsync(CancellationToken cancellationToken)
     {
         if (_created)
         {
             return _client;
         }
 
-        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (!_created)
             {
-                await _client.CreateIfNotExistsAsync(ct).ConfigureAwait(false);
+                await _client.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
                 _created = true;
             }
         }

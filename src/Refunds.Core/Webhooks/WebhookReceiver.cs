@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Refunds.Core.Diagnostics;
 
 namespace Refunds.Core.Webhooks;
 
@@ -61,6 +62,7 @@ public sealed partial class WebhookReceiver(
             return new(RefuseTooLarge(body.Length), null, null);
         }
 
+        using var activity = RefundsTracing.StartWebhook();
         var signature = verifier.Verify(body.Span, signatureHeader);
         PingppEvent? pingppEvent = null;
         string? reason = null;
@@ -95,6 +97,7 @@ public sealed partial class WebhookReceiver(
         }
 
         metrics.Verified(pingppEvent.Type);
+        RefundsTracing.TagEvent(activity, pingppEvent.Id, pingppEvent.Type, pingppEvent.OrderId, pingppEvent.RefundId, pingppEvent.RequestId);
         Log.Received(logger, pingppEvent.Id, pingppEvent.Type, pingppEvent.RefundId, pingppEvent.OrderId, pingppEvent.Livemode);
         return new(null, pingppEvent, signatureHeader);
     }
@@ -187,7 +190,11 @@ public sealed partial class WebhookReceiver(
         bool changed;
         try
         {
-            changed = await handler.ApplyAsync(pingppEvent, cancellationToken).ConfigureAwait(false);
+            using (RefundsTracing.StartLedgerApply(pingppEvent.Id, pingppEvent.OrderId, pingppEvent.RefundId, pingppEvent.RequestId))
+            {
+                changed = await handler.ApplyAsync(pingppEvent, cancellationToken).ConfigureAwait(false);
+            }
+
             await store.MarkAppliedAsync(pingppEvent.Id, time.GetUtcNow(), handler.AppliedAs(pingppEvent), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -264,6 +264,30 @@ public sealed class PingppClientHttpTests : IAsyncLifetime
         Assert.IsNotType<PingppException>(ex);
     }
 
+    [Theory]
+    [InlineData(503, null, "busy")]
+    [InlineData(429, "0", """{"error":{"type":"api_error","message":"slow down"}}""")]
+    [InlineData(403, null, """{"error":{"type":"invalid_request_error","message":"Too many requests: rate limit exceeded"}}""")]
+    public async Task A_create_never_goes_through_the_retry_pipeline_that_retries_the_same_failure_on_a_get(int status, string? retryAfter, string body)
+    {
+        (string, string)[] headers = retryAfter is null ? [] : [("Retry-After", retryAfter)];
+        var client = Client(o => o.MaxReadRetries = 5);
+        _server.Reply(status, body, headers);
+        _server.Reply(200, RefundJson);
+
+        var refund = await client.RetrieveOrderRefundAsync(OrderId, "re_vjz1a1DCufb5n9erLK48SGC0");
+        Assert.Equal("re_vjz1a1DCufb5n9erLK48SGC0", refund.Id);
+        Assert.Equal(2, _server.Requests.Count);
+
+        _server.Reply(status, body, headers);
+        _server.Reply(200, $$"""{"object":"list","has_more":false,"data":[{{RefundJson}}]}""");
+        var ex = await Assert.ThrowsAsync<PingppException>(() => client.CreateOrderRefundAsync(OrderId, Request()));
+
+        Assert.Contains(ex.Kind, new[] { PingppErrorKind.OutcomeUnknown, PingppErrorKind.RateLimited });
+        Assert.Equal(status, ex.StatusCode);
+        Assert.Equal(["GET", "GET", "POST"], _server.Requests.Select(r => r.Method));
+    }
+
     [Fact]
     public async Task A_get_recovers_after_two_503s_and_honours_retry_after()
     {
