@@ -42,14 +42,16 @@ public static class ReconciliationServiceCollectionExtensions
             .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddStorageTableNames(configuration);
         services.TryAddSingleton<IRefundLedger>(sp => new RefundLedger(
-            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RefundLedger>>()));
+            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RefundLedger>>(),
+            sp.TableNames().RefundLedgerTable, sp.TableNames().ReconcileIndexTable));
         services.TryAddSingleton(sp => new RefundRequestQueue(
             sp.GetRequiredService<QueueServiceClient>(),
             configuration[SettingNames.RefundRequestsQueue] is { Length: > 0 } name ? name : StorageNames.DefaultRefundRequestsQueue));
-        services.TryAddSingleton(sp => new DiscrepancyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new ReconcileStateStore(sp.GetRequiredService<TableServiceClient>()));
-        services.TryAddSingleton(sp => new AnomalyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new DiscrepancyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.TableNames().DiscrepanciesTable));
+        services.TryAddSingleton(sp => new ReconcileStateStore(sp.GetRequiredService<TableServiceClient>(), sp.TableNames().ReconcileIndexTable));
+        services.TryAddSingleton(sp => new AnomalyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.TableNames().AnomaliesTable));
         services.TryAddSingleton<ReconciliationMetrics>();
         services.TryAddSingleton<AnomalyResolver>();
         services.TryAddSingleton<Reconciler>();

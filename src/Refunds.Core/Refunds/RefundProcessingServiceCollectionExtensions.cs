@@ -27,8 +27,10 @@ public static class RefundProcessingServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RefundProcessingOptions>, RefundProcessingOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddStorageTableNames(configuration);
         services.TryAddSingleton<IRefundLedger>(sp => new RefundLedger(
-            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RefundLedger>>()));
+            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RefundLedger>>(),
+            sp.TableNames().RefundLedgerTable, sp.TableNames().ReconcileIndexTable));
         services.TryAddSingleton(sp => new RefundRequestQueue(
             sp.GetRequiredService<QueueServiceClient>(),
             configuration[SettingNames.RefundRequestsQueue] is { Length: > 0 } name ? name : StorageNames.DefaultRefundRequestsQueue));

@@ -46,11 +46,13 @@ public static class FunctionAppServices
         services.TryAddSingleton<AppHealthCheck>();
 
         // ---- Teammates' registrations go here (one line each; each validates its own options on start) ----
-        // Ping++ client + request signer, the refund ledger (default table names; tests replace it with their own
-        // tables), and the webhook receiver (verifier + WebhookEvents store) that applies events to that ledger.
+        // Ping++ client + request signer, the refund ledger (table names from the Storage__* settings, defaults =
+        // the template's tables), and the webhook receiver (verifier + WebhookEvents store) that applies events to that ledger.
         services.AddPingppClient(configuration);
+        services.AddStorageTableNames(configuration);
         services.TryAddSingleton<IRefundLedger>(sp => new RefundLedger(
-            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RefundLedger>>()));
+            sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RefundLedger>>(),
+            sp.TableNames().RefundLedgerTable, sp.TableNames().ReconcileIndexTable));
         services.AddPingppWebhooks(configuration);
         // Refund processor and reconciliation (Refunds.Core/Refunds, /Reconciliation):
         // Reconciliation + abnormal-payment check (also replaces the webhook module's no-op payment observer):

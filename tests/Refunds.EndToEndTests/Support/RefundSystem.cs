@@ -2,19 +2,18 @@ using System.Net;
 using System.Net.Sockets;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
-using Microsoft.AspNetCore.Builder;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Pingpp.Simulator;
-using Refunds.Core.Anomalies;
+using Refunds.Core.Configuration;
 using Refunds.Core.Ledger;
 using Refunds.Core.Reconciliation;
 using Refunds.Core.Refunds;
-using Refunds.Core.Webhooks;
 using Refunds.DevHost;
 using Refunds.DevHost.Keys;
 using Refunds.DevHost.Timers;
+using Refunds.Functions.Hosting;
 using Refunds.IntegrationTests.Support;
 
 namespace Refunds.EndToEndTests.Support;
@@ -68,38 +67,57 @@ public sealed record RefundSystemOptions
 }
 
 /// <summary>
-/// The whole system on loopback: local hosts (one by default) serving the refund processor (the real queue listener
-/// with host.json semantics), the refund HTTP API with function keys enforced, and the webhook function; an
-/// in-process Ping++ simulator whose webhooks go to the first host; and one storage account (Azurite) holding the
-/// queue, every table and the hosts' timer locks. Every queue and table name and the host id are unique to the
-/// system (the shared Azurite serves other people's tests too), and the app's <see cref="Reconciler"/> runs on
-/// those same tables.
+/// The whole system on loopback: instances of the function app (one by default) on the host the run picked
+/// (<see cref="EndToEndHost"/>: the local host in-process, or Core Tools' <c>func start</c>) serving the refund
+/// processor (the queue listener with host.json semantics), the refund HTTP API with function keys enforced, and the
+/// webhook function; an in-process Ping++ simulator whose webhooks go to the first instance; and one storage account
+/// (Azurite) holding the queue, every table and the hosts' timer locks. Every queue and table name and the host id
+/// are unique to the system (the shared Azurite serves other people's tests too) and reach the app as settings only
+/// (<c>RefundRequestsQueue</c>, <c>Storage__*Table</c>), the same way on both hosts.
 /// </summary>
 public sealed class RefundSystem : IAsyncDisposable
 {
-    private readonly List<WebApplication?> _apps;
+    private readonly List<IAppInstance?> _apps;
     private readonly string[] _tables;
     private readonly string _secrets;
+    private readonly string? _appFolder;
+    private readonly ServiceProvider? _clientServices;
 
-    private RefundSystem(List<WebApplication?> apps, SimulatorServer simulator, string queueName, string[] tables, string connectionString, string secrets)
+    private RefundSystem(
+        EndToEndHost host, List<IAppInstance?> apps, SimulatorServer simulator, string queueName, StorageTableOptions tables, string connectionString,
+        string secrets, string? appFolder, FunctionKeys keys, ServiceProvider? clientServices, IReadOnlyDictionary<string, string?> settings)
     {
         _apps = apps;
-        _tables = tables;
+        AppSettingsGiven = settings;
+        _tables = [.. tables.All().Select(t => t.Table)];
         _secrets = secrets;
+        _appFolder = appFolder;
+        _clientServices = clientServices;
+        Host = host;
+        TableNames = tables;
         Simulator = simulator;
         var queues = new QueueServiceClient(connectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.None });
         Queue = queues.GetQueueClient(queueName);
         Poison = queues.GetQueueClient(queueName + "-poison");
         RequestQueue = new RefundRequestQueue(queues, queueName);
-        Ledger = apps[0]!.Services.GetRequiredService<IRefundLedger>();
+        Ledger = (apps[0]!.Services ?? clientServices!).GetRequiredService<IRefundLedger>();
         Storage = new TableServiceClient(connectionString);
-        Keys = apps[0]!.Services.GetRequiredService<FunctionKeys>();
-        Urls = [.. apps.Select(a => new Uri(a!.Urls.Single()))];
+        Keys = keys;
+        Urls = [.. apps.Select(a => a!.Url)];
         Client = CreateClient(0, Keys.HostKeys[SecretsFolder.DefaultKeyName]);
     }
 
-    /// <summary>The host the system runs on, for the test output.</summary>
-    public const string HostName = "local host (src/Refunds.DevHost), function keys enforced";
+    /// <summary>The host the system runs on (the test output names it).</summary>
+    public EndToEndHost Host { get; }
+
+    /// <summary>The host the run picked, for tests that report it without starting a system.</summary>
+    public static string HostName => EndToEndHost.Current.Description;
+
+    /// <summary>The app's settings (configuration keys) as every instance was given them.</summary>
+    public IReadOnlyDictionary<string, string?> AppSettingsGiven { get; }
+
+    /// <summary>The system's own tables, as the app was given them in its settings.</summary>
+    public StorageTableOptions TableNames { get; }
 
     /// <summary>The keys every instance enforces (one secrets folder, as instances of one app share their keys).</summary>
     public FunctionKeys Keys { get; }
@@ -110,8 +128,13 @@ public sealed class RefundSystem : IAsyncDisposable
     /// <summary>The first instance, presenting the host's default key.</summary>
     public HttpClient Client { get; }
 
-    /// <summary>The services of instance <paramref name="instance"/> (e.g. its <see cref="ServedFunctions"/>).</summary>
-    public IServiceProvider Services(int instance) => _apps[instance]?.Services ?? throw new InvalidOperationException($"instance {instance} was stopped");
+    /// <summary>The services of instance <paramref name="instance"/> (e.g. its <see cref="ServedFunctions"/>): the local host only.</summary>
+    public IServiceProvider Services(int instance) => _apps[instance] switch
+    {
+        null => throw new InvalidOperationException($"instance {instance} was stopped"),
+        { Services: { } services } => services,
+        _ => throw new InvalidOperationException($"instance {instance} runs on {Host.Description}: only the in-process local host exposes the app's services"),
+    };
 
     /// <summary>A client on instance <paramref name="instance"/> presenting <paramref name="key"/> in <c>x-functions-key</c> (null = none).</summary>
     public HttpClient CreateClient(int instance, string? key)
@@ -132,7 +155,6 @@ public sealed class RefundSystem : IAsyncDisposable
         {
             _apps[instance] = null;
             await app.StopAsync();
-            await app.DisposeAsync();
         }
     }
 
@@ -151,15 +173,96 @@ public sealed class RefundSystem : IAsyncDisposable
 
     public TableServiceClient Storage { get; }
 
-    /// <summary>The app's reconciler (of the first instance still running), as the timer function would call it.</summary>
-    public Reconciler Reconciler => _apps.First(a => a is not null)!.Services.GetRequiredService<Reconciler>();
+    /// <summary>
+    /// The app's reconciler, as the timer function would call it: of the first local host still running, or on
+    /// <c>func</c> the app's own wiring built in the test from the same settings.
+    /// </summary>
+    public Reconciler Reconciler => (_apps.FirstOrDefault(a => a?.Services is not null)?.Services ?? _clientServices
+        ?? throw new InvalidOperationException("no instance is running")).GetRequiredService<Reconciler>();
+
+    /// <summary>The functions a system serves (like <c>func start --functions</c>).</summary>
+    public static IReadOnlyList<string> FunctionsServed(RefundSystemOptions options) =>
+    [
+        "ProcessRefundRequest", "RefundRequestPoison", "Health", "SubmitRefund", "ListOrderRefunds", "GetOrderRefund",
+        "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests",
+        .. options.Webhooks ? new[] { "PingppWebhook" } : [],
+        .. options.ReconcileSchedule is not null ? new[] { "Reconcile" } : [],
+    ];
+
+    /// <summary>Table names no other system uses, given to the app through its <c>Storage__*Table</c> settings.</summary>
+    public static StorageTableOptions UniqueTables(string suffix) => new()
+    {
+        RefundLedgerTable = "e2eled" + suffix,
+        ReconcileIndexTable = "e2eidx" + suffix,
+        WebhookEventsTable = "e2eevt" + suffix,
+        DiscrepanciesTable = "e2edis" + suffix,
+        AnomaliesTable = "e2eano" + suffix,
+    };
+
+    /// <summary>The app's settings of a system (configuration keys): storage, Ping++, its queue and tables, test-sized timings.</summary>
+    public static Dictionary<string, string?> AppSettings(
+        RefundSystemOptions options, IReadOnlyDictionary<string, string?> simulatorSettings, string pingppPublicKeyPem, string queueName, StorageTableOptions tables, string hostId)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in simulatorSettings)
+        {
+            settings[key] = value;
+        }
+
+        settings["AzureWebJobsStorage"] = options.StorageConnectionString;
+        settings["Pingpp:WebhookPublicKeys:0"] = pingppPublicKeyPem;
+        settings["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("REFUNDS_TEST_LOGLEVEL") ?? "Warning";
+        settings["RefundRequestsQueue"] = queueName;
+        foreach (var (setting, table) in tables.All())
+        {
+            settings[setting.Replace("__", ":", StringComparison.Ordinal)] = table;
+        }
+
+        settings["Pingpp:RequestTimeout"] = options.RequestTimeout.ToString();
+        settings["Pingpp:MaxReadRetries"] = "1";
+        settings["Refunds:CreateGracePeriod"] = options.GracePeriod.ToString();
+        settings["Refunds:LeaseDuration"] = options.LeaseDuration.ToString();
+        settings["Pingpp:SignTimeout"] = (options.LeaseDuration - (options.RequestTimeout * 3)).ToString();
+        settings["Reconciliation:MaxOrdersPerRun"] = "10000";
+        settings["Reconciliation:MaxConcurrency"] = "16";
+        settings["ReconcileSchedule"] = options.ReconcileSchedule ?? "0 0 3 1 1 *";
+        settings[HostStorage.HostIdSetting] = hostId;
+        foreach (var (key, value) in options.Settings)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    /// <summary>The test's host.json: the repository's batch settings, test-sized timings.</summary>
+    public static QueueHostOptions QueueOptions(RefundSystemOptions options) => new()
+    {
+        BatchSize = options.BatchSize,
+        NewBatchThreshold = options.NewBatchThreshold,
+        MaxDequeueCount = options.MaxDequeueCount,
+        VisibilityTimeout = options.VisibilityTimeout,
+        MaxPollingInterval = TimeSpan.FromMilliseconds(200),
+        MessageEncoding = QueueMessageEncoding.None,
+        // How long a received message stays invisible when the listener cannot hand it back (storage down as it
+        // fails: its visibility update fails too). Test-sized, above any one invocation.
+        MessageLease = TimeSpan.FromSeconds(20),
+    };
+
+    public static SingletonHostOptions SingletonOptions { get; } =
+        new() { ListenerLockPeriod = TimeSpan.FromSeconds(15), ListenerLockRecoveryPollingInterval = TimeSpan.FromSeconds(1) };
 
     public static async Task<RefundSystem> StartAsync(RefundSystemOptions options, Action<SimulatorOptions>? configureSimulator = null)
     {
+        var host = EndToEndHost.Current;
+        if (host.Kind == EndToEndHostKind.Func && options.ConfigureServices is not null)
+        {
+            throw new InvalidOperationException($"{EndToEndHost.Variable}=func: this system registers its own services, which only the in-process local host can take.");
+        }
+
         var suffix = Guid.NewGuid().ToString("N")[..16];
         var queueName = "e2e-refunds-" + suffix;
-        string ledgerTable = "e2eled" + suffix, indexTable = "e2eidx" + suffix, eventsTable = "e2eevt" + suffix,
-            discrepancyTable = "e2edis" + suffix, anomalyTable = "e2eano" + suffix;
+        var tables = UniqueTables(suffix);
         var port = FreePort();
         var hostUrl = $"http://127.0.0.1:{port}";
         var simulator = await SimulatorServer.StartAsync(
@@ -171,116 +274,96 @@ public sealed class RefundSystem : IAsyncDisposable
                 configureSimulator?.Invoke(o);
             });
         var secrets = Path.Combine(Path.GetTempPath(), "refunds-e2e-secrets-" + suffix);
-        var hostId = "e2e-" + suffix;
-        var apps = new List<WebApplication?>();
+        var appFolder = host.Kind == EndToEndHostKind.Func ? Path.Combine(Path.GetTempPath(), "refunds-e2e-func-" + suffix) : null;
+        var apps = new List<IAppInstance?>();
+        ServiceProvider? clientServices = null;
         try
         {
-            var functions = new List<string>
+            var functions = FunctionsServed(options);
+            var settings = AppSettings(options, simulator.ClientSettings, simulator.Admin.PingppPublicKeyPem, queueName, tables, "e2e-" + suffix);
+            FunctionKeys? keys = null;
+            if (host.Kind == EndToEndHostKind.Func)
             {
-                "ProcessRefundRequest", "RefundRequestPoison", "Health", "SubmitRefund", "ListOrderRefunds", "GetOrderRefund",
-                "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests",
-            };
-            if (options.Webhooks)
-            {
-                functions.Add("PingppWebhook");
-            }
-
-            if (options.ReconcileSchedule is not null)
-            {
-                functions.Add("Reconcile");
-            }
-
-            var host = new DevHostOptions
-            {
-                UseLocalSettingsFile = false,
-                Functions = functions,
-                SecretsPath = secrets,
-                Singleton = new SingletonHostOptions { ListenerLockPeriod = TimeSpan.FromSeconds(15), ListenerLockRecoveryPollingInterval = TimeSpan.FromSeconds(1) },
-                // The test's host.json: the repository's batch settings, test-sized timings.
-                Queues = new QueueHostOptions
-                {
-                    BatchSize = options.BatchSize,
-                    NewBatchThreshold = options.NewBatchThreshold,
-                    MaxDequeueCount = options.MaxDequeueCount,
-                    VisibilityTimeout = options.VisibilityTimeout,
-                    MaxPollingInterval = TimeSpan.FromMilliseconds(200),
-                    MessageEncoding = QueueMessageEncoding.None,
-                    // How long a received message stays invisible when the listener cannot hand it back (storage
-                    // down as it fails: its visibility update fails too). Test-sized, above any one invocation.
-                    MessageLease = TimeSpan.FromSeconds(20),
-                },
-                ConfigureServices = services =>
-                {
-                    services.Replace(ServiceDescriptor.Singleton<IRefundLedger>(sp => new RefundLedger(
-                        sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(),
-                        sp.GetRequiredService<ILogger<RefundLedger>>(), ledgerTable, indexTable)));
-                    services.Replace(ServiceDescriptor.Singleton(sp => new WebhookEventStore(sp.GetRequiredService<TableServiceClient>(), eventsTable)));
-                    services.Replace(ServiceDescriptor.Singleton(sp => new DiscrepancyStore(
-                        sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), discrepancyTable)));
-                    services.Replace(ServiceDescriptor.Singleton(sp => new ReconcileStateStore(sp.GetRequiredService<TableServiceClient>(), indexTable)));
-                    services.Replace(ServiceDescriptor.Singleton(sp => new AnomalyStore(
-                        sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), anomalyTable)));
-                    options.ConfigureServices?.Invoke(services);
-                },
-            };
-            foreach (var (key, value) in simulator.ClientSettings)
-            {
-                host.Settings[key] = value;
-            }
-
-            host.Settings["AzureWebJobsStorage"] = options.StorageConnectionString;
-            host.Settings["Pingpp:WebhookPublicKeys:0"] = simulator.Admin.PingppPublicKeyPem;
-            host.Settings["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("REFUNDS_TEST_LOGLEVEL") ?? "Warning";
-            host.Settings["RefundRequestsQueue"] = queueName;
-            host.Settings["Pingpp:RequestTimeout"] = options.RequestTimeout.ToString();
-            host.Settings["Pingpp:MaxReadRetries"] = "1";
-            host.Settings["Refunds:CreateGracePeriod"] = options.GracePeriod.ToString();
-            host.Settings["Refunds:LeaseDuration"] = options.LeaseDuration.ToString();
-            host.Settings["Pingpp:SignTimeout"] = (options.LeaseDuration - (options.RequestTimeout * 3)).ToString();
-            host.Settings["Reconciliation:MaxOrdersPerRun"] = "10000";
-            host.Settings["Reconciliation:MaxConcurrency"] = "16";
-            host.Settings["ReconcileSchedule"] = options.ReconcileSchedule ?? "0 0 3 1 1 *";
-            host.Settings[HostStorage.HostIdSetting] = hostId;
-            foreach (var (key, value) in options.Settings)
-            {
-                host.Settings[key] = value;
+                // The host reads the keys from the secrets folder; written first, in the format the local host writes.
+                keys = SecretsFolder.LoadOrCreate(secrets, FunctionLevel(functions), out _);
+                FuncHostLauncher.PrepareAppFolder(appFolder!, FuncHostLauncher.LocalSettings(settings, QueueOptions(options), SingletonOptions, secrets));
+                clientServices = ClientServices(settings);
             }
 
             for (var instance = 0; instance < options.Instances; instance++)
             {
                 // The first instance takes the port the simulator's webhooks go to; the others any free port.
-                var app = DevHostApplication.Build(["--urls", instance == 0 ? hostUrl : "http://127.0.0.1:0"], host);
-                apps.Add(app);
-                await app.StartAsync();
-                var served = app.Services.GetRequiredService<ServedFunctions>().All;
-                try
+                if (host.Kind == EndToEndHostKind.Func)
                 {
-                    await Task.WhenAll(served.Select(f => f.Ready)).WaitAsync(TimeSpan.FromSeconds(60));
+                    var instancePort = instance == 0 ? port : FreePort();
+                    apps.Add(await FuncInstance.StartAsync(
+                        FuncHostLauncher.StartInfo(host.FuncPath!, appFolder!, instancePort, functions), new Uri($"http://127.0.0.1:{instancePort}")));
                 }
-                catch (TimeoutException)
+                else
                 {
-                    throw new TimeoutException("functions not ready after 60 s: " + string.Join(", ", served.Where(f => !f.Ready.IsCompleted).Select(f => f.Name)));
+                    var devHost = new DevHostOptions
+                    {
+                        UseLocalSettingsFile = false,
+                        Functions = functions,
+                        SecretsPath = secrets,
+                        Singleton = SingletonOptions,
+                        Queues = QueueOptions(options),
+                        ConfigureServices = options.ConfigureServices,
+                    };
+                    foreach (var (key, value) in settings)
+                    {
+                        devHost.Settings[key] = value;
+                    }
+
+                    apps.Add(await DevHostInstance.StartAsync(instance == 0 ? hostUrl : "http://127.0.0.1:0", devHost));
                 }
             }
 
-            return new RefundSystem(apps, simulator, queueName, [ledgerTable, indexTable, eventsTable, discrepancyTable, anomalyTable], options.StorageConnectionString, secrets);
+            keys ??= apps[0]!.Services!.GetRequiredService<FunctionKeys>();
+            return new RefundSystem(host, apps, simulator, queueName, tables, options.StorageConnectionString, secrets, appFolder, keys, clientServices, settings);
         }
         catch
         {
             foreach (var app in apps)
             {
-                await app!.DisposeAsync();
+                await app!.StopAsync();
+            }
+
+            if (clientServices is not null)
+            {
+                await clientServices.DisposeAsync();
             }
 
             await simulator.DisposeAsync();
-            DeleteSecrets(secrets);
+            DeleteFolder(secrets);
+            DeleteFolder(appFolder);
             throw;
         }
     }
 
-    private static void DeleteSecrets(string folder)
+    /// <summary>The function-level HTTP functions among <paramref name="functions"/> (each gets a key file of its own).</summary>
+    public static IEnumerable<string> FunctionLevel(IEnumerable<string> functions)
     {
-        if (Directory.Exists(folder))
+        var served = functions.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return FunctionCatalog.Discover(typeof(FunctionAppServices).Assembly)
+            .Where(f => served.Contains(f.Name) && f.Trigger is HttpFunctionTrigger { AuthLevel: AuthorizationLevel.Function })
+            .Select(f => f.Name);
+    }
+
+    /// <summary>The app's own wiring (<c>AddRefundsFunctionApp</c>) built in the test from the app's settings: its ledger and reconciler on the system's tables.</summary>
+    public static ServiceProvider ClientServices(IReadOnlyDictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddRefundsFunctionApp(configuration)
+            .BuildServiceProvider();
+    }
+
+    private static void DeleteFolder(string? folder)
+    {
+        if (folder is not null && Directory.Exists(folder))
         {
             Directory.Delete(folder, recursive: true);
         }
@@ -390,8 +473,14 @@ public sealed class RefundSystem : IAsyncDisposable
             await StopInstanceAsync(instance);
         }
 
+        if (_clientServices is not null)
+        {
+            await _clientServices.DisposeAsync();
+        }
+
         await Simulator.DisposeAsync();
-        DeleteSecrets(_secrets);
+        DeleteFolder(_secrets);
+        DeleteFolder(_appFolder);
         try
         {
             await Queue.DeleteIfExistsAsync();
