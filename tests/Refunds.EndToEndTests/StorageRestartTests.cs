@@ -198,13 +198,6 @@ public sealed class StorageRestartTests(ITestOutputHelper output)
     }
 
     /// <summary>Polls a condition the run itself makes true; the bound is a hang guard.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 1200 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(condition(), "the delivery run stalled");
-    }
+    private static Task WaitUntilAsync(Func<bool> condition)
+        => Eventually.TrueAsync(condition, TimeSpan.FromSeconds(60), "the delivery run stalled", TimeSpan.FromMilliseconds(50));
 }

@@ -1,19 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Refunds.IntegrationTests.Cli;
 
 /// <summary>
-/// Real Kestrel on 127.0.0.1:0 standing in for the function app's HTTP API: records every request and answers from a
+/// A <see cref="LoopbackServer"/> standing in for the function app's HTTP API: records every request and answers from a
 /// script (the real API is tested by its own team; these tests prove what the CLI sends and how it shows answers).
 /// </summary>
 internal sealed class ScriptedAppServer : IAsyncDisposable

@@ -1,17 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Refunds.IntegrationTests.PingppHttp;
 
-/// <summary>A real Kestrel server on 127.0.0.1:0 that records every request as received and answers from a script.</summary>
+/// <summary>A Ping++ stand-in on a <see cref="LoopbackServer"/>: records every request as received and answers from a script.</summary>
 internal sealed class ScriptedPingppServer : IAsyncDisposable
 {
     private readonly ConcurrentQueue<Func<HttpContext, Task>> _script = new();

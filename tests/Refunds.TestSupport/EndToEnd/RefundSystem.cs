@@ -425,42 +425,22 @@ public sealed class RefundSystem : IAsyncDisposable
     }
 
     /// <summary>Waits until neither the queue nor its poison queue holds a message (visible or not).</summary>
-    public async Task WaitForQueuesDrainedAsync(TimeSpan timeout)
-    {
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (DateTimeOffset.UtcNow < deadline)
-        {
-            if (await CountAsync(Queue) == 0 && await CountAsync(Poison) == 0)
-            {
-                return;
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException($"Queues not drained after {timeout}: {await CountAsync(Queue)} in {Queue.Name}, {await CountAsync(Poison)} in poison.");
-    }
+    public Task WaitForQueuesDrainedAsync(TimeSpan timeout)
+        => Eventually.ReturnsAsync(
+            async () => (Queued: await CountAsync(Queue), Poisoned: await CountAsync(Poison)),
+            counts => counts is (0, 0),
+            timeout,
+            "queues drained",
+            counts => $"{counts.Queued} in {Queue.Name}, {counts.Poisoned} in poison");
 
     /// <summary>Waits until the simulator has no webhook still to deliver (each delivered, dropped or given up).</summary>
-    public async Task WaitForWebhooksSentAsync(TimeSpan timeout)
-    {
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (true)
-        {
-            var open = (await Sim.GetEventsAsync()).Count(e => e.DeliveryState is "pending" or "held");
-            if (open == 0)
-            {
-                return;
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{open} webhooks still to deliver after {timeout}");
-            }
-
-            await Task.Delay(250);
-        }
-    }
+    public Task WaitForWebhooksSentAsync(TimeSpan timeout)
+        => Eventually.ReturnsAsync(
+            async () => (await Sim.GetEventsAsync()).Count(e => e.DeliveryState is "pending" or "held"),
+            open => open == 0,
+            timeout,
+            "every webhook delivered",
+            open => $"{open} still to deliver");
 
     public static async Task<int> CountAsync(QueueClient queue)
         => await queue.ExistsAsync() ? (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;
