@@ -1,53 +1,43 @@
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace Pingpp.Simulator.Tests;
 
-/// <summary>A merchant's webhook endpoint on Kestrel: records every delivery with its raw bytes and signature header.</summary>
+/// <summary>A merchant's webhook endpoint on loopback Kestrel: records every delivery with its raw bytes and signature header.</summary>
 internal sealed class WebhookReceiver : IAsyncDisposable
 {
-    private readonly WebApplication _app;
     private readonly Lock _gate = new();
     private readonly List<Delivery> _deliveries = [];
     private readonly Dictionary<string, Queue<int>> _statuses = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private LoopbackServer _server = null!;
 
-    private WebhookReceiver(WebApplication app) => _app = app;
-
-    public string Url { get; private set; } = "";
+    public string Url => _server.BaseAddress + "/webhooks/pingpp";
 
     public static async Task<WebhookReceiver> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(["--urls", "http://127.0.0.1:0"]);
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var receiver = new WebhookReceiver(app);
-        app.MapPost("/webhooks/pingpp", async (HttpContext context) =>
-        {
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer);
-            var delivery = new Delivery(buffer.ToArray(), context.Request.Headers["x-pingplusplus-signature"].ToString());
-            int status;
-            lock (receiver._gate)
-            {
-                receiver._deliveries.Add(delivery);
-                status = receiver._statuses.TryGetValue(delivery.Type, out var queue) && queue.Count > 0 ? queue.Dequeue() : 200;
-                receiver._changed.TrySetResult();
-                receiver._changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-            return Results.StatusCode(status);
-        });
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        receiver.Url = address + "/webhooks/pingpp";
+        var receiver = new WebhookReceiver();
+        receiver._server = await LoopbackServer.StartAsync(app => app.MapPost("/webhooks/pingpp", (Func<HttpContext, Task<IResult>>)receiver.ReceiveAsync));
         return receiver;
+    }
+
+    private async Task<IResult> ReceiveAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer);
+        var delivery = new Delivery(buffer.ToArray(), context.Request.Headers["x-pingplusplus-signature"].ToString());
+        int status;
+        lock (_gate)
+        {
+            _deliveries.Add(delivery);
+            status = _statuses.TryGetValue(delivery.Type, out var queue) && queue.Count > 0 ? queue.Dequeue() : 200;
+            _changed.TrySetResult();
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        return Results.StatusCode(status);
     }
 
     /// <summary>The statuses answered to the next deliveries of one event type (then 200).</summary>
@@ -82,11 +72,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     public sealed record Delivery(byte[] Body, string Signature)
     {

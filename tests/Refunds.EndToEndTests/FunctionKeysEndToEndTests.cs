@@ -8,13 +8,14 @@ using Xunit.Abstractions;
 namespace Refunds.EndToEndTests;
 
 /// <summary>The refund API with keys enforced, as on Azure: what a caller without, with a wrong, or with each kind of key gets.</summary>
+[Collection(EndToEndCollection.Name)]
 public sealed class FunctionKeysEndToEndTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task A_refund_submitted_with_a_function_key_is_processed_and_read_with_a_host_key_while_no_key_or_a_wrong_one_gets_401()
     {
         await using var system = await RefundSystem.StartAsync(new RefundSystemOptions { StorageConnectionString = TestStorage.ConnectionString });
-        output.WriteLine($"host: {RefundSystem.HostName}");
+        output.WriteLine($"host: {system.Host.Description}");
         var request = await system.SeededRequestAsync("keys-" + Guid.NewGuid().ToString("N"), 700);
         using var none = system.CreateClient(0, key: null);
         using var wrong = system.CreateClient(0, SecretsFolder.NewKey());
@@ -52,7 +53,7 @@ public sealed class FunctionKeysEndToEndTests(ITestOutputHelper output)
     public async Task Manage_routes_refuse_function_and_host_keys_and_take_the_master_key_while_health_and_webhooks_need_none()
     {
         await using var system = await RefundSystem.StartAsync(new RefundSystemOptions { StorageConnectionString = TestStorage.ConnectionString });
-        output.WriteLine($"host: {RefundSystem.HostName}");
+        output.WriteLine($"host: {system.Host.Description}");
         const string path = "/api/manage/refund-requests/requeue-dead-lettered";
 
         foreach (var key in new[] { system.Keys.For("SubmitRefund")[SecretsFolder.DefaultKeyName], system.Keys.HostKeys[SecretsFolder.DefaultKeyName], SecretsFolder.NewKey(), null })

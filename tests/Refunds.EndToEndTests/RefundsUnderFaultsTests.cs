@@ -11,6 +11,7 @@ namespace Refunds.EndToEndTests;
 /// 500 refund requests through the dev host (real queue listener, Azurite, the simulator) while the simulator loses
 /// creates before and after performing them and duplicates, reorders and drops webhooks (issue 7 §2).
 /// </summary>
+[Collection(EndToEndCollection.Name)]
 public sealed class RefundsUnderFaultsTests(ITestOutputHelper output)
 {
     private const int Requests = 500;
@@ -24,7 +25,7 @@ public sealed class RefundsUnderFaultsTests(ITestOutputHelper output)
     public async Task Five_hundred_requests_under_create_and_webhook_faults_make_one_refund_each_and_one_reconciliation_makes_the_ledger_agree(bool stripMetadata)
     {
         await using var system = await RefundSystem.StartAsync(new RefundSystemOptions { StorageConnectionString = TestStorage.ConnectionString });
-        output.WriteLine($"host: {RefundSystem.HostName}");
+        output.WriteLine($"host: {system.Host.Description}");
         var requests = new List<Refunds.Core.Refunds.RefundRequest>(Requests);
         var seedClock = Stopwatch.StartNew();
         for (var batch = 0; batch < Requests; batch += 50)

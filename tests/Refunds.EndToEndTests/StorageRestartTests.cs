@@ -15,6 +15,7 @@ namespace Refunds.EndToEndTests;
 /// Table Storage (an Azurite of the test's own, persisting to disk) stops and comes back in the middle of a run of
 /// webhook deliveries.
 /// </summary>
+[Collection(EndToEndCollection.Name)]
 public sealed class StorageRestartTests(ITestOutputHelper output)
 {
     private const int Concurrency = 16;
@@ -27,7 +28,7 @@ public sealed class StorageRestartTests(ITestOutputHelper output)
 
     private enum Phase { Up, Stopping, Down, Restarting, UpAgain }
 
-    [Fact]
+    [LocalHostOnlyFact("the app is given a storage client with short SDK retries through DI, which only the in-process local host takes")]
     [Trait("Category", "Load")]
     public async Task Webhooks_delivered_while_storage_is_down_get_500_and_their_redeliveries_store_and_apply_each_event_exactly_once()
     {
@@ -147,6 +148,7 @@ public sealed class StorageRestartTests(ITestOutputHelper output)
         const int requestCount = 150;
         await using var azurite = await AzuriteProcess.StartAsync();
         await using var system = await RefundSystem.StartAsync(new RefundSystemOptions { StorageConnectionString = azurite.ConnectionString });
+        output.WriteLine($"host: {system.Host.Description}");
         var requests = await Task.WhenAll(Enumerable.Range(0, requestCount).Select(i => system.SeededRequestAsync($"rst-{i:D3}-{Guid.NewGuid():N}", 100 + i)));
         var ids = requests.Select(r => r.RequestId).ToList();
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (r, ct) => await system.RequestQueue.EnqueueAsync(r, ct));
@@ -196,13 +198,6 @@ public sealed class StorageRestartTests(ITestOutputHelper output)
     }
 
     /// <summary>Polls a condition the run itself makes true; the bound is a hang guard.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 1200 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(condition(), "the delivery run stalled");
-    }
+    private static Task WaitUntilAsync(Func<bool> condition)
+        => Eventually.TrueAsync(condition, TimeSpan.FromSeconds(60), "the delivery run stalled", TimeSpan.FromMilliseconds(50));
 }

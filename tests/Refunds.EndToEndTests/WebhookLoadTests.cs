@@ -8,13 +8,14 @@ using Xunit.Abstractions;
 
 namespace Refunds.EndToEndTests;
 
+[Collection(EndToEndCollection.Name)]
 public sealed class WebhookLoadTests(ITestOutputHelper output)
 {
     private const int Deliveries = 5_000;
     private const int Concurrency = 64;
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
 
-    [Fact]
+    [LocalHostOnlyFact("the app's ledger is swapped for a counting one through DI, which only the in-process local host takes")]
     [Trait("Category", "Load")]
     public async Task Five_thousand_deliveries_at_concurrency_64_a_third_duplicates_store_each_event_once_and_change_the_ledger_once_per_refund()
     {

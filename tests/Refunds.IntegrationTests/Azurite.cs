@@ -1,13 +1,16 @@
 using Azure.Core;
 using Azure.Data.Tables;
+using Refunds.Functions.Tests;
 
 namespace Refunds.IntegrationTests;
 
-/// <summary>The shared Azurite (env <c>REFUNDS_TEST_STORAGE</c>), unique table names per test, and a storage that is down.</summary>
+/// <summary>
+/// The integration tests' short names for the shared Azurite (<see cref="TestStorage"/> in Refunds.TestSupport):
+/// kept because many tests call them; the connection strings themselves live in one place.
+/// </summary>
 internal static class Azurite
 {
-    public static string ConnectionString
-        => Environment.GetEnvironmentVariable("REFUNDS_TEST_STORAGE") is { Length: > 0 } value ? value : "UseDevelopmentStorage=true";
+    public static string ConnectionString => TestStorage.ConnectionString;
 
     public static TableServiceClient Tables() => new(ConnectionString);
 
@@ -18,20 +21,8 @@ internal static class Azurite
         options.Retry.MaxRetries = 0;
         options.Retry.NetworkTimeout = TimeSpan.FromSeconds(2);
         options.Retry.Mode = RetryMode.Fixed;
-        return new TableServiceClient(
-            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;",
-            options);
+        return new TableServiceClient(TestStorage.Unreachable, options);
     }
 
     public static string UniqueTable(string prefix) => prefix + Guid.NewGuid().ToString("N")[..16];
-}
-
-/// <summary>The official Ping++ vectors as copied into the test output, read as raw bytes.</summary>
-internal static class VectorFiles
-{
-    public static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "vectors", name);
-
-    public static byte[] Bytes(string name) => File.ReadAllBytes(PathOf(name));
-
-    public static string Text(string name) => File.ReadAllText(PathOf(name));
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -10,20 +11,23 @@ namespace Refunds.Core.Ledger;
 public static class LedgerServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the refund ledger (default table names) as <see cref="IRefundLedger"/> and as each of its parts
+    /// Registers the refund ledger (table names from the <c>Storage__*</c> settings, <see cref="StorageTableOptions"/>) as <see cref="IRefundLedger"/> and as each of its parts
     /// (<see cref="IRequestStore"/>, <see cref="IRefundMerge"/>, <see cref="IOpenWorkIndex"/>: the same instance, so a
     /// test that replaces <see cref="IRefundLedger"/> replaces them all), with its counters on the container's
     /// <see cref="IMeterFactory"/> (the host registers one), unless registered. Needs a <see cref="TableServiceClient"/>.
     /// </summary>
-    public static IServiceCollection AddRefundLedger(this IServiceCollection services)
+    public static IServiceCollection AddRefundLedger(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSystemTime();
+        services.AddStorageTableNames(configuration);
         services.TryAddSingleton<IRefundLedger>(sp => new RefundLedger(
             sp.GetRequiredService<TableServiceClient>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<RefundLedger>>(),
-            meterFactory: sp.GetService<IMeterFactory>()));
+            sp.TableNames().RefundLedgerTable,
+            sp.TableNames().ReconcileIndexTable,
+            sp.GetService<IMeterFactory>()));
         services.TryAddSingleton<IRequestStore>(sp => sp.GetRequiredService<IRefundLedger>());
         services.TryAddSingleton<IRefundMerge>(sp => sp.GetRequiredService<IRefundLedger>());
         services.TryAddSingleton<IOpenWorkIndex>(sp => sp.GetRequiredService<IRefundLedger>());

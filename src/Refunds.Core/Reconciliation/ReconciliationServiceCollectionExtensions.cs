@@ -41,13 +41,13 @@ public static class ReconciliationServiceCollectionExtensions
             .Bind(configuration.GetSection(AnomalyOptions.SectionName))
             .ValidateOnStart();
 
-        services.AddRefundLedger();
+        services.AddRefundLedger(configuration);
         services.TryAddSingleton(sp => new RefundRequestQueue(
             sp.GetRequiredService<QueueServiceClient>(),
             configuration[SettingNames.RefundRequestsQueue] is { Length: > 0 } name ? name : StorageNames.DefaultRefundRequestsQueue));
-        services.TryAddSingleton(sp => new DiscrepancyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new ReconcileStateStore(sp.GetRequiredService<TableServiceClient>()));
-        services.TryAddSingleton(sp => new AnomalyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new DiscrepancyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.TableNames().DiscrepanciesTable));
+        services.TryAddSingleton(sp => new ReconcileStateStore(sp.GetRequiredService<TableServiceClient>(), sp.TableNames().ReconcileIndexTable));
+        services.TryAddSingleton(sp => new AnomalyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.TableNames().AnomaliesTable));
         services.TryAddSingleton<ReconciliationMetrics>();
         services.TryAddSingleton<AnomalyResolver>();
         services.TryAddSingleton<Reconciler>();

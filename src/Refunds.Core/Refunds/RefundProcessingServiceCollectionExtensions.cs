@@ -27,7 +27,7 @@ public static class RefundProcessingServiceCollectionExtensions
             .Bind(configuration.GetSection(RefundProcessingOptions.SectionName))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RefundProcessingOptions>, RefundProcessingOptionsValidator>());
-        services.AddRefundLedger();
+        services.AddRefundLedger(configuration);
         services.TryAddSingleton(sp => new RefundRequestQueue(
             sp.GetRequiredService<QueueServiceClient>(),
             configuration[SettingNames.RefundRequestsQueue] is { Length: > 0 } name ? name : StorageNames.DefaultRefundRequestsQueue));

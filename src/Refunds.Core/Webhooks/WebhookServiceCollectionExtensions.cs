@@ -35,7 +35,8 @@ public static class WebhookServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
         services.TryAddSystemTime();
         services.TryAddSingleton(sp => WebhookSignatureVerifier.FromOptions(sp.GetRequiredService<IOptions<WebhookOptions>>().Value));
-        services.TryAddSingleton(sp => new WebhookEventStore(sp.GetRequiredService<TableServiceClient>()));
+        services.AddStorageTableNames(configuration);
+        services.TryAddSingleton(sp => new WebhookEventStore(sp.GetRequiredService<TableServiceClient>(), sp.TableNames().WebhookEventsTable));
         services.TryAddSingleton<IPaymentEventObserver, NoOpPaymentEventObserver>();
         services.TryAddSingleton<WebhookMetrics>();
         services.TryAddSingleton<WebhookEventHandler>();

@@ -46,29 +46,21 @@ public static class FunctionAppServices
         services.AddHostedService(sp => sp.GetRequiredService<UnresolvedSettingsReporter>());
         services.TryAddSingleton<AppHealthCheck>();
 
-        // ---- Teammates' registrations go here (one line each; each validates its own options on start) ----
-        // Ping++ client + request signer, the refund ledger (default table names; tests replace it with their own
-        // tables), and the webhook receiver (verifier + WebhookEvents store) that applies events to that ledger.
+        // Ping++ client and request signer; the refund ledger (table names from the Storage__* settings); the webhook
+        // receiver that applies events to that ledger; reconciliation and the abnormal-payment check (which replaces
+        // the webhook module's no-op payment observer); the refund processor, HTTP API and admin requeue.
         services.AddPingppClient(configuration);
-        services.AddRefundLedger();
+        services.AddRefundLedger(configuration);
         services.AddPingppWebhooks(configuration);
-        // Refund processor and reconciliation (Refunds.Core/Refunds, /Reconciliation):
-        // Reconciliation + abnormal-payment check (also replaces the webhook module's no-op payment observer):
         services.AddReconciliation(configuration);
-        // ------------------------------------------------------------------------------------------------------
-
-        // ---- Refund requests (processor, poison, HTTP API, admin requeue); one block, see Refunds.Core/Refunds ----
-        // (The Ping++ client and the ledger are registered above.)
         services.AddRefundProcessing(configuration);
-        // ------------------------------------------------------------------------------------------------------
 
-        // ---- Callers: Entra ID tokens (off unless Entra__TenantId and Entra__Audience are set) for the /api/entra/…
-        // twins of the refund and manage routes, which reuse the key routes' function classes (docs/security.md).
+        // Callers: Entra ID tokens (off unless Entra__TenantId and Entra__Audience are set) for the /api/entra/… twins
+        // of the refund and manage routes, which reuse the key routes' function classes (docs/security.md).
         services.AddEntraCallers(configuration);
         services.TryAddScoped<EntraGate>();
         services.TryAddScoped<RefundApiFunctions>();
         services.TryAddScoped<RefundAdminFunctions>();
-        // ------------------------------------------------------------------------------------------------------
 
         return services;
     }

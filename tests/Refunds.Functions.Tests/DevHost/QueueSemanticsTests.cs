@@ -190,20 +190,12 @@ public sealed class QueueSemanticsTests
         return null!;
     }
 
-    private static async Task WaitForMessageCountAsync(QueueClient queue, int expected)
-    {
-        var count = -1;
-        for (var attempt = 0; attempt < 300; attempt++)
-        {
-            count = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
-            if (count == expected)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"{queue.Name} still holds {count} messages");
-    }
+    private static Task WaitForMessageCountAsync(QueueClient queue, int expected)
+        => Eventually.ReturnsAsync(
+            async () => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount,
+            count => count == expected,
+            TimeSpan.FromSeconds(30),
+            $"{expected} messages in {queue.Name}",
+            count => $"{count} messages",
+            TimeSpan.FromMilliseconds(100));
 }

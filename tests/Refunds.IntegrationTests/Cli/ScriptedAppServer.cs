@@ -1,67 +1,36 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Refunds.IntegrationTests.Cli;
 
-/// <summary>A request as the scripted server received it.</summary>
-internal sealed record ReceivedRequest(string Method, string RawTarget, IReadOnlyDictionary<string, string> Headers, byte[] Body)
-{
-    public string? Header(string name) => Headers.TryGetValue(name, out var v) ? v : null;
-}
-
 /// <summary>
-/// Real Kestrel on 127.0.0.1:0 standing in for the function app's HTTP API: records every request and answers from a
+/// A <see cref="LoopbackServer"/> standing in for the function app's HTTP API: records every request and answers from a
 /// script (the real API is tested by its own team; these tests prove what the CLI sends and how it shows answers).
 /// </summary>
 internal sealed class ScriptedAppServer : IAsyncDisposable
 {
     private readonly ConcurrentQueue<(int Status, string Body, (string Name, string Value)[] Headers)> _script = new();
-    private WebApplication _app = null!;
+    private LoopbackServer _server = null!;
 
     public ConcurrentQueue<ReceivedRequest> Requests { get; } = new();
 
-    public string BaseAddress { get; private set; } = "";
+    public string BaseAddress => _server.BaseAddress;
 
     public static async Task<ScriptedAppServer> StartAsync()
     {
         var server = new ScriptedAppServer();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        server._app = builder.Build();
-        server._app.Run(server.HandleAsync);
-        await server._app.StartAsync();
-        server.BaseAddress = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        server._server = await LoopbackServer.StartAsync(server.HandleAsync);
         return server;
     }
 
     /// <summary>A loopback URL where nothing listens (a port just released).</summary>
-    public static string ClosedAddress()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return $"http://127.0.0.1:{port}";
-    }
+    public static string ClosedAddress() => LoopbackServer.ClosedAddress();
 
     public void Reply(int status, string body, params (string Name, string Value)[] headers) => _script.Enqueue((status, body, headers));
 
     private async Task HandleAsync(HttpContext ctx)
     {
-        using var buffer = new MemoryStream();
-        await ctx.Request.Body.CopyToAsync(buffer);
-        var headers = ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        Requests.Enqueue(new ReceivedRequest(ctx.Request.Method, ctx.Features.Get<IHttpRequestFeature>()!.RawTarget, headers, buffer.ToArray()));
+        Requests.Enqueue(await ReceivedRequest.ReadAsync(ctx));
         if (!_script.TryDequeue(out var answer))
         {
             answer = (599, "{\"error\":\"no scripted answer left\"}", []);
@@ -77,9 +46,5 @@ internal sealed class ScriptedAppServer : IAsyncDisposable
         await ctx.Response.WriteAsync(answer.Body);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

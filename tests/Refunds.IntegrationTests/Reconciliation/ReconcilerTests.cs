@@ -196,7 +196,7 @@ public sealed class ReconcilerTests
     public async Task One_odd_refund_id_in_a_listing_fails_only_its_order_and_the_run_still_saves_its_cursor()
     {
         await using var h = await ReconcileHarness.StartAsync();
-        await using var pingpp = await Refunds.Core.UnitTests.Pingpp.ScriptedPingppServer.StartAsync();
+        await using var pingpp = await Refunds.IntegrationTests.PingppHttp.ScriptedPingppServer.StartAsync();
         const string orderId = "2011609290000000991";
         await h.RecordRequestAsync(orderId, "req-odd-1", "ch_odd", 100);
         h.Time.Advance(ReconcileHarness.Grace + TimeSpan.FromSeconds(1));

@@ -186,42 +186,26 @@ public sealed class RefundAppHarness : IAsyncDisposable
 
     /// <summary>Polls the ledger until the request satisfies <paramref name="done"/> (fails after <paramref name="timeout"/>).</summary>
     public async Task<RefundRequestRecord> WaitForRequestAsync(string requestId, Func<RefundRequestRecord, bool> done, TimeSpan? timeout = null)
-    {
-        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        RefundRequestRecord? last = null;
-        while (DateTimeOffset.UtcNow < deadline)
-        {
-            last = await Ledger.GetRequestAsync(requestId, CancellationToken.None);
-            if (last is not null && done(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Request {requestId} did not get there; last seen {last?.State} (attempt {last?.Attempt}, last error {last?.LastError}).");
-    }
+        => (await Eventually.ReturnsAsync(
+            () => Ledger.GetRequestAsync(requestId, CancellationToken.None),
+            last => last is not null && done(last),
+            timeout ?? TimeSpan.FromSeconds(60),
+            $"request {requestId}",
+            last => $"{last?.State} (attempt {last?.Attempt}, last error {last?.LastError})",
+            TimeSpan.FromMilliseconds(100)))!;
 
     public Task<RefundRequestRecord> WaitForStateAsync(string requestId, RefundRequestState state, TimeSpan? timeout = null)
         => WaitForRequestAsync(requestId, r => r.State == state, timeout);
 
     /// <summary>Waits until neither the queue nor its poison queue holds a message (visible or not).</summary>
-    public async Task WaitForQueuesDrainedAsync(TimeSpan? timeout = null)
-    {
-        var deadline = DateTimeOffset.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (DateTimeOffset.UtcNow < deadline)
-        {
-            if (await CountAsync(Queue) == 0 && await CountAsync(Poison) == 0)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Queues not drained: {await CountAsync(Queue)} in {Queue.Name}, {await CountAsync(Poison)} in poison.");
-    }
+    public Task WaitForQueuesDrainedAsync(TimeSpan? timeout = null)
+        => Eventually.ReturnsAsync(
+            async () => (Queued: await CountAsync(Queue), Poisoned: await CountAsync(Poison)),
+            counts => counts is (0, 0),
+            timeout ?? TimeSpan.FromSeconds(60),
+            "queues drained",
+            counts => $"{counts.Queued} in {Queue.Name}, {counts.Poisoned} in poison",
+            TimeSpan.FromMilliseconds(100));
 
     public static async Task<int> CountAsync(QueueClient queue)
         => await queue.ExistsAsync() ? (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;

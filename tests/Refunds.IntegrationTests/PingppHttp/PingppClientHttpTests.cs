@@ -7,9 +7,11 @@ using Microsoft.Extensions.Time.Testing;
 using Refunds.Core.Pingpp;
 using Refunds.Core.Signing;
 
-namespace Refunds.Core.UnitTests.Pingpp;
+namespace Refunds.IntegrationTests.PingppHttp;
 
-/// <summary>PingppClient against a real Kestrel server on loopback.</summary>
+using PingppClient = Refunds.Core.Pingpp.PingppClient;
+
+/// <summary>PingppClient against a real Kestrel server on loopback (moved here from the unit tests: it starts a server).</summary>
 public sealed class PingppClientHttpTests : IAsyncLifetime
 {
     private const string ApiKey = "sk_test_do_not_log_me_1234567890";

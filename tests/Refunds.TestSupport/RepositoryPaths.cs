@@ -1,8 +1,9 @@
 using System.Reflection;
 using Refunds.Functions.Hosting;
 
-namespace Refunds.Functions.Tests;
+namespace Refunds.TestSupport;
 
+/// <summary>The repository (the folder above the tests that holds <c>Refunds.Functions.sln</c>) and the paths the tests read in it.</summary>
 public static class RepositoryPaths
 {
     public static string Root { get; } = FindRoot();
@@ -11,6 +12,13 @@ public static class RepositoryPaths
 
     public static string FunctionsProject => Path.Combine(Root, "src", "Refunds.Functions");
 
+    public static string Infra => Path.Combine(Root, "infra");
+
+    public static string MainBicep => Path.Combine(Infra, "main.bicep");
+
+    public static string InPlace(params string[] parts) => Path.Combine([Root, .. parts]);
+
+    /// <summary>The configuration (Debug/Release) the tests were built with.</summary>
     public static string Configuration { get; } = typeof(RepositoryPaths).Assembly
         .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Configuration").Value!;
 
@@ -30,6 +38,20 @@ public static class RepositoryPaths
         }
     }
 
+    /// <summary>A temporary copy of infra/ (bicepconfig.json included), for tests that change files without touching the tree.</summary>
+    public static DirectoryInfo CopyOfInfra()
+    {
+        var copy = Directory.CreateTempSubdirectory("refunds-infra-copy-");
+        foreach (var file in Directory.EnumerateFiles(Infra, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(copy.FullName, Path.GetRelativePath(Infra, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        return copy;
+    }
+
     private static string FindRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
@@ -40,6 +62,7 @@ public static class RepositoryPaths
             }
         }
 
-        throw new InvalidOperationException("Refunds.Functions.sln not found above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException(
+            $"No folder above {AppContext.BaseDirectory} contains Refunds.Functions.sln; run the tests from inside the repository.");
     }
 }

@@ -1,26 +1,19 @@
 using System.Collections.Concurrent;
-using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Refunds.Core.UnitTests.Pingpp;
+namespace Refunds.IntegrationTests.PingppHttp;
 
-/// <summary>A real Kestrel server on 127.0.0.1:0 that records every request as received and answers from a script.</summary>
+/// <summary>A Ping++ stand-in on a <see cref="LoopbackServer"/>: records every request as received and answers from a script.</summary>
 internal sealed class ScriptedPingppServer : IAsyncDisposable
 {
     private readonly ConcurrentQueue<Func<HttpContext, Task>> _script = new();
     private readonly CancellationTokenSource _stopping = new();
-    private WebApplication _app = null!;
+    private LoopbackServer _server = null!;
 
     public ConcurrentQueue<ReceivedRequest> Requests { get; } = new();
 
-    public string BaseAddress { get; private set; } = "";
+    public string BaseAddress => _server.BaseAddress;
 
     /// <summary>Completes when a request is received (reset by the test if needed).</summary>
     public TaskCompletionSource FirstRequestReceived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -28,14 +21,7 @@ internal sealed class ScriptedPingppServer : IAsyncDisposable
     public static async Task<ScriptedPingppServer> StartAsync()
     {
         var server = new ScriptedPingppServer();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        server._app = builder.Build();
-        server._app.Run(server.HandleAsync);
-        await server._app.StartAsync();
-        var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseAddress = address.TrimEnd('/');
+        server._server = await LoopbackServer.StartAsync(server.HandleAsync);
         return server;
     }
 
@@ -68,11 +54,7 @@ internal sealed class ScriptedPingppServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext ctx)
     {
-        using var buffer = new MemoryStream();
-        await ctx.Request.Body.CopyToAsync(buffer);
-        var rawTarget = ctx.Features.Get<IHttpRequestFeature>()!.RawTarget;
-        var headers = ctx.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
-        Requests.Enqueue(new ReceivedRequest(ctx.Request.Method, rawTarget, headers, buffer.ToArray()));
+        Requests.Enqueue(await ReceivedRequest.ReadAsync(ctx));
         FirstRequestReceived.TrySetResult();
 
         if (_script.TryDequeue(out var respond))
@@ -89,15 +71,9 @@ internal sealed class ScriptedPingppServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
         _stopping.Dispose();
     }
-}
-
-internal sealed record ReceivedRequest(string Method, string RawTarget, IReadOnlyDictionary<string, string> Headers, byte[] Body)
-{
-    public string? Header(string name) => Headers.TryGetValue(name, out var v) ? v : null;
 }
 
 /// <summary>Delegates to the system clock and records every timer due time (request timeouts and retry delays).</summary>

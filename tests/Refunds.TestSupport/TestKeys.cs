@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using Refunds.Core.Signing;
 
-namespace Refunds.Core.UnitTests;
+namespace Refunds.TestSupport;
 
 /// <summary>The Ping++ sample merchant key pair from the vectors.</summary>
-internal static class TestKeys
+public static class TestKeys
 {
     public const string PrivateKeySetting = "Pingpp__SigningPrivateKey";
 

@@ -1,6 +1,6 @@
-namespace Refunds.Functions.Tests.Webhooks;
+namespace Refunds.TestSupport;
 
-/// <summary>The official Ping++ vectors as copied into the test output, read as raw bytes.</summary>
+/// <summary>The official Ping++ vectors as each test project copies them into its output (vectors/), read as raw bytes.</summary>
 public static class VectorFiles
 {
     public static string PathOf(string name) => Path.Combine(AppContext.BaseDirectory, "vectors", name);
