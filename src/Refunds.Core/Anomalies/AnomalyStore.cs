@@ -31,7 +31,6 @@ public sealed class AnomalyStore(TableServiceClient service, TimeProvider time, 
 {
     private const string MerchantOrderPrefix = "merchant-order|";
     private const string MerchantOrderRow = "order";
-    private const int MaxConcurrencyRetries = 32;
 
     private readonly TableHandle _table = new(service, tableName);
 
@@ -164,7 +163,7 @@ public sealed class AnomalyStore(TableServiceClient service, TimeProvider time, 
         }
 
         var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        return await OptimisticRetry.RunAsync<bool>($"update merchant-order record {merchantOrderNo}", async _ =>
         {
             var row = await table.GetEntityIfExistsAsync<TableEntity>(MerchantOrderPrefix + merchantOrderNo, MerchantOrderRow, cancellationToken: ct).ConfigureAwait(false);
             var known = row.HasValue ? ReadMerchantOrder(merchantOrderNo, row.Value!) : null;
@@ -180,26 +179,11 @@ public sealed class AnomalyStore(TableServiceClient service, TimeProvider time, 
                 ["ChargeIds"] = JsonSerializer.Serialize(next.ChargeIds),
                 ["ChargesWithoutOrder"] = JsonSerializer.Serialize(next.ChargesWithoutOrder),
             };
-            try
-            {
-                if (row.HasValue)
-                {
-                    await table.UpdateEntityAsync(entity, row.Value!.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
-                }
-                else
-                {
-                    await table.AddEntityAsync(entity, ct).ConfigureAwait(false);
-                }
-
-                return true;
-            }
-            catch (RequestFailedException e) when (TableStatus.IsConcurrencyLoss(e))
-            {
-                // Another delivery wrote first: merge into what it wrote.
-            }
-        }
-
-        throw new InvalidOperationException($"The merchant-order record {merchantOrderNo} kept changing under {MaxConcurrencyRetries} attempts to update it.");
+            // Lost to another writer: merge into what it wrote.
+            return await ConditionalWrite.AddOrReplaceAsync(table, entity, row.HasValue ? row.Value!.ETag : null, ct).ConfigureAwait(false)
+                ? true
+                : OptimisticRetry.Again;
+        }, ct).ConfigureAwait(false);
     }
 
     private static MerchantOrderRecord ReadMerchantOrder(string merchantOrderNo, TableEntity e) => new(

@@ -119,23 +119,10 @@ public sealed partial class RefundLedger
             }
 
             var entity = FromOrder(partition, next with { OrderId = orderId, UpdatedAt = Now });
-            try
-            {
-                if (row.HasValue)
-                {
-                    await table.UpdateEntityAsync(entity, row.Value!.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
-                }
-                else
-                {
-                    await table.AddEntityAsync(entity, ct).ConfigureAwait(false);
-                }
-
-                return true;
-            }
-            catch (RequestFailedException e) when (TableStatus.IsConcurrencyLoss(e))
-            {
-                return OptimisticRetry.Again;
-            }
+            // Lost to another writer: merge into what it wrote.
+            return await ConditionalWrite.AddOrReplaceAsync(table, entity, row.HasValue ? row.Value!.ETag : null, ct).ConfigureAwait(false)
+                ? true
+                : OptimisticRetry.Again;
         }, ct).ConfigureAwait(false);
     }
 }

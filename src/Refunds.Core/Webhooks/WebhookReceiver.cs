@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Refunds.Core.Diagnostics;
@@ -41,7 +42,14 @@ public sealed partial class WebhookReceiver(
 
     public async Task<WebhookReceipt> ReceiveAsync(ReadOnlyMemory<byte> body, string? signatureHeader, CancellationToken cancellationToken)
     {
-        var authenticated = Authenticate(body, signatureHeader);
+        if (body.Length > MaxBodyBytes)
+        {
+            return RefuseTooLarge(body.Length);
+        }
+
+        // One span for the whole delivery: authenticate, store and apply (the ledger write is its child).
+        using var activity = RefundsTracing.StartWebhook();
+        var authenticated = Authenticate(body, signatureHeader, activity);
         if (authenticated.Rejection is { } rejection)
         {
             return rejection;
@@ -52,17 +60,11 @@ public sealed partial class WebhookReceiver(
     }
 
     /// <summary>
-    /// The event, when the body is small enough, signed (or, when configured, an unsigned test-mode event) and a Ping++
-    /// event; otherwise the rejection (401, 400, 413), counted and logged. Nothing is stored for a rejection.
+    /// The event, when the body is signed (or, when configured, an unsigned test-mode event) and a Ping++ event; otherwise
+    /// the rejection (401, 400), counted and logged. Nothing is stored for a rejection.
     /// </summary>
-    private Authenticated Authenticate(ReadOnlyMemory<byte> body, string? signatureHeader)
+    private Authenticated Authenticate(ReadOnlyMemory<byte> body, string? signatureHeader, Activity? activity)
     {
-        if (body.Length > MaxBodyBytes)
-        {
-            return new(RefuseTooLarge(body.Length), null, null);
-        }
-
-        using var activity = RefundsTracing.StartWebhook();
         var signature = verifier.Verify(body.Span, signatureHeader);
         PingppEvent? pingppEvent = null;
         string? reason = null;
