@@ -108,7 +108,7 @@ public static class ReconcileBenchmark
             var state = new ReconcileStateStore(tables, "benchidx" + suffix);
             var reconciliation = Options.Create(new ReconciliationOptions());
             var metrics = new ReconciliationMetrics();
-            var anomalies = new AnomalyResolver(new AnomalyStore(tables, time, "benchano" + suffix), queue, state,
+            var anomalies = new AnomalyResolver(new AnomalyStore(tables, time, "benchano" + suffix), _ledger, queue, state,
                 Options.Create(new AnomalyOptions()), reconciliation, metrics, time, NullLogger<AnomalyResolver>.Instance);
             _reconciler = new Reconciler(_ledger, simulator.Client, queue, new DiscrepancyStore(tables, time, "benchdis" + suffix), state, anomalies,
                 reconciliation, metrics, time, NullLogger<Reconciler>.Instance);

@@ -22,6 +22,9 @@ public static class AdminApi
         var sim = app.MapGroup("/_sim");
         sim.MapPost("/orders", SeedOrderAsync);
         sim.MapPost("/orders/{orderId}/refunds", DashboardRefundAsync);
+        sim.MapPost("/orders/{orderId}/charges", PayAgainAsync);
+        sim.MapPost("/orders/{orderId}/cancel", (string orderId, SimulatorLedger ledger) =>
+            ledger.Cancel(orderId) is { } canceled ? PingppJson.Result(canceled) : Bad($"no order {orderId}", StatusCodes.Status404NotFound));
         sim.MapGet("/refunds", (SimulatorLedger ledger) => PingppJson.Result(new JsonObject { ["data"] = ledger.AdminRefunds() }));
         sim.MapPost("/settle", (string? order_id, SimulatorLedger ledger) =>
             PingppJson.Result(new JsonObject { ["settled"] = ledger.Settle(force: true, order_id) }));
@@ -63,6 +66,17 @@ public static class AdminApi
         return order is null
             ? Bad($"an order or charge with one of these ids already exists", StatusCodes.Status409Conflict)
             : PingppJson.Result(order);
+    }
+
+    private static async Task<IResult> PayAgainAsync(string orderId, HttpRequest request, SimulatorLedger ledger)
+    {
+        var (charge, error) = await ReadAsync<SeedCharge>(request);
+        if (charge is null) return Bad(error!);
+        if (charge.Amount <= 0) return Bad("amount must be a positive integer (fen)");
+        if (charge.Id is { } id && !IsSimpleId(id)) return Bad("a charge id must be 1-64 letters, digits, _ or -");
+        return ledger.PayAgain(orderId, new SeededCharge(charge.Amount, charge.Channel ?? "alipay", charge.Id)) is { } order
+            ? PingppJson.Result(order)
+            : Bad($"no order {orderId}, or the charge id is taken", StatusCodes.Status409Conflict);
     }
 
     private static async Task<IResult> DashboardRefundAsync(string orderId, HttpRequest request, SimulatorLedger ledger)

@@ -5,10 +5,12 @@ namespace Pingpp.Simulator.State;
 /// <summary>A Ping++ order, paid through one or more charges.</summary>
 public sealed class SimOrder(string id, long amount, string status, DateTimeOffset created, IReadOnlyList<SimCharge> charges)
 {
+    private readonly List<SimCharge> _charges = [.. charges];
+
     public string Id { get; } = id;
     public long Amount { get; } = amount;
     public DateTimeOffset Created { get; } = created;
-    public IReadOnlyList<SimCharge> Charges { get; } = charges;
+    public IReadOnlyList<SimCharge> Charges => _charges;
     public string MerchantOrderNo { get; } = PingppIds.Digits(16);
     public string Subject { get; init; } = "Simulated order";
     public string Body { get; init; } = "Simulated order body";
@@ -26,6 +28,9 @@ public sealed class SimOrder(string id, long amount, string status, DateTimeOffs
     public RefundFailure? RefundFailure { get; init; }
 
     public bool OrderRefundedEventSent { get; set; }
+
+    /// <summary>A further payment of the order (a second or third charge: the payer paid again).</summary>
+    public void AddCharge(SimCharge charge) => _charges.Add(charge);
 
     public long ActualAmount => Amount;
     public long AmountPaid => Charges.Sum(c => c.Amount);

@@ -47,6 +47,42 @@ public sealed partial class SimulatorLedger(
         }
     }
 
+    /// <summary>
+    /// A further payment of an existing order (the payer paid again): one more paid charge, announced by
+    /// <c>charge.succeeded</c> only. Null when the order is unknown or the charge id is taken.
+    /// </summary>
+    public JsonObject? PayAgain(string orderId, SeededCharge seeded)
+    {
+        lock (_gate)
+        {
+            var chargeId = seeded.Id ?? PingppIds.Charge();
+            if (!_orders.TryGetValue(orderId, out var order) || _orders.Values.Any(o => o.Charges.Any(x => x.Id == chargeId)))
+            {
+                return null;
+            }
+
+            var charge = new SimCharge(chargeId, orderId, seeded.Channel, seeded.Amount, time.GetUtcNow());
+            order.AddCharge(charge);
+            outbox.Publish("charge.succeeded", charge.Id, ExpandAppIfFaulted(charge.ToJson(order, _options.Livemode, _options.AppId), order.Id));
+            return OrderJson(order);
+        }
+    }
+
+    /// <summary>The order turns <c>canceled</c> whatever it was paid (a payment that raced the cancellation); null when unknown.</summary>
+    public JsonObject? Cancel(string orderId)
+    {
+        lock (_gate)
+        {
+            if (!_orders.TryGetValue(orderId, out var order))
+            {
+                return null;
+            }
+
+            order.Status = "canceled";
+            return OrderJson(order);
+        }
+    }
+
     public bool OrderExists(string orderId)
     {
         lock (_gate) return _orders.ContainsKey(orderId);

@@ -10,7 +10,9 @@ namespace Refunds.Core.Anomalies;
 /// The abnormal-payment check on payment webhooks. Fast and idempotent: no Ping++ call. An order event is checked on
 /// the order it carries; an anomaly is recorded and the order is marked for reconciliation, where the next run
 /// retrieves the current order, lists its refunds and (in AutoRefund) enqueues the refund. A <c>charge.succeeded</c>
-/// for a charge that its order did not have when the order event came (a second payment) marks that order too.
+/// for a charge that its order did not have when the order event came (a second payment) marks that order too; one
+/// that comes before any order event is kept in the merchant-order record, and the order event that follows marks the
+/// order when it does not list that charge. No payment event is dropped for arriving first.
 /// </summary>
 public sealed partial class AnomalyPaymentEventObserver(
     AnomalyStore store,
@@ -33,7 +35,13 @@ public sealed partial class AnomalyPaymentEventObserver(
         {
             if (order.MerchantOrderNo is { Length: > 0 } merchantNo)
             {
-                await store.RememberOrderAsync(merchantNo, order.Id, order.Charges?.Data.Select(c => c.Id) ?? [], ct).ConfigureAwait(false);
+                var unlisted = await store.RememberOrderAsync(merchantNo, order.Id, order.Charges?.Data.Select(c => c.Id) ?? [], ct).ConfigureAwait(false);
+                if (unlisted.Count > 0)
+                {
+                    var charges = string.Join(", ", unlisted);
+                    await ledger.MarkOrderForReconciliationAsync(order.Id, $"{MarkReasonPrefix}charge(s) {charges} paid before the order event, which does not list them", ct).ConfigureAwait(false);
+                    Log.EarlyChargesUnlisted(logger, order.Id, charges, pingppEvent.Id);
+                }
             }
 
             var knownCanceled = order.Status != PaymentAnomalyRules.CanceledStatus && await store.WasPaidAfterCancelAsync(order.Id, ct).ConfigureAwait(false);
@@ -50,12 +58,21 @@ public sealed partial class AnomalyPaymentEventObserver(
             return;
         }
 
-        if (pingppEvent.Charge is { OrderNo: { Length: > 0 } merchantOrderNo } charge
-            && await store.FindOrderAsync(merchantOrderNo, ct).ConfigureAwait(false) is { } known
-            && !known.ChargeIds.Contains(charge.Id, StringComparer.Ordinal))
+        if (pingppEvent.Charge is { OrderNo: { Length: > 0 } merchantOrderNo } charge)
         {
-            await ledger.MarkOrderForReconciliationAsync(known.OrderId, $"{MarkReasonPrefix}charge {charge.Id} paid after the order event", ct).ConfigureAwait(false);
-            Log.ExtraCharge(logger, known.OrderId, charge.Id, pingppEvent.Id);
+            switch (await store.RememberChargeAsync(merchantOrderNo, charge.Id, ct).ConfigureAwait(false))
+            {
+                case { OrderId: { } orderId, NewToOrder: true }:
+                    await ledger.MarkOrderForReconciliationAsync(orderId, $"{MarkReasonPrefix}charge {charge.Id} paid after the order event", ct).ConfigureAwait(false);
+                    Log.ExtraCharge(logger, orderId, charge.Id, pingppEvent.Id);
+                    break;
+                case { OrderId: null }:
+                    Log.ChargeBeforeOrder(logger, charge.Id, pingppEvent.Id);
+                    break;
+                case null:
+                    Log.ChargeNotKept(logger, charge.Id, pingppEvent.Id);
+                    break;
+            }
         }
     }
 
@@ -66,5 +83,14 @@ public sealed partial class AnomalyPaymentEventObserver(
 
         [LoggerMessage(5002, LogLevel.Warning, "Charge {ChargeId} paid order {OrderId} after its order event (event {EventId}); marked for reconciliation")]
         public static partial void ExtraCharge(ILogger logger, string orderId, string chargeId, string eventId);
+
+        [LoggerMessage(5003, LogLevel.Information, "Charge {ChargeId} paid before any order event of its merchant order (event {EventId}); kept until the order event comes")]
+        public static partial void ChargeBeforeOrder(ILogger logger, string chargeId, string eventId);
+
+        [LoggerMessage(5004, LogLevel.Warning, "Charge(s) {ChargeIds} paid before the order event of order {OrderId}, which does not list them (event {EventId}); marked for reconciliation")]
+        public static partial void EarlyChargesUnlisted(ILogger logger, string orderId, string chargeIds, string eventId);
+
+        [LoggerMessage(5005, LogLevel.Warning, "Charge {ChargeId} (event {EventId}) names a merchant order number that cannot be stored; a further payment of its order is found only by the order's own events")]
+        public static partial void ChargeNotKept(ILogger logger, string chargeId, string eventId);
     }
 }

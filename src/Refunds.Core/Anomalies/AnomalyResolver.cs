@@ -15,13 +15,16 @@ public sealed record AnomalyResolution(PaymentAnomaly? Anomaly, int Enqueued, st
 
 /// <summary>
 /// Acts on an abnormal payment during reconciliation, with the current order and its refunds at Ping++ in hand.
-/// Report: record + warning. AutoRefund: enqueue the plan's requests through the normal refund queue, each under its
-/// deterministic request id, unless the ledger or Ping++ already has that request id, or it was handed to the queue
-/// less than a grace period ago. Refunds that are not ours for this anomaly (e.g. made in the dashboard) stop the
-/// automatic refund: someone may already have refunded the payer, so the anomaly is left for a person.
+/// Report: record + warning. AutoRefund: record the plan's requests in the ledger, then enqueue them through the normal
+/// refund queue, each under its deterministic request id, unless the ledger or Ping++ already has that request id, or
+/// it was handed to the queue less than a grace period ago. Anything not this plan's own stops the automatic refund
+/// and leaves the anomaly for a person: a refund at Ping++ that is not ours for this plan (e.g. made in the dashboard),
+/// or a request in the ledger that may still refund (e.g. an earlier plan's, before a further payment or a
+/// cancellation changed the plan and its request ids). So money already committed is never planned a second time.
 /// </summary>
 public sealed partial class AnomalyResolver(
     AnomalyStore store,
+    IRefundLedger refundLedger,
     RefundRequestQueue queue,
     ReconcileStateStore state,
     IOptions<AnomalyOptions> anomalyOptions,
@@ -57,8 +60,9 @@ public sealed partial class AnomalyResolver(
         }
         else
         {
-            var planned = anomaly.Refunds.Select(r => r.RequestId).ToHashSet(StringComparer.Ordinal);
-            var foreign = atPingpp.Where(r => r.Status != PingppRefundStatus.Failed && (r.RequestId is null || !planned.Contains(r.RequestId))).ToList();
+            var plan = anomaly.ToRefundRequests();
+            var foreign = atPingpp.Where(r => r.Status != PingppRefundStatus.Failed && !IsPlanned(r, plan)).ToList();
+            var inFlight = RequestsOutsidePlan(ledger.Requests, plan);
             if (anomaly.Refunds.Sum(r => r.Amount) != anomaly.AmountToRefund)
             {
                 outcome = "needs review: the paid charges do not cover the amount to refund";
@@ -67,24 +71,13 @@ public sealed partial class AnomalyResolver(
             {
                 outcome = $"needs review: the order has other refunds ({string.Join(", ", foreign.Select(r => r.Id))})";
             }
+            else if (inFlight.Count > 0)
+            {
+                outcome = InFlightOutcome(inFlight);
+            }
             else
             {
-                var grace = reconciliationOptions.Value.CreateGracePeriod;
-                foreach (var request in anomaly.ToRefundRequests())
-                {
-                    var alreadyThere = ledger.Requests.Any(r => r.RequestId == request.RequestId) || atPingpp.Any(r => r.RequestId == request.RequestId);
-                    if (alreadyThere || RefundRequestRules.Validate(request).Count > 0
-                        || !await state.TryClaimEnqueueAsync(request.RequestId, time.GetUtcNow(), grace, ct).ConfigureAwait(false))
-                    {
-                        continue;
-                    }
-
-                    await queue.EnqueueAsync(request, ct).ConfigureAwait(false);
-                    enqueued++;
-                    Log.RefundEnqueued(logger, order.Id, slug, request.RequestId, request.Charge, request.ChargeAmount);
-                }
-
-                outcome = enqueued > 0 ? $"refund requested ({enqueued} request(s))" : "refund already requested";
+                (enqueued, outcome) = await RequestAsync(order.Id, slug, plan, ledger, atPingpp, ct).ConfigureAwait(false);
             }
         }
 
@@ -92,6 +85,81 @@ public sealed partial class AnomalyResolver(
         Log.Anomaly(logger, order.Id, slug, anomaly.AmountPaid, anomaly.ActualAmount, anomaly.AmountToRefund, mode.ToString(), outcome);
         return new AnomalyResolution(anomaly, enqueued, outcome);
     }
+
+    /// <summary>
+    /// Records the plan's new requests in the ledger (Received) before anything is enqueued, so that from this moment
+    /// they are in flight for every later plan of the order; then reads the order's requests again. A request outside
+    /// this plan that appeared meanwhile (an overlapping run acting on another plan) parks the new ones for a person
+    /// instead: of two such runs at least one sees the other's requests, so two plans never both go out. Requests the
+    /// ledger already had are left to reconciliation's hand-back.
+    /// </summary>
+    private async Task<(int Enqueued, string Outcome)> RequestAsync(
+        string orderId, string slug, IReadOnlyList<RefundRequest> plan, OrderLedger known, IReadOnlyList<PingppRefund> atPingpp, CancellationToken ct)
+    {
+        var recorded = new List<RefundRequest>();
+        foreach (var request in plan)
+        {
+            var alreadyThere = known.Requests.Any(r => r.RequestId == request.RequestId) || atPingpp.Any(r => r.RequestId == request.RequestId);
+            if (alreadyThere || RefundRequestRules.Validate(request).Count > 0)
+            {
+                continue;
+            }
+
+            if ((await refundLedger.CreateRequestAsync(request.ToLedgerRecord(), ct).ConfigureAwait(false)).Created)
+            {
+                recorded.Add(request);
+            }
+        }
+
+        if (recorded.Count == 0)
+        {
+            return (0, "refund already requested");
+        }
+
+        var appeared = RequestsOutsidePlan((await refundLedger.ListOrderAsync(orderId, ct).ConfigureAwait(false)).Requests, plan);
+        if (appeared.Count > 0)
+        {
+            var outcome = InFlightOutcome(appeared);
+            foreach (var request in recorded)
+            {
+                await refundLedger.RecordNeedsReviewAsync(request.RequestId, attempt: null, outcome, ct).ConfigureAwait(false);
+            }
+
+            return (0, outcome);
+        }
+
+        var enqueued = 0;
+        var grace = reconciliationOptions.Value.CreateGracePeriod;
+        foreach (var request in recorded)
+        {
+            if (await state.TryClaimEnqueueAsync(request.RequestId, time.GetUtcNow(), grace, ct).ConfigureAwait(false))
+            {
+                await queue.EnqueueAsync(request, ct).ConfigureAwait(false);
+                enqueued++;
+                Log.RefundEnqueued(logger, orderId, slug, request.RequestId, request.Charge, request.ChargeAmount);
+            }
+        }
+
+        return (enqueued, enqueued > 0 ? $"refund requested ({enqueued} request(s))" : "refund already requested");
+    }
+
+    /// <summary>A refund at Ping++ that carries one of the plan's request ids, for the planned charge and amount.</summary>
+    private static bool IsPlanned(PingppRefund refund, IReadOnlyList<RefundRequest> plan)
+        => refund.RequestId is { } id && plan.Any(p => p.RequestId == id && p.Charge == refund.Charge && p.ChargeAmount == refund.Amount);
+
+    /// <summary>
+    /// The order's requests that may still refund and are not this plan's own (another id, or a planned id recorded
+    /// for another charge or amount, e.g. an earlier plan's): committed money the plan does not account for. Only a
+    /// rejected request (never sent) or a failed one (nothing refunded; a refund that lifts it appears at Ping++) is free.
+    /// </summary>
+    private static List<RefundRequestRecord> RequestsOutsidePlan(IReadOnlyList<RefundRequestRecord> requests, IReadOnlyList<RefundRequest> plan)
+        => [
+            .. requests.Where(r => r.State is not (RefundRequestState.Rejected or RefundRequestState.Failed)
+                && !plan.Any(p => p.RequestId == r.RequestId && p.Charge == r.Charge && p.ChargeAmount == r.ChargeAmount)),
+        ];
+
+    private static string InFlightOutcome(IEnumerable<RefundRequestRecord> inFlight)
+        => $"needs review: the order has refund requests outside this plan that may still refund ({string.Join(", ", inFlight.Select(r => $"{r.RequestId} {r.State}"))})";
 
     private static partial class Log
     {

@@ -22,14 +22,16 @@ public sealed record AnomalyRecord(
 
 /// <summary>
 /// The <c>Anomalies</c> table. PartitionKey = order id, RowKey = the kind's slug: one row per anomaly, so recording it
-/// again (replayed webhooks, every run) only refreshes the outcome and <c>LastSeenAt</c>. It also remembers which
-/// charges each order had when its order event arrived (partition <c>merchant-order|{merchant_order_no}</c>), because
-/// a <c>charge.succeeded</c> event names the merchant order number but not the Ping++ order.
+/// again (replayed webhooks, every run) only refreshes the outcome and <c>LastSeenAt</c>. It also keeps a
+/// <see cref="MerchantOrderRecord"/> per merchant order number (partition <c>merchant-order|{merchant_order_no}</c>),
+/// because a <c>charge.succeeded</c> event names the merchant order number but not the Ping++ order; that record is
+/// written with ETags, so concurrent deliveries lose nothing.
 /// </summary>
 public sealed class AnomalyStore(TableServiceClient service, TimeProvider time, string tableName = StorageNames.AnomaliesTable)
 {
     private const string MerchantOrderPrefix = "merchant-order|";
     private const string MerchantOrderRow = "order";
+    private const int MaxConcurrencyRetries = 32;
 
     private readonly TableHandle _table = new(service, tableName);
 
@@ -94,26 +96,51 @@ public sealed class AnomalyStore(TableServiceClient service, TimeProvider time, 
         return row.HasValue;
     }
 
-    /// <summary>Remembers the order behind a merchant order number and the charges it had (merged with earlier ones).</summary>
-    public async Task RememberOrderAsync(string merchantOrderNo, string orderId, IEnumerable<string> chargeIds, CancellationToken ct)
+    /// <summary>
+    /// Remembers the order behind a merchant order number and the charges its order event lists (merged with earlier
+    /// ones). Charges announced by <c>charge.succeeded</c> before any order event are taken in as the order's; the ones
+    /// this event does not list are returned: payments the event does not show, so the order must be checked.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RememberOrderAsync(string merchantOrderNo, string orderId, IEnumerable<string> chargeIds, CancellationToken ct)
     {
-        if (!TableKeys.IsValidId(merchantOrderNo))
+        var listed = chargeIds.ToList();
+        var unlisted = new List<string>();
+        await UpdateMerchantOrderAsync(merchantOrderNo, known =>
         {
-            return;
-        }
-
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        var known = await FindOrderAsync(merchantOrderNo, ct).ConfigureAwait(false);
-        var charges = (known?.ChargeIds ?? []).Union(chargeIds, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var entity = new TableEntity(MerchantOrderPrefix + merchantOrderNo, MerchantOrderRow)
-        {
-            ["OrderId"] = orderId,
-            ["ChargeIds"] = JsonSerializer.Serialize(charges),
-        };
-        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+            unlisted = [.. (known?.ChargesWithoutOrder ?? []).Except(listed, StringComparer.Ordinal)];
+            var charges = (known?.ChargeIds ?? []).Union(listed, StringComparer.Ordinal).Union(known?.ChargesWithoutOrder ?? [], StringComparer.Ordinal);
+            return new MerchantOrderRecord(merchantOrderNo, orderId, Sorted(charges), []);
+        }, ct).ConfigureAwait(false);
+        return unlisted;
     }
 
-    public async Task<(string OrderId, IReadOnlyList<string> ChargeIds)?> FindOrderAsync(string merchantOrderNo, CancellationToken ct)
+    /// <summary>
+    /// Remembers a charge announced by <c>charge.succeeded</c>: added to the known order's charges, or, before any order
+    /// event, kept as a charge waiting for its order (see <see cref="RememberOrderAsync"/>). Null when the merchant
+    /// order number cannot be stored.
+    /// </summary>
+    public async Task<ChargeNoted?> RememberChargeAsync(string merchantOrderNo, string chargeId, CancellationToken ct)
+    {
+        ChargeNoted? noted = null;
+        var stored = await UpdateMerchantOrderAsync(merchantOrderNo, known =>
+        {
+            if (known?.OrderId is { } orderId)
+            {
+                var isNew = !known.ChargeIds.Contains(chargeId, StringComparer.Ordinal);
+                noted = new ChargeNoted(orderId, isNew);
+                return isNew ? known with { ChargeIds = Sorted(known.ChargeIds.Append(chargeId)) } : known;
+            }
+
+            noted = new ChargeNoted(null, true);
+            var waiting = known?.ChargesWithoutOrder ?? [];
+            return waiting.Contains(chargeId, StringComparer.Ordinal)
+                ? known!
+                : new MerchantOrderRecord(merchantOrderNo, null, known?.ChargeIds ?? [], Sorted(waiting.Append(chargeId)));
+        }, ct).ConfigureAwait(false);
+        return stored ? noted : null;
+    }
+
+    public async Task<MerchantOrderRecord?> FindMerchantOrderAsync(string merchantOrderNo, CancellationToken ct)
     {
         if (!TableKeys.IsValidId(merchantOrderNo))
         {
@@ -122,8 +149,84 @@ public sealed class AnomalyStore(TableServiceClient service, TimeProvider time, 
 
         var table = await _table.GetAsync(ct).ConfigureAwait(false);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(MerchantOrderPrefix + merchantOrderNo, MerchantOrderRow, cancellationToken: ct).ConfigureAwait(false);
-        return row.HasValue
-            ? (row.Value!.GetString("OrderId")!, JsonSerializer.Deserialize<List<string>>(row.Value.GetString("ChargeIds") ?? "[]") ?? [])
-            : null;
+        return row.HasValue ? ReadMerchantOrder(merchantOrderNo, row.Value!) : null;
     }
+
+    /// <summary>
+    /// Read, change, write back only if nobody wrote in between (ETag; a first write is an add, which fails if another
+    /// writer added first), else read again and retry. Returns false when the merchant order number cannot be a key.
+    /// </summary>
+    private async Task<bool> UpdateMerchantOrderAsync(string merchantOrderNo, Func<MerchantOrderRecord?, MerchantOrderRecord> change, CancellationToken ct)
+    {
+        if (!TableKeys.IsValidId(merchantOrderNo))
+        {
+            return false;
+        }
+
+        var table = await _table.GetAsync(ct).ConfigureAwait(false);
+        for (var attempt = 0; attempt < MaxConcurrencyRetries; attempt++)
+        {
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(MerchantOrderPrefix + merchantOrderNo, MerchantOrderRow, cancellationToken: ct).ConfigureAwait(false);
+            var known = row.HasValue ? ReadMerchantOrder(merchantOrderNo, row.Value!) : null;
+            var next = change(known);
+            if (next == known)
+            {
+                return true;
+            }
+
+            var entity = new TableEntity(MerchantOrderPrefix + merchantOrderNo, MerchantOrderRow)
+            {
+                ["OrderId"] = next.OrderId,
+                ["ChargeIds"] = JsonSerializer.Serialize(next.ChargeIds),
+                ["ChargesWithoutOrder"] = JsonSerializer.Serialize(next.ChargesWithoutOrder),
+            };
+            try
+            {
+                if (row.HasValue)
+                {
+                    await table.UpdateEntityAsync(entity, row.Value!.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await table.AddEntityAsync(entity, ct).ConfigureAwait(false);
+                }
+
+                return true;
+            }
+            catch (RequestFailedException e) when (TableStatus.IsConcurrencyLoss(e))
+            {
+                // Another delivery wrote first: merge into what it wrote.
+            }
+        }
+
+        throw new InvalidOperationException($"The merchant-order record {merchantOrderNo} kept changing under {MaxConcurrencyRetries} attempts to update it.");
+    }
+
+    private static MerchantOrderRecord ReadMerchantOrder(string merchantOrderNo, TableEntity e) => new(
+        merchantOrderNo,
+        e.GetString("OrderId") is { Length: > 0 } orderId ? orderId : null,
+        JsonSerializer.Deserialize<List<string>>(e.GetString("ChargeIds") ?? "[]") ?? [],
+        JsonSerializer.Deserialize<List<string>>(e.GetString("ChargesWithoutOrder") ?? "[]") ?? []);
+
+    private static List<string> Sorted(IEnumerable<string> ids) => [.. ids.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 }
+
+/// <summary>
+/// What anomaly detection knows about a merchant order number: its Ping++ order (null until an order event names it),
+/// the charges known to that order, and charges announced by <c>charge.succeeded</c> before any order event.
+/// </summary>
+public sealed record MerchantOrderRecord(string MerchantOrderNo, string? OrderId, IReadOnlyList<string> ChargeIds, IReadOnlyList<string> ChargesWithoutOrder)
+{
+    public bool Equals(MerchantOrderRecord? other)
+        => other is not null && MerchantOrderNo == other.MerchantOrderNo && OrderId == other.OrderId
+           && ChargeIds.SequenceEqual(other.ChargeIds, StringComparer.Ordinal)
+           && ChargesWithoutOrder.SequenceEqual(other.ChargesWithoutOrder, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(MerchantOrderNo, OrderId, ChargeIds.Count, ChargesWithoutOrder.Count);
+}
+
+/// <summary>
+/// What <see cref="AnomalyStore.RememberChargeAsync"/> did: <see cref="OrderId"/> is the known order (null: kept until an
+/// order event names it); <see cref="NewToOrder"/> is true when the order did not have the charge yet.
+/// </summary>
+public sealed record ChargeNoted(string? OrderId, bool NewToOrder);

@@ -68,9 +68,12 @@ internal sealed class ReconcileHarness : IAsyncDisposable
 
     /// <summary>A reconciler over the harness's parts (a new instance each call, as a second host would have).</summary>
     public Reconciler Reconciler(int maxOrders = 500, int maxConcurrency = 4) => new(
-        Ledger, Client, Queue, Discrepancies, State,
-        new AnomalyResolver(Anomalies, Queue, State, AnomalyOptions, ReconciliationOptions(maxOrders, maxConcurrency), Metrics, Time, NullLogger<AnomalyResolver>.Instance),
+        Ledger, Client, Queue, Discrepancies, State, Resolver(maxOrders, maxConcurrency),
         ReconciliationOptions(maxOrders, maxConcurrency), Metrics, Time, NullLogger<Reconciler>.Instance);
+
+    /// <summary>The abnormal-payment step of a reconciliation run over the harness's parts.</summary>
+    public AnomalyResolver Resolver(int maxOrders = 500, int maxConcurrency = 4) =>
+        new(Anomalies, Ledger, Queue, State, AnomalyOptions, ReconciliationOptions(maxOrders, maxConcurrency), Metrics, Time, NullLogger<AnomalyResolver>.Instance);
 
     private static IOptions<ReconciliationOptions> ReconciliationOptions(int maxOrders, int maxConcurrency) => Options.Create(new ReconciliationOptions
     {
@@ -148,10 +151,15 @@ internal sealed class ReconcileHarness : IAsyncDisposable
     }
 
     /// <summary>The simulator's <c>order.succeeded</c> event for an order, parsed as the receiver would.</summary>
-    public async Task<PingppEvent> OrderSucceededEventAsync(string orderId)
+    public Task<PingppEvent> OrderSucceededEventAsync(string orderId) => EventAsync("order.succeeded", orderId);
+
+    /// <summary>The simulator's <c>charge.succeeded</c> event for a charge (a payment of an order), parsed as the receiver would.</summary>
+    public Task<PingppEvent> ChargeSucceededEventAsync(string chargeId) => EventAsync("charge.succeeded", chargeId);
+
+    private async Task<PingppEvent> EventAsync(string type, string objectId)
     {
         var events = await Admin.GetEventsAsync();
-        var body = events.Single(e => e.Type == "order.succeeded" && e.ObjectId == orderId).Body;
+        var body = events.Single(e => e.Type == type && e.ObjectId == objectId).Body;
         Assert.True(PingppEventParser.TryParse(JsonSerializer.SerializeToUtf8Bytes(body), out var parsed, out var reason), reason);
         return parsed;
     }

@@ -209,7 +209,7 @@ public sealed class ReconcilerTests
         var client = h.Simulator.CreateClient(new Dictionary<string, string?> { [SimulatorServer.ConfigKey(Refunds.Core.Configuration.SettingNames.PingppApiBase)] = pingpp.BaseAddress });
         var anomalyOptions = Options.Create(new ReconciliationOptions { MaxRunDuration = TimeSpan.FromMinutes(1), CreateGracePeriod = ReconcileHarness.Grace });
         var reconciler = new Reconciler(h.Ledger, client, h.Queue, h.Discrepancies, h.State,
-            new AnomalyResolver(h.Anomalies, h.Queue, h.State, h.AnomalyOptions, anomalyOptions, h.Metrics, h.Time, NullLogger<AnomalyResolver>.Instance),
+            new AnomalyResolver(h.Anomalies, h.Ledger, h.Queue, h.State, h.AnomalyOptions, anomalyOptions, h.Metrics, h.Time, NullLogger<AnomalyResolver>.Instance),
             anomalyOptions, h.Metrics, h.Time, NullLogger<Reconciler>.Instance);
 
         var summary = await reconciler.RunAsync(None);

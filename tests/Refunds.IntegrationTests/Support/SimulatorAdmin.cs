@@ -59,6 +59,23 @@ public sealed class SimulatorAdmin
         return new SeededOrder(order.Id, order.Amount, order.Charges?.Data.Select(c => c.Id).ToList() ?? [], order);
     }
 
+    /// <summary>
+    /// The payer pays the order again (<c>POST /_sim/orders/{id}/charges</c>): one more paid charge of
+    /// <paramref name="amount"/> fen, announced by <c>charge.succeeded</c> only. Returns the order as it is now.
+    /// </summary>
+    public async Task<PingppOrder> PayAgainAsync(string orderId, long amount, string? chargeId = null, CancellationToken cancellationToken = default)
+    {
+        var json = await SendAsync(HttpMethod.Post, $"_sim/orders/{orderId}/charges", new { Amount = amount, Channel = "alipay", Id = chargeId }, cancellationToken);
+        return JsonSerializer.Deserialize<PingppOrder>(json, PingppJson.Options)!;
+    }
+
+    /// <summary>The order turns <c>canceled</c> although it is paid (<c>POST /_sim/orders/{id}/cancel</c>).</summary>
+    public async Task<PingppOrder> CancelOrderAsync(string orderId, CancellationToken cancellationToken = default)
+    {
+        var json = await SendAsync(HttpMethod.Post, $"_sim/orders/{orderId}/cancel", null, cancellationToken);
+        return JsonSerializer.Deserialize<PingppOrder>(json, PingppJson.Options)!;
+    }
+
     /// <summary>Every refund the simulator holds, oldest first, whoever created it (<c>GET /_sim/refunds</c>).</summary>
     public async Task<IReadOnlyList<SimulatorRefund>> GetRefundsAsync(CancellationToken cancellationToken = default)
     {
