@@ -29,5 +29,9 @@ public static class SettingNames
     public const string ReconciliationMaxOrdersPerRun = "Reconciliation__MaxOrdersPerRun";
     public const string ReconciliationMaxRunDuration = "Reconciliation__MaxRunDuration";
     public const string ReconciliationMaxConcurrency = "Reconciliation__MaxConcurrency";
+    public const string ReconciliationSweepEnabled = "Reconciliation__SweepEnabled";
+    public const string ReconciliationSweepWindow = "Reconciliation__SweepWindow";
+    public const string ReconciliationSweepPagesPerRun = "Reconciliation__SweepPagesPerRun";
+    public const string ReconciliationSweepInterval = "Reconciliation__SweepInterval";
     public const string AnomaliesMode = "Anomalies__Mode";
 }
