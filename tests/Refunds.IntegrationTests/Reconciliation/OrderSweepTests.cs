@@ -71,7 +71,7 @@ public sealed class OrderSweepTests
     {
         await using var h = await ReconcileHarness.StartAsync(AnomalyMode.AutoRefund);
         var seeded = await h.Admin.SeedOrderAsync(1000);
-        var dashboard = Assert.Single(await h.Admin.DashboardRefundAsync(seeded.Id, amount: 300));
+        var dashboard = Assert.Single(await h.Admin.DashboardRefundAsync(seeded.Id, seeded.ChargeIds[0], 300));
         await h.Admin.SettleAsync(seeded.Id);
         StepPastCreation(h);
 
