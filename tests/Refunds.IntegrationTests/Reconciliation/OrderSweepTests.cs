@@ -46,6 +46,26 @@ public sealed class OrderSweepTests
     }
 
     [Fact]
+    public async Task A_reported_finding_is_recorded_once_and_a_later_sweep_does_not_examine_the_order_again()
+    {
+        await using var h = await ReconcileHarness.StartAsync(AnomalyMode.Report);
+        var canceled = await h.Admin.SeedOrderAsync(1500, status: "canceled");
+        StepPastCreation(h);
+
+        var first = await h.Sweep().RunAsync(None);
+        h.Time.Advance(Interval + TimeSpan.FromMinutes(1));
+        var second = await h.Sweep().RunAsync(None);
+
+        // Report mode leaves nothing in the ledger: only the finding keeps the second sweep from acting again.
+        Assert.Equal((1, 0, 2), (first.OrdersFound, first.AnomalyRefundsEnqueued, first.PingppCalls));
+        Assert.Equal((0, 1), (second.OrdersFound, second.PingppCalls));
+        Assert.Equal("reported", (await h.SweepStore.GetFindingAsync(canceled.Id, None))!.Done);
+        Assert.Equal("reported", Assert.Single(await h.Anomalies.ListAsync(canceled.Id, None)).Outcome);
+        Assert.Empty(await h.QueuedAsync());
+        Assert.Empty(await h.Admin.GetRefundsAsync(canceled.Id));
+    }
+
+    [Fact]
     public async Task An_order_paid_twice_that_we_never_saw_is_found_and_its_excess_refunded_once()
     {
         await using var h = await ReconcileHarness.StartAsync(AnomalyMode.AutoRefund);
