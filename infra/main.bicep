@@ -74,6 +74,21 @@ param reconciliationMaxRunDuration string = '00:04:00'
 @description('Parallel Ping++ reads during reconciliation.')
 param reconciliationMaxConcurrency int = 4
 
+@allowed(['true', 'false'])
+@description('Order-list sweep (docs/refund-protocol.md): finds abnormal payments and refunds made elsewhere on orders we never saw. Needs pingppAppId.')
+param reconciliationSweepEnabled string = 'false'
+
+@description('How far back an order-list sweep looks, by order creation time (TimeSpan).')
+param reconciliationSweepWindow string = '7.00:00:00'
+
+@minValue(1)
+@maxValue(1000)
+@description('Pages of 20 orders the sweep reads per reconciliation run.')
+param reconciliationSweepPagesPerRun int = 5
+
+@description('Least time from a completed order-list sweep to the start of the next (TimeSpan).')
+param reconciliationSweepInterval string = '01:00:00'
+
 @description('Optional Ping++ app id (app_…): events naming another app are stored as refused, never applied. Empty: not checked.')
 param pingppAppId string = ''
 
@@ -238,6 +253,10 @@ module api 'app/api.bicep' = {
     reconciliationMaxOrdersPerRun: reconciliationMaxOrdersPerRun
     reconciliationMaxRunDuration: reconciliationMaxRunDuration
     reconciliationMaxConcurrency: reconciliationMaxConcurrency
+    reconciliationSweepEnabled: reconciliationSweepEnabled
+    reconciliationSweepWindow: reconciliationSweepWindow
+    reconciliationSweepPagesPerRun: reconciliationSweepPagesPerRun
+    reconciliationSweepInterval: reconciliationSweepInterval
     anomaliesMode: anomaliesMode
     entraTenantId: entraTenantId
     entraAudience: entraAudience

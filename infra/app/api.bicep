@@ -52,6 +52,10 @@ param reconcileSchedule string
 param reconciliationMaxOrdersPerRun int
 param reconciliationMaxRunDuration string
 param reconciliationMaxConcurrency int
+param reconciliationSweepEnabled string
+param reconciliationSweepWindow string
+param reconciliationSweepPagesPerRun int
+param reconciliationSweepInterval string
 param anomaliesMode string
 
 @description('Entra ID tenant and audience for the /api/entra/… routes; both empty: off (infra/README.md).')
@@ -142,6 +146,10 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'Reconciliation__MaxOrdersPerRun', value: string(reconciliationMaxOrdersPerRun) }
         { name: 'Reconciliation__MaxRunDuration', value: reconciliationMaxRunDuration }
         { name: 'Reconciliation__MaxConcurrency', value: string(reconciliationMaxConcurrency) }
+        { name: 'Reconciliation__SweepEnabled', value: reconciliationSweepEnabled }
+        { name: 'Reconciliation__SweepWindow', value: reconciliationSweepWindow }
+        { name: 'Reconciliation__SweepPagesPerRun', value: string(reconciliationSweepPagesPerRun) }
+        { name: 'Reconciliation__SweepInterval', value: reconciliationSweepInterval }
         { name: 'Anomalies__Mode', value: anomaliesMode }
         // Entra ID for machine callers: the cloud's own login endpoint; tenant and audience empty = keys only.
         { name: 'Entra__Instance', value: environment().authentication.loginEndpoint }

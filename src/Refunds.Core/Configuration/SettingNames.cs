@@ -29,6 +29,10 @@ public static class SettingNames
     public const string ReconciliationMaxOrdersPerRun = "Reconciliation__MaxOrdersPerRun";
     public const string ReconciliationMaxRunDuration = "Reconciliation__MaxRunDuration";
     public const string ReconciliationMaxConcurrency = "Reconciliation__MaxConcurrency";
+    public const string ReconciliationSweepEnabled = "Reconciliation__SweepEnabled";
+    public const string ReconciliationSweepWindow = "Reconciliation__SweepWindow";
+    public const string ReconciliationSweepPagesPerRun = "Reconciliation__SweepPagesPerRun";
+    public const string ReconciliationSweepInterval = "Reconciliation__SweepInterval";
     public const string AnomaliesMode = "Anomalies__Mode";
 
     // Entra ID for machine callers (Refunds.Core/Callers): off while tenant and audience are empty.

@@ -145,6 +145,23 @@ public class PingppClient
         }
     }
 
+    /// <summary>
+    /// <c>GET /v1/orders?app=&amp;page=&amp;per_page=&amp;created[gte]=&amp;created[lte]=</c>: the app's orders, newest
+    /// first, created within [<paramref name="createdFrom"/>, <paramref name="createdTo"/>] (Unix seconds); <paramref name="perPage"/> 1..20.
+    /// </summary>
+    public virtual Task<PingppList<PingppOrder>> ListOrdersAsync(string appId, long createdFrom, long createdTo, int page = 1, int perPage = MaxPerPage, CancellationToken cancellationToken = default)
+    {
+        ValidatePathId(appId, nameof(appId));
+        ArgumentOutOfRangeException.ThrowIfLessThan(page, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(perPage, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(perPage, MaxPerPage);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(createdFrom, createdTo);
+        // Brackets escaped once here: these exact characters are signed and sent.
+        var query = string.Create(CultureInfo.InvariantCulture,
+            $"app={appId}&page={page}&per_page={perPage}&created%5Bgte%5D={createdFrom}&created%5Blte%5D={createdTo}");
+        return SendAsync<PingppList<PingppOrder>>(HttpMethod.Get, $"v1/orders?{query}", null, new PingppCall("list_orders", appId, null), cancellationToken);
+    }
+
     /// <summary><c>GET /v1/orders/{orderId}</c>.</summary>
     public virtual Task<PingppOrder> RetrieveOrderAsync(string orderId, CancellationToken cancellationToken = default)
     {

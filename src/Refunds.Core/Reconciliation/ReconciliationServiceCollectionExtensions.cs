@@ -51,6 +51,7 @@ public static class ReconciliationServiceCollectionExtensions
         services.TryAddSingleton<ReconciliationMetrics>();
         services.TryAddSingleton<AnomalyResolver>();
         services.TryAddSingleton<Reconciler>();
+        services.AddOrderSweep(configuration);
 
         // Replaces the webhook module's no-op default whichever registration runs first.
         services.RemoveAll<IPaymentEventObserver>();

@@ -71,6 +71,21 @@ internal sealed class ReconcileHarness : IAsyncDisposable
         Ledger, Client, Queue, Discrepancies, State, Resolver(maxOrders, maxConcurrency),
         ReconciliationOptions(maxOrders, maxConcurrency), Metrics, Time, NullLogger<Reconciler>.Instance);
 
+    /// <summary>The sweep's cursor and findings, in the harness's reconcile index table.</summary>
+    public OrderSweepStore SweepStore => new(Azurite.Tables(), IndexTable);
+
+    /// <summary>An order-list sweep over the harness's parts and the simulator's app (a new instance each call, as a restarted host would have).</summary>
+    public OrderSweep Sweep(int pagesPerRun = 5, TimeSpan? interval = null) => new(
+        Client, Ledger, Resolver(), SweepStore,
+        Options.Create(new OrderSweepOptions
+        {
+            SweepEnabled = true,
+            AppId = new Pingpp.Simulator.SimulatorOptions().AppId,
+            SweepPagesPerRun = pagesPerRun,
+            SweepInterval = interval ?? TimeSpan.FromHours(1),
+        }),
+        new OrderSweepMetrics(), Time, NullLogger<OrderSweep>.Instance);
+
     /// <summary>The abnormal-payment step of a reconciliation run over the harness's parts.</summary>
     public AnomalyResolver Resolver(int maxOrders = 500, int maxConcurrency = 4) =>
         new(Anomalies, Ledger, Queue, State, AnomalyOptions, ReconciliationOptions(maxOrders, maxConcurrency), Metrics, Time, NullLogger<AnomalyResolver>.Instance);
