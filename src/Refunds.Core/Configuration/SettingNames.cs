@@ -33,6 +33,9 @@ public static class SettingNames
     public const string ReconciliationSweepWindow = "Reconciliation__SweepWindow";
     public const string ReconciliationSweepPagesPerRun = "Reconciliation__SweepPagesPerRun";
     public const string ReconciliationSweepInterval = "Reconciliation__SweepInterval";
+    public const string ReconciliationWatchWindow = "Reconciliation__WatchWindow";
+    public const string ReconciliationRecheckSchedule = "Reconciliation__RecheckSchedule";
+    public const string ReconciliationRechecksPerRun = "Reconciliation__RechecksPerRun";
     public const string AnomaliesMode = "Anomalies__Mode";
 
     // Entra ID for machine callers (Refunds.Core/Callers): off while tenant and audience are empty.

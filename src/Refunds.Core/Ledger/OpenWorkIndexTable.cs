@@ -17,7 +17,7 @@ namespace Refunds.Core.Ledger;
 /// change that may close work ends with <see cref="RefreshAsync(string, CancellationToken)"/>, which deletes only with
 /// the ETag it read before reading the partition's rows, so a concurrent opener always leaves the row in place.
 /// </remarks>
-internal sealed class OpenWorkIndexTable(TableHandle ledger, TableHandle index, TimeProvider time, ILogger logger)
+internal sealed class OpenWorkIndexTable(TableHandle ledger, TableHandle index, TimeProvider time, ILogger logger, IOrderWatch? watch = null)
 {
     public const int PartitionCount = RefundLedger.IndexPartitionCount;
     /// <summary>At most this many reasons are kept, on an index row as on an order's mark.</summary>
@@ -27,6 +27,7 @@ internal sealed class OpenWorkIndexTable(TableHandle ledger, TableHandle index, 
     private readonly TableHandle _index = index;
     private readonly TimeProvider _time = time;
     private readonly ILogger _logger = logger;
+    private readonly IOrderWatch? _watch = watch;
 
     /// <summary>Open work only, paged over the index partitions.</summary>
     public async Task<OpenWorkPage> ListAsync(int maxItems, string? continuation, CancellationToken ct)
@@ -127,6 +128,12 @@ internal sealed class OpenWorkIndexTable(TableHandle ledger, TableHandle index, 
 
         if (existing.HasValue)
         {
+            if (_watch is not null && IsOrderPartition(ledgerKey))
+            {
+                // Before the delete: a crash in between leaves the order open, and the next refresh enters it again.
+                await _watch.EnterAsync(ledgerKey, ct).ConfigureAwait(false);
+            }
+
             try
             {
                 await index.DeleteEntityAsync(indexPartition, ledgerKey, existing.Value!.ETag, ct).ConfigureAwait(false);

@@ -43,14 +43,15 @@ public sealed partial class RefundLedger : IRefundLedger
         ILogger<RefundLedger> logger,
         string ledgerTableName = StorageNames.RefundLedgerTable,
         string indexTableName = StorageNames.ReconcileIndexTable,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        IOrderWatch? watch = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         _metrics = new LedgerMetrics(meterFactory);
         _ledger = new TableHandle(service, ledgerTableName);
         _time = time;
         _logger = logger;
-        _openWork = new OpenWorkIndexTable(_ledger, new TableHandle(service, indexTableName), time, logger);
+        _openWork = new OpenWorkIndexTable(_ledger, new TableHandle(service, indexTableName), time, logger, watch);
     }
 
     private DateTimeOffset Now => _time.GetUtcNow();

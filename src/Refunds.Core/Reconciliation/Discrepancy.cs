@@ -20,6 +20,12 @@ public enum DiscrepancyKind
 
     /// <summary>An external refund (from a webhook) whose order is unknown, so it cannot be listed at Ping++.</summary>
     ExternalRefundOfUnknownOrder,
+
+    /// <summary>
+    /// A refund Ping++ lists for a finished order that none of our requests made (a dashboard refund, another system's)
+    /// and no webhook told us of: found by a watch re-check and recorded in the ledger as external.
+    /// </summary>
+    ExternalRefundFound,
 }
 
 /// <summary>One discrepancy with both views, as text a person can read (amounts in fen).</summary>

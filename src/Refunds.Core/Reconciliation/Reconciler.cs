@@ -28,7 +28,6 @@ public sealed partial class Reconciler(
     TimeProvider time,
     ILogger<Reconciler> logger)
 {
-    private const int MaxListPages = 100;
     private const int MaxIndexPage = 100;
 
     public Task<ReconciliationSummary> RunAsync(CancellationToken cancellationToken) => RunAsync(null, cancellationToken);
@@ -147,7 +146,7 @@ public sealed partial class Reconciler(
         try
         {
             var orderLedger = await ledger.ListOrderAsync(orderId, cancellationToken).ConfigureAwait(false);
-            var atPingpp = await ListRefundsAsync(orderId, run, cancellationToken).ConfigureAwait(false);
+            var atPingpp = await OrderRefundList.ListAllAsync(client, orderId, () => run.Add(ref run.PingppCalls), cancellationToken).ConfigureAwait(false);
             PingppOrder? order = null;
             if (orderLedger.Order is { NeedsReconciliation: true })
             {
@@ -249,25 +248,6 @@ public sealed partial class Reconciler(
             run.Add(ref run.OrdersFailed);
             Log.OrderFailed(logger, e, orderId);
         }
-    }
-
-    /// <summary>Every refund of the order, page by page (counted as Ping++ calls); ids kept once when the list shifts while paging.</summary>
-    private async Task<IReadOnlyList<PingppRefund>> ListRefundsAsync(string orderId, RunCounters run, CancellationToken cancellationToken)
-    {
-        var all = new List<PingppRefund>();
-        var ids = new HashSet<string>(StringComparer.Ordinal);
-        for (var page = 1; page <= MaxListPages; page++)
-        {
-            run.Add(ref run.PingppCalls);
-            var list = await client.ListOrderRefundsAsync(orderId, page, 20, cancellationToken).ConfigureAwait(false);
-            all.AddRange(list.Data.Where(r => ids.Add(r.Id)));
-            if (!list.HasMore || list.Data.Count == 0)
-            {
-                return all;
-            }
-        }
-
-        throw new PingppException(PingppErrorKind.OutcomeUnknown, $"Order {orderId} has more than {MaxListPages} pages of refunds; not reconciled.");
     }
 
     private async Task HandBackAsync(RefundRequestRecord record, TimeSpan grace, RunCounters run, CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ public static class ReconciliationServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the reconciler, the abnormal-payment check (as the <see cref="IPaymentEventObserver"/>), their stores
-    /// and validated options (<c>Reconciliation__*</c>, <c>Refunds__CreateGracePeriod</c>, <c>Anomalies__Mode</c>).
+    /// and validated options (<c>Reconciliation__*</c>, the order sweep and the watch of finished orders included, <c>Refunds__CreateGracePeriod</c>, <c>Anomalies__Mode</c>).
     /// Needs a <see cref="TableServiceClient"/>, a <see cref="QueueServiceClient"/> and the Ping++ client
     /// (<c>AddPingppClient</c>); adds the ledger and the refund queue unless registered.
     /// </summary>
@@ -52,6 +52,7 @@ public static class ReconciliationServiceCollectionExtensions
         services.TryAddSingleton<AnomalyResolver>();
         services.TryAddSingleton<Reconciler>();
         services.AddOrderSweep(configuration);
+        services.AddOrderWatch(configuration);
 
         // Replaces the webhook module's no-op default whichever registration runs first.
         services.RemoveAll<IPaymentEventObserver>();

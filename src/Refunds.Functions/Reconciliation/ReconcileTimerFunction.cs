@@ -6,9 +6,9 @@ namespace Refunds.Functions.Reconciliation;
 
 /// <summary>
 /// Reconciles the ledger with Ping++ on <c>%ReconcileSchedule%</c> (default every 5 minutes). No RunOnStartup: a
-/// restart loop must not turn into a burst of runs. Each run checks the open work, then continues the order-list sweep. Correct without the host's singleton lock (see <see cref="Reconciler"/>).
+/// restart loop must not turn into a burst of runs. Each run checks the open work, then the finished orders due for a re-check, then continues the order-list sweep. Correct without the host's singleton lock (see <see cref="Reconciler"/>).
 /// </summary>
-public sealed partial class ReconcileTimerFunction(Reconciler reconciler, OrderSweep sweep, ILogger<ReconcileTimerFunction> logger)
+public sealed partial class ReconcileTimerFunction(Reconciler reconciler, OrderWatchRechecks rechecks, OrderSweep sweep, ILogger<ReconcileTimerFunction> logger)
 {
     [Function("Reconcile")]
     public async Task Run([TimerTrigger("%ReconcileSchedule%")] TimerInfo timer, CancellationToken cancellationToken)
@@ -20,6 +20,9 @@ public sealed partial class ReconcileTimerFunction(Reconciler reconciler, OrderS
         }
 
         await reconciler.RunAsync(cancellationToken);
+
+        // Finished orders due for a re-check (Reconciliation__RechecksPerRun at most).
+        await rechecks.RunAsync(cancellationToken);
 
         // After the open work: the order-list sweep (off unless Reconciliation__SweepEnabled), bounded by its pages per run.
         await sweep.RunAsync(cancellationToken);

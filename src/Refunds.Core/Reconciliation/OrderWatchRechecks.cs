@@ -1,0 +1,220 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Refunds.Core.Ledger;
+using Refunds.Core.Pingpp;
+
+namespace Refunds.Core.Reconciliation;
+
+/// <summary>
+/// The re-checks of finished orders: each timer run takes the due rows of the <see cref="OrderWatchIndex"/> (at most
+/// <see cref="OrderWatchOptions.RechecksPerRun"/>, oldest first), lists each order's refunds at Ping++ once and
+/// converges the ledger as the open-work check does (<see cref="OrderReconciliation.Decide"/>): a refund the ledger
+/// does not know is recorded as external and as an <see cref="DiscrepancyKind.ExternalRefundFound"/> discrepancy (the
+/// operator's problem list); a known refund that moved on is applied, and a conflicting one recorded as a discrepancy.
+/// Requests that need more than that (adopt, hand back, park) are left to the open-work check by marking the order.
+/// </summary>
+public sealed partial class OrderWatchRechecks(
+    IRefundLedger ledger,
+    PingppClient client,
+    OrderWatchIndex index,
+    DiscrepancyStore discrepancies,
+    IOptions<OrderWatchOptions> options,
+    IOptions<ReconciliationOptions> reconciliation,
+    ReconciliationMetrics metrics,
+    TimeProvider time,
+    ILogger<OrderWatchRechecks> logger)
+{
+    /// <summary>What to do with a due row, given the watch its order is in now (see <see cref="Judge"/>).</summary>
+    public enum Verdict
+    {
+        /// <summary>Re-check it: it is the pointer's current step, or a step whose claim ran out (a crash, a failure).</summary>
+        Recheck,
+
+        /// <summary>Another run claimed this step a moment ago.</summary>
+        Claimed,
+
+        /// <summary>Left behind by an older watch of the order or an earlier step: delete it.</summary>
+        Stale,
+    }
+
+    /// <summary>
+    /// The rule that keeps one re-check per step: the pointer (null: not written, e.g. a crash during entry) is the
+    /// authority; a due row older than it is stale; a row whose step the pointer shows claimed less than
+    /// <paramref name="lease"/> ago belongs to that run.
+    /// </summary>
+    public static Verdict Judge(OrderWatchEntry due, OrderWatchPointer? pointer, DateTimeOffset now, TimeSpan lease)
+    {
+        ArgumentNullException.ThrowIfNull(due);
+        if (pointer is null || pointer.EnteredAt < due.EnteredAt)
+        {
+            return Verdict.Recheck;
+        }
+
+        if (pointer.EnteredAt > due.EnteredAt || pointer.Step > due.Step + 1)
+        {
+            return Verdict.Stale;
+        }
+
+        if (pointer.Step == due.Step + 1)
+        {
+            return pointer.ClaimedAt is { } at && now - at < lease ? Verdict.Claimed : Verdict.Recheck;
+        }
+
+        return Verdict.Recheck;
+    }
+
+    public async Task<OrderWatchSummary> RunAsync(CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var run = new Counters();
+        var due = await index.ListDueAsync(time.GetUtcNow(), options.Value.RechecksPerRun, cancellationToken).ConfigureAwait(false);
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = reconciliation.Value.MaxConcurrency, CancellationToken = cancellationToken },
+            async (entry, ct) => await HandleAsync(entry, run, ct).ConfigureAwait(false)).ConfigureAwait(false);
+
+        var summary = run.ToSummary(due.Count, time.GetElapsedTime(started));
+        Log.RunSummary(logger, summary.Due, summary.Rechecked, summary.Failed, summary.External, summary.RefundsUpdated, summary.Discrepancies,
+            summary.Left, summary.Stale, summary.PingppCalls, (long)summary.Duration.TotalMilliseconds);
+        return summary;
+    }
+
+    private async Task HandleAsync(OrderWatchEntry entry, Counters run, CancellationToken ct)
+    {
+        try
+        {
+            var now = time.GetUtcNow();
+            var pointer = await index.GetPointerAsync(entry.OrderId, ct).ConfigureAwait(false);
+            switch (Judge(entry, pointer?.Value, now, reconciliation.Value.MaxRunDuration))
+            {
+                case Verdict.Stale:
+                    await index.DropAsync(entry, ct).ConfigureAwait(false);
+                    Interlocked.Increment(ref run.Stale);
+                    return;
+                case Verdict.Claimed:
+                    return;
+            }
+
+            if (await index.TryClaimAsync(entry, pointer?.ETag, now, ct).ConfigureAwait(false) is not { } claimed)
+            {
+                return;
+            }
+
+            await RecheckAsync(entry.OrderId, run, ct).ConfigureAwait(false);
+            await index.CompleteAsync(entry, claimed, ct).ConfigureAwait(false);
+            Interlocked.Increment(ref run.Rechecked);
+            if (index.Schedule.Due(entry.EnteredAt, entry.Step + 1) is null)
+            {
+                Interlocked.Increment(ref run.Left);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // The due row stays; once the claim's lease is over a later run re-checks this step again.
+            Interlocked.Increment(ref run.Failed);
+            Log.RecheckFailed(logger, e, entry.OrderId, entry.Step);
+        }
+    }
+
+    private async Task RecheckAsync(string orderId, Counters run, CancellationToken ct)
+    {
+        var orderLedger = await ledger.ListOrderAsync(orderId, ct).ConfigureAwait(false);
+        var atPingpp = await OrderRefundList.ListAllAsync(client, orderId, () => Interlocked.Increment(ref run.PingppCalls), ct).ConfigureAwait(false);
+        var plan = OrderReconciliation.Decide(orderLedger, atPingpp, order: null, time.GetUtcNow(), reconciliation.Value.CreateGracePeriod);
+        foreach (var refund in plan.Apply)
+        {
+            var applied = await ledger.ApplyRefundAsync(refund, orderId, ct).ConfigureAwait(false);
+            if (applied.Outcome == RefundApplyOutcome.Created && applied.Refund.External)
+            {
+                Interlocked.Increment(ref run.External);
+                Log.ExternalFound(logger, orderId, refund.Id, refund.Amount, refund.Status.ToString());
+                await RecordAsync(new Discrepancy(DiscrepancyKind.ExternalRefundFound, orderId, refund.Id, null,
+                    "not in the ledger (no webhook, not ours): recorded now as external",
+                    string.Create(CultureInfo.InvariantCulture, $"{refund.Status.ToString().ToLowerInvariant()} amount {refund.Amount}, charge {refund.Charge}")), run, ct).ConfigureAwait(false);
+            }
+            else if (applied.Changed)
+            {
+                Interlocked.Increment(ref run.RefundsUpdated);
+            }
+        }
+
+        foreach (var discrepancy in plan.Discrepancies)
+        {
+            await RecordAsync(discrepancy, run, ct).ConfigureAwait(false);
+        }
+
+        if (plan.Adopt.Count > 0 || plan.HandBack.Count > 0 || plan.Park.Count > 0)
+        {
+            // A request of ours is not where the ledger says: the open-work check has the rules (and the claims) for it.
+            await ledger.MarkOrderForReconciliationAsync(orderId, "watch re-check: a request needs reconciliation", ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RecordAsync(Discrepancy discrepancy, Counters run, CancellationToken ct)
+    {
+        await discrepancies.RecordAsync(discrepancy, ct).ConfigureAwait(false);
+        Interlocked.Increment(ref run.Discrepancies);
+        metrics.Discrepancy(discrepancy.Kind);
+    }
+
+    private sealed class Counters
+    {
+        public int Rechecked;
+        public int Failed;
+        public int Stale;
+        public int Left;
+        public int External;
+        public int RefundsUpdated;
+        public int Discrepancies;
+        public int PingppCalls;
+
+        public OrderWatchSummary ToSummary(int due, TimeSpan duration) => new()
+        {
+            Due = due,
+            Rechecked = Rechecked,
+            Failed = Failed,
+            Stale = Stale,
+            Left = Left,
+            External = External,
+            RefundsUpdated = RefundsUpdated,
+            Discrepancies = Discrepancies,
+            PingppCalls = PingppCalls,
+            Duration = duration,
+        };
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(6201, LogLevel.Information, "Watch re-checks: {Due} due, {Rechecked} re-checked, {Failed} failed, {External} external refunds found, {RefundsUpdated} refunds updated, {Discrepancies} discrepancies, {Left} left the watch, {Stale} stale rows dropped, {PingppCalls} Ping++ calls, {DurationMs} ms")]
+        public static partial void RunSummary(ILogger logger, int due, int rechecked, int failed, int external, int refundsUpdated, int discrepancies, int left, int stale, int pingppCalls, long durationMs);
+
+        [LoggerMessage(6202, LogLevel.Warning, "External refund {RefundId} of finished order {OrderId} found by a watch re-check: {Amount} fen, {Status} (made outside this app, no webhook seen)")]
+        public static partial void ExternalFound(ILogger logger, string orderId, string refundId, long amount, string status);
+
+        [LoggerMessage(6203, LogLevel.Warning, "Watch re-check {Step} of order {OrderId} failed; it is tried again once its claim runs out")]
+        public static partial void RecheckFailed(ILogger logger, Exception exception, string orderId, int step);
+    }
+}
+
+/// <summary>What one run of <see cref="OrderWatchRechecks"/> did.</summary>
+public sealed record OrderWatchSummary
+{
+    /// <summary>Due rows read (at most <see cref="OrderWatchOptions.RechecksPerRun"/>).</summary>
+    public int Due { get; init; }
+
+    public int Rechecked { get; init; }
+
+    /// <summary>Re-checks that threw (Ping++ or storage); retried after the claim's lease.</summary>
+    public int Failed { get; init; }
+
+    /// <summary>Due rows of an older watch or step, deleted without a re-check.</summary>
+    public int Stale { get; init; }
+
+    /// <summary>Orders whose last re-check of the window this was.</summary>
+    public int Left { get; init; }
+
+    public int External { get; init; }
+    public int RefundsUpdated { get; init; }
+    public int Discrepancies { get; init; }
+    public int PingppCalls { get; init; }
+    public TimeSpan Duration { get; init; }
+}
