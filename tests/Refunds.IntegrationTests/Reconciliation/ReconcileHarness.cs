@@ -23,14 +23,15 @@ internal sealed class ReconcileHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Grace = TimeSpan.FromMinutes(2);
 
-    private ReconcileHarness(SimulatorServer simulator, string queueName, string suffix, AnomalyMode mode)
+    private ReconcileHarness(SimulatorServer simulator, string queueName, string suffix, AnomalyMode mode, RecheckSchedule? watch)
     {
         Simulator = simulator;
         Time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var tables = Azurite.Tables();
         LedgerTable = "led" + suffix;
         IndexTable = "idx" + suffix;
-        Ledger = new RefundLedger(tables, Time, NullLogger<RefundLedger>.Instance, LedgerTable, IndexTable);
+        Watch = watch is null ? null : new OrderWatchIndex(tables, watch, Time, IndexTable);
+        Ledger = new RefundLedger(tables, Time, NullLogger<RefundLedger>.Instance, LedgerTable, IndexTable, watch: Watch);
         Client = simulator.CreateClient();
         QueueClient = new QueueClient(Azurite.ConnectionString, queueName);
         Queue = new RefundRequestQueue(new QueueServiceClient(Azurite.ConnectionString), queueName);
@@ -47,6 +48,9 @@ internal sealed class ReconcileHarness : IAsyncDisposable
     public string LedgerTable { get; }
     public string IndexTable { get; }
     public RefundLedger Ledger { get; }
+
+    /// <summary>The due-time index of finished orders, which the ledger enters them in; null unless started with a re-check schedule.</summary>
+    public OrderWatchIndex? Watch { get; }
     public Refunds.Core.Pingpp.PingppClient Client { get; }
     public QueueClient QueueClient { get; }
     public RefundRequestQueue Queue { get; }
@@ -59,17 +63,23 @@ internal sealed class ReconcileHarness : IAsyncDisposable
 
     public SimulatorAdmin Admin => Simulator.Admin;
 
-    public static async Task<ReconcileHarness> StartAsync(AnomalyMode mode = AnomalyMode.Report, string? webhookUrl = null, Action<Pingpp.Simulator.SimulatorOptions>? configure = null)
+    public static async Task<ReconcileHarness> StartAsync(
+        AnomalyMode mode = AnomalyMode.Report, string? webhookUrl = null, Action<Pingpp.Simulator.SimulatorOptions>? configure = null, RecheckSchedule? watch = null)
     {
         var simulator = await SimulatorServer.StartAsync(webhookUrl, configure: configure);
         var suffix = Guid.NewGuid().ToString("N")[..12];
-        return new ReconcileHarness(simulator, "rec-" + suffix, suffix, mode);
+        return new ReconcileHarness(simulator, "rec-" + suffix, suffix, mode, watch);
     }
 
     /// <summary>A reconciler over the harness's parts (a new instance each call, as a second host would have).</summary>
     public Reconciler Reconciler(int maxOrders = 500, int maxConcurrency = 4) => new(
         Ledger, Client, Queue, Discrepancies, State, Resolver(maxOrders, maxConcurrency),
         ReconciliationOptions(maxOrders, maxConcurrency), Metrics, Time, NullLogger<Reconciler>.Instance);
+
+    /// <summary>The re-checks of finished orders over the harness's parts and <see cref="Watch"/> (a new instance each call, as a restarted host would have).</summary>
+    public OrderWatchRechecks Rechecks(int perRun = 200, int maxConcurrency = 4) => new(
+        Ledger, Client, Watch ?? throw new InvalidOperationException("start the harness with a re-check schedule"), Discrepancies,
+        Options.Create(new OrderWatchOptions { RechecksPerRun = perRun }), ReconciliationOptions(500, maxConcurrency), Metrics, Time, NullLogger<OrderWatchRechecks>.Instance);
 
     /// <summary>The sweep's cursor and findings, in the harness's reconcile index table.</summary>
     public OrderSweepStore SweepStore => new(Azurite.Tables(), IndexTable);
