@@ -89,6 +89,17 @@ param reconciliationSweepPagesPerRun int = 5
 @description('Least time from a completed order-list sweep to the start of the next (TimeSpan).')
 param reconciliationSweepInterval string = '01:00:00'
 
+@description('How long after its last open work ended an order is re-checked at Ping++ (TimeSpan; docs/refund-protocol.md).')
+param reconciliationWatchWindow string = '30.00:00:00'
+
+@description('Gaps between the re-checks of a finished order, gap[*count], the last one repeating until the window ends.')
+param reconciliationRecheckSchedule string = '00:10:00,01:00:00*24,1.00:00:00'
+
+@minValue(1)
+@maxValue(10000)
+@description('Due re-checks of finished orders per reconciliation run (one Ping++ list each).')
+param reconciliationRechecksPerRun int = 200
+
 @description('Optional Ping++ app id (app_…): events naming another app are stored as refused, never applied. Empty: not checked.')
 param pingppAppId string = ''
 
@@ -257,6 +268,9 @@ module api 'app/api.bicep' = {
     reconciliationSweepWindow: reconciliationSweepWindow
     reconciliationSweepPagesPerRun: reconciliationSweepPagesPerRun
     reconciliationSweepInterval: reconciliationSweepInterval
+    reconciliationWatchWindow: reconciliationWatchWindow
+    reconciliationRecheckSchedule: reconciliationRecheckSchedule
+    reconciliationRechecksPerRun: reconciliationRechecksPerRun
     anomaliesMode: anomaliesMode
     entraTenantId: entraTenantId
     entraAudience: entraAudience

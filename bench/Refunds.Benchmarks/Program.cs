@@ -15,7 +15,7 @@ static int Usage()
     Console.Error.WriteLine("  webhook-verify  [--rounds N] [--ops N]                      verify + parse vs bare RSA.VerifyData");
     Console.Error.WriteLine("  webhook-ingest  [--rounds N] [--events N] [--concurrency N]  POST through the function vs bare AddEntity");
     Console.Error.WriteLine("  refund-batch    [--rounds N] [--requests N] [--latency-ms N]  batch 16/8 vs batch 1, simulator 50 ms latency");
-    Console.Error.WriteLine("  reconcile       [--finished N] [--open N]                   100 open alone vs beside N finished refunds");
+    Console.Error.WriteLine("  reconcile       [--finished N] [--open N] [--watched N] [--due N]   one timer run: open alone, + due re-checks, + N finished");
     Console.Error.WriteLine("env REFUNDS_TEST_STORAGE: storage connection string (default UseDevelopmentStorage=true, i.e. Azurite)");
     return 2;
 }

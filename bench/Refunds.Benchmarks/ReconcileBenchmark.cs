@@ -23,9 +23,11 @@ using Refunds.Core.Refunds;
 namespace Refunds.Benchmarks;
 
 /// <summary>
-/// Shows that a reconciliation run costs O(open), not O(history): the same 100 open refunds are reconciled once in an
-/// otherwise empty ledger and once beside 100,000 finished refunds, and the table requests, Ping++ calls and wall time
-/// of the two runs are printed with their ratios. Azurite (or REFUNDS_TEST_STORAGE) and an in-process simulator.
+/// Shows that a reconciliation run costs O(open + due), not O(history): one timer run's work (the open-work check,
+/// then the re-checks of finished orders due now) is measured in three ledgers: 100 open orders alone; the same with
+/// 100 finished orders due for a re-check; and the full picture, 100,000 finished requests (99,000 on orders outside
+/// their watch window, 1,000 on watched orders of which 100 are due) plus the 100 open. Table requests, Ping++ calls
+/// and wall time are printed with their ratios. Azurite (or REFUNDS_TEST_STORAGE) and an in-process simulator.
 /// </summary>
 public static class ReconcileBenchmark
 {
@@ -35,6 +37,8 @@ public static class ReconcileBenchmark
     {
         var finished = Option(args, "--finished", 100_000);
         var open = Option(args, "--open", 100);
+        var watched = Option(args, "--watched", 1_000);
+        var due = Option(args, "--due", 100);
         var connection = Environment.GetEnvironmentVariable("REFUNDS_TEST_STORAGE") is { Length: > 0 } c ? c : "UseDevelopmentStorage=true";
         var counter = new CountingPolicy();
         var options = new TableClientOptions();
@@ -42,39 +46,54 @@ public static class ReconcileBenchmark
         var tables = new TableServiceClient(connection, options);
 
         await using var simulator = await Simulator.StartAsync();
-        Console.WriteLine($"reconcile benchmark: {open} open refunds, alone and beside {finished:N0} finished refunds");
+        Console.WriteLine($"reconcile benchmark: {open} open orders alone; with {due} finished orders due for a re-check; "
+            + $"beside {finished:N0} finished requests ({finished - watched:N0} unwatched, {watched:N0} watched of which {due} due)");
 
         var alone = await Scenario.CreateAsync(tables, simulator, "alone");
-        var beside = await Scenario.CreateAsync(tables, simulator, "history");
+        var withDue = await Scenario.CreateAsync(tables, simulator, "due");
+        var full = await Scenario.CreateAsync(tables, simulator, "history");
         try
         {
             var seedClock = Stopwatch.StartNew();
-            await beside.SeedFinishedAsync(finished);
-            Console.WriteLine($"seeded {finished:N0} finished refunds ({finished:N0} closed requests) in {seedClock.Elapsed.TotalSeconds:F1} s");
+            await full.SeedFinishedAsync(finished - watched);
+            await full.SeedWatchedAsync(watched - due, due);
+            await withDue.SeedWatchedAsync(0, due);
+            Console.WriteLine($"seeded {finished:N0} finished requests in {seedClock.Elapsed.TotalSeconds:F1} s");
             await alone.SeedOpenAsync(open);
-            await beside.SeedOpenAsync(open);
+            await withDue.SeedOpenAsync(open);
+            await full.SeedOpenAsync(open);
             await simulator.SettleAsync();
 
             var a = await alone.MeasureRunAsync(counter);
-            var b = await beside.MeasureRunAsync(counter);
+            var d = await withDue.MeasureRunAsync(counter);
+            var b = await full.MeasureRunAsync(counter);
             Console.WriteLine();
-            Console.WriteLine($"{"run",-34} {"orders",7} {"updated",8} {"table reqs",11} {"(reads)",8} {"Ping++ calls",13} {"wall ms",9}");
+            Console.WriteLine($"{"run",-44} {"open",5} {"due",5} {"table reqs",11} {"(reads)",8} {"Ping++ calls",13} {"wall ms",9}");
             Print($"{open} open alone", a);
-            Print($"{open} open + {finished:N0} finished", b);
-            Console.WriteLine($"{"ratio (history / alone)",-34} {"",7} {"",8} {Ratio(b.TableRequests, a.TableRequests),11} {Ratio(b.TableReads, a.TableReads),8} {Ratio(b.Summary.PingppCalls, a.Summary.PingppCalls),13} {Ratio(b.Wall.TotalMilliseconds, a.Wall.TotalMilliseconds),9}");
-            var flat = a.Summary.RefundsUpdated == open && b.Summary.RefundsUpdated == open && b.TableReads == a.TableReads && b.Summary.PingppCalls == a.Summary.PingppCalls;
-            Console.WriteLine(flat ? "flat: both runs did the same reads and Ping++ calls" : "NOT FLAT: see the figures above");
-            return flat ? 0 : 1;
+            Print($"{open} open + {due} due", d);
+            Print($"{open} open + {due} due beside {finished:N0} finished", b);
+            Console.WriteLine($"{"ratio full / (open + due)",-44} {"",5} {"",5} {Ratio(b.TableRequests, d.TableRequests),11} {Ratio(b.TableReads, d.TableReads),8} {Ratio(b.PingppCalls, d.PingppCalls),13} {Ratio(b.Wall.TotalMilliseconds, d.Wall.TotalMilliseconds),9}");
+            Console.WriteLine($"{"ratio full / open alone",-44} {"",5} {"",5} {Ratio(b.TableRequests, a.TableRequests),11} {Ratio(b.TableReads, a.TableReads),8} {Ratio(b.PingppCalls, a.PingppCalls),13} {Ratio(b.Wall.TotalMilliseconds, a.Wall.TotalMilliseconds),9}");
+            var perWork = (double)b.TableRequests / (open + due) / ((double)a.TableRequests / open);
+            Console.WriteLine($"table requests per checked order, full / open alone: {perWork.ToString("F2", CultureInfo.InvariantCulture)}");
+            var worked = a.Open == open && d.Open == open && b.Open == open && d.Due == due && b.Due == due;
+            var exactCalls = b.PingppCalls == open + due && d.PingppCalls == open + due && a.PingppCalls == open;
+            var flat = b.TableReads == d.TableReads && (double)b.TableRequests / d.TableRequests <= 1.2;
+            Console.WriteLine($"Ping++ calls of the full run: {b.PingppCalls} (due + open = {due + open}): {(exactCalls ? "exact" : "NOT EXACT")}");
+            Console.WriteLine($"table requests of the full run / open + due alone: {(flat ? "flat (≤ 1.2, same reads)" : "NOT FLAT")}; "
+                + $"/ open alone: {Ratio(b.TableRequests, a.TableRequests)} ({((double)b.TableRequests / a.TableRequests <= 1.2 ? "≤ 1.2" : "> 1.2: the due re-checks are work of their own")})");
+            return worked && exactCalls && flat ? 0 : 1;
         }
         finally
         {
             await alone.DeleteAsync();
-            await beside.DeleteAsync();
+            await withDue.DeleteAsync();
+            await full.DeleteAsync();
         }
     }
 
     private static void Print(string name, Measured m) => Console.WriteLine(
-        $"{name,-34} {m.Summary.OrdersChecked,7} {m.Summary.RefundsUpdated,8} {m.TableRequests,11} {m.TableReads,8} {m.Summary.PingppCalls,13} {m.Wall.TotalMilliseconds,9:F0}");
+        $"{name,-44} {m.Open,5} {m.Due,5} {m.TableRequests,11} {m.TableReads,8} {m.PingppCalls,13} {m.Wall.TotalMilliseconds,9:F0}");
 
     private static string Ratio(double x, double y) => y == 0 ? "n/a" : (x / y).ToString("F2", CultureInfo.InvariantCulture);
 
@@ -84,7 +103,8 @@ public static class ReconcileBenchmark
         return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
     }
 
-    private sealed record Measured(ReconciliationSummary Summary, long TableRequests, long TableReads, TimeSpan Wall);
+    /// <summary>One timer run's work: open orders updated (their refunds settled), due orders re-checked, and what it cost.</summary>
+    private sealed record Measured(int Open, int Due, int PingppCalls, long TableRequests, long TableReads, TimeSpan Wall);
 
     /// <summary>One ledger (its own tables) with its own reconciler.</summary>
     private sealed class Scenario
@@ -94,6 +114,8 @@ public static class ReconcileBenchmark
         private readonly string _suffix;
         private readonly RefundLedger _ledger;
         private readonly Reconciler _reconciler;
+        private readonly OrderWatchIndex _watch;
+        private readonly OrderWatchRechecks _rechecks;
         private readonly QueueClient _queue;
 
         private Scenario(TableServiceClient tables, Simulator simulator, string suffix)
@@ -102,7 +124,9 @@ public static class ReconcileBenchmark
             _simulator = simulator;
             _suffix = suffix;
             var time = TimeProvider.System;
-            _ledger = new RefundLedger(tables, time, NullLogger<RefundLedger>.Instance, "benchled" + suffix, "benchidx" + suffix);
+            var watchOptions = new OrderWatchOptions();
+            _watch = new OrderWatchIndex(tables, watchOptions.Schedule(), time, "benchidx" + suffix);
+            _ledger = new RefundLedger(tables, time, NullLogger<RefundLedger>.Instance, "benchled" + suffix, "benchidx" + suffix, watch: _watch);
             _queue = new QueueClient(Environment.GetEnvironmentVariable("REFUNDS_TEST_STORAGE") is { Length: > 0 } c ? c : "UseDevelopmentStorage=true", "bench-" + suffix);
             var queue = new RefundRequestQueue(new QueueServiceClient(Environment.GetEnvironmentVariable("REFUNDS_TEST_STORAGE") is { Length: > 0 } c2 ? c2 : "UseDevelopmentStorage=true"), "bench-" + suffix);
             var state = new ReconcileStateStore(tables, "benchidx" + suffix);
@@ -110,8 +134,11 @@ public static class ReconcileBenchmark
             var metrics = new ReconciliationMetrics();
             var anomalies = new AnomalyResolver(new AnomalyStore(tables, time, "benchano" + suffix), _ledger, queue, state,
                 Options.Create(new AnomalyOptions()), reconciliation, metrics, time, NullLogger<AnomalyResolver>.Instance);
-            _reconciler = new Reconciler(_ledger, simulator.Client, queue, new DiscrepancyStore(tables, time, "benchdis" + suffix), state, anomalies,
+            var discrepancies = new DiscrepancyStore(tables, time, "benchdis" + suffix);
+            _reconciler = new Reconciler(_ledger, simulator.Client, queue, discrepancies, state, anomalies,
                 reconciliation, metrics, time, NullLogger<Reconciler>.Instance);
+            _rechecks = new OrderWatchRechecks(_ledger, simulator.Client, _watch, discrepancies, Options.Create(watchOptions), reconciliation, metrics, time,
+                NullLogger<OrderWatchRechecks>.Instance);
         }
 
         private string LedgerTable => "benchled" + _suffix;
@@ -123,54 +150,88 @@ public static class ReconcileBenchmark
             return scenario;
         }
 
-        /// <summary>Closed requests with succeeded refunds, written straight into the ledger table in batches of 100 (one partition per order, with its members row).</summary>
+        /// <summary>Closed requests with succeeded refunds on orders outside their watch window (no watch rows), 50 per order.</summary>
         public async Task SeedFinishedAsync(int refunds)
         {
             var table = _tables.GetTableClient(LedgerTable);
             var orders = (refunds + RefundsPerFinishedOrder - 1) / RefundsPerFinishedOrder;
-            var at = DateTimeOffset.UtcNow.AddDays(-30);
             await Parallel.ForEachAsync(Enumerable.Range(0, orders), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (o, ct) =>
             {
                 var orderId = "9" + o.ToString("D18", CultureInfo.InvariantCulture);
-                var actions = new List<TableTransactionAction>();
-                for (var i = 0; i < RefundsPerFinishedOrder && o * RefundsPerFinishedOrder + i < refunds; i++)
+                var count = Math.Min(RefundsPerFinishedOrder, refunds - o * RefundsPerFinishedOrder);
+                await WriteFinishedOrderAsync(table, orderId, [.. Enumerable.Range(0, count).Select(i => ($"hist-{orderId}-{i}", $"re_hist{o:D8}{i:D4}"))], ct);
+            });
+        }
+
+        /// <summary>
+        /// Finished orders in their watch window, one succeeded request each: <paramref name="notDue"/> entered the watch
+        /// just now (first re-check in 10 minutes), <paramref name="due"/> an hour ago (due now; these exist at the
+        /// simulator with the refund the ledger holds, so their re-check finds nothing to change).
+        /// </summary>
+        public async Task SeedWatchedAsync(int notDue, int due)
+        {
+            var table = _tables.GetTableClient(LedgerTable);
+            var hourAgo = new OrderWatchIndex(_tables, _watch.Schedule, new ShiftedTime(TimeSpan.FromHours(-1)), "benchidx" + _suffix);
+            await Parallel.ForEachAsync(Enumerable.Range(0, notDue + due), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (o, ct) =>
+            {
+                var requestId = $"watched-{_suffix}-{o}";
+                string orderId;
+                string refundId;
+                if (o < due)
                 {
-                    var requestId = $"hist-{orderId}-{i}";
-                    var refundId = $"re_hist{o:D8}{i:D4}";
-                    actions.Add(new(TableTransactionActionType.Add, LedgerEntities.FromRequest(orderId, new RefundRequestRecord
-                    {
-                        RequestId = requestId, OrderId = orderId, Description = "history", State = RefundRequestState.Succeeded,
-                        Attempt = 1, RefundIds = [refundId], CreatedAt = at, UpdatedAt = at,
-                    })));
-                    actions.Add(new(TableTransactionActionType.Add, LedgerEntities.FromRefund(orderId, new RefundRecord
-                    {
-                        RefundId = refundId, OrderId = orderId, RequestId = requestId, Amount = 100, Status = PingppRefundStatus.Succeeded,
-                        TimeSucceed = at, FirstSeenAt = at, UpdatedAt = at,
-                    })));
-                    if (actions.Count == 100)
-                    {
-                        await table.SubmitTransactionAsync(actions, ct);
-                        actions = [];
-                    }
+                    orderId = await _simulator.SeedOrderAsync(1000, ct);
+                    var request = new RefundRequest { RequestId = requestId, OrderId = orderId, Description = "watched" };
+                    refundId = (await _simulator.Client.CreateOrderRefundAsync(orderId, request.ToCreateOrderRefundRequest(), ct)).Data[0].Id;
+                    await _simulator.SettleAsync();
+                }
+                else
+                {
+                    orderId = "8" + o.ToString("D18", CultureInfo.InvariantCulture);
+                    refundId = $"re_watch{o:D8}";
                 }
 
-                if (actions.Count > 0)
+                await WriteFinishedOrderAsync(table, orderId, [(requestId, refundId)], ct);
+                await (o < due ? hourAgo : _watch).EnterAsync(orderId, ct);
+            });
+        }
+
+        /// <summary>Succeeded requests with their succeeded refunds written straight into the order's partition in batches of 100, with its members row.</summary>
+        private static async Task WriteFinishedOrderAsync(TableClient table, string orderId, IReadOnlyList<(string RequestId, string RefundId)> requests, CancellationToken ct)
+        {
+            var at = DateTimeOffset.UtcNow.AddDays(-30);
+            var actions = new List<TableTransactionAction>();
+            var members = new TableEntity(orderId, LedgerEntities.MembersRow);
+            foreach (var (requestId, refundId) in requests)
+            {
+                actions.Add(new(TableTransactionActionType.Add, LedgerEntities.FromRequest(orderId, new RefundRequestRecord
+                {
+                    RequestId = requestId, OrderId = orderId, Description = "history", State = RefundRequestState.Succeeded,
+                    Attempt = 1, RefundIds = [refundId], CreatedAt = at, UpdatedAt = at,
+                })));
+                actions.Add(new(TableTransactionActionType.Add, LedgerEntities.FromRefund(orderId, new RefundRecord
+                {
+                    RefundId = refundId, OrderId = orderId, RequestId = requestId, Amount = 1000, Status = PingppRefundStatus.Succeeded,
+                    TimeSucceed = at, FirstSeenAt = at, UpdatedAt = at,
+                })));
+                if (actions.Count == 100)
                 {
                     await table.SubmitTransactionAsync(actions, ct);
+                    actions = [];
                 }
 
                 // The members row the ledger keeps for every order it has written to.
-                var members = new TableEntity(orderId, LedgerEntities.MembersRow);
-                for (var i = 0; i < RefundsPerFinishedOrder && o * RefundsPerFinishedOrder + i < refunds; i++)
+                foreach (var key in new[] { LedgerEntities.RequestRowKey(requestId), LedgerEntities.RefundRowKey(refundId) })
                 {
-                    foreach (var key in new[] { LedgerEntities.RequestRowKey($"hist-{orderId}-{i}"), LedgerEntities.RefundRowKey($"re_hist{o:D8}{i:D4}") })
-                    {
-                        members[LedgerEntities.MemberProperty(key)] = key;
-                    }
+                    members[LedgerEntities.MemberProperty(key)] = key;
                 }
+            }
 
-                await table.UpsertEntityAsync(members, TableUpdateMode.Merge, ct);
-            });
+            if (actions.Count > 0)
+            {
+                await table.SubmitTransactionAsync(actions, ct);
+            }
+
+            await table.UpsertEntityAsync(members, TableUpdateMode.Merge, ct);
         }
 
         /// <summary>Open refunds through the normal path: a paid order at the simulator, a request, a create, "submitted"; all pending.</summary>
@@ -188,13 +249,15 @@ public static class ReconcileBenchmark
             });
         }
 
+        /// <summary>One timer run's work, as ReconcileTimerFunction does it: the open-work check, then the due re-checks.</summary>
         public async Task<Measured> MeasureRunAsync(CountingPolicy counter)
         {
             counter.Reset();
             var clock = Stopwatch.StartNew();
-            var summary = await _reconciler.RunAsync(CancellationToken.None);
+            var open = await _reconciler.RunAsync(CancellationToken.None);
+            var due = await _rechecks.RunAsync(CancellationToken.None);
             clock.Stop();
-            return new Measured(summary, counter.Reads + counter.Writes, counter.Reads, clock.Elapsed);
+            return new Measured(open.RefundsUpdated, due.Rechecked, open.PingppCalls + due.PingppCalls, counter.Reads + counter.Writes, counter.Reads, clock.Elapsed);
         }
 
         public async Task DeleteAsync()
@@ -206,6 +269,12 @@ public static class ReconcileBenchmark
 
             await _queue.DeleteIfExistsAsync();
         }
+    }
+
+    /// <summary>The system clock shifted by a fixed offset (to enter orders in the watch as if some time ago).</summary>
+    private sealed class ShiftedTime(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + offset;
     }
 
     /// <summary>The Ping++ simulator in-process on 127.0.0.1 and a production-wired client for it.</summary>

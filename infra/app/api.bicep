@@ -56,6 +56,9 @@ param reconciliationSweepEnabled string
 param reconciliationSweepWindow string
 param reconciliationSweepPagesPerRun int
 param reconciliationSweepInterval string
+param reconciliationWatchWindow string
+param reconciliationRecheckSchedule string
+param reconciliationRechecksPerRun int
 param anomaliesMode string
 
 @description('Entra ID tenant and audience for the /api/entra/… routes; both empty: off (infra/README.md).')
@@ -150,6 +153,9 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'Reconciliation__SweepWindow', value: reconciliationSweepWindow }
         { name: 'Reconciliation__SweepPagesPerRun', value: string(reconciliationSweepPagesPerRun) }
         { name: 'Reconciliation__SweepInterval', value: reconciliationSweepInterval }
+        { name: 'Reconciliation__WatchWindow', value: reconciliationWatchWindow }
+        { name: 'Reconciliation__RecheckSchedule', value: reconciliationRecheckSchedule }
+        { name: 'Reconciliation__RechecksPerRun', value: string(reconciliationRechecksPerRun) }
         { name: 'Anomalies__Mode', value: anomaliesMode }
         // Entra ID for machine callers: the cloud's own login endpoint; tenant and audience empty = keys only.
         { name: 'Entra__Instance', value: environment().authentication.loginEndpoint }
