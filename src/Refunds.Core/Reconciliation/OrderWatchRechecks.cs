@@ -184,37 +184,13 @@ public sealed partial class OrderWatchRechecks(
 
     private static partial class Log
     {
-        [LoggerMessage(6201, LogLevel.Information, "Watch re-checks: {Due} due, {Rechecked} re-checked, {Failed} failed, {External} external refunds found, {RefundsUpdated} refunds updated, {Discrepancies} discrepancies, {Left} left the watch, {Stale} stale rows dropped, {PingppCalls} Ping++ calls, {DurationMs} ms")]
+        [LoggerMessage(6301, LogLevel.Information, "Watch re-checks: {Due} due, {Rechecked} re-checked, {Failed} failed, {External} external refunds found, {RefundsUpdated} refunds updated, {Discrepancies} discrepancies, {Left} left the watch, {Stale} stale rows dropped, {PingppCalls} Ping++ calls, {DurationMs} ms")]
         public static partial void RunSummary(ILogger logger, int due, int rechecked, int failed, int external, int refundsUpdated, int discrepancies, int left, int stale, int pingppCalls, long durationMs);
 
-        [LoggerMessage(6202, LogLevel.Warning, "External refund {RefundId} of finished order {OrderId} found by a watch re-check: {Amount} fen, {Status} (made outside this app, no webhook seen)")]
+        [LoggerMessage(6302, LogLevel.Warning, "External refund {RefundId} of finished order {OrderId} found by a watch re-check: {Amount} fen, {Status} (made outside this app, no webhook seen)")]
         public static partial void ExternalFound(ILogger logger, string orderId, string refundId, long amount, string status);
 
-        [LoggerMessage(6203, LogLevel.Warning, "Watch re-check {Step} of order {OrderId} failed; it is tried again once its claim runs out")]
+        [LoggerMessage(6303, LogLevel.Warning, "Watch re-check {Step} of order {OrderId} failed; it is tried again once its claim runs out")]
         public static partial void RecheckFailed(ILogger logger, Exception exception, string orderId, int step);
     }
-}
-
-/// <summary>What one run of <see cref="OrderWatchRechecks"/> did.</summary>
-public sealed record OrderWatchSummary
-{
-    /// <summary>Due rows read (at most <see cref="OrderWatchOptions.RechecksPerRun"/>).</summary>
-    public int Due { get; init; }
-
-    public int Rechecked { get; init; }
-
-    /// <summary>Re-checks that threw (Ping++ or storage); retried after the claim's lease.</summary>
-    public int Failed { get; init; }
-
-    /// <summary>Due rows of an older watch or step, deleted without a re-check.</summary>
-    public int Stale { get; init; }
-
-    /// <summary>Orders whose last re-check of the window this was.</summary>
-    public int Left { get; init; }
-
-    public int External { get; init; }
-    public int RefundsUpdated { get; init; }
-    public int Discrepancies { get; init; }
-    public int PingppCalls { get; init; }
-    public TimeSpan Duration { get; init; }
 }
