@@ -195,7 +195,7 @@ public static class ReconcileBenchmark
             });
         }
 
-        /// <summary>Succeeded requests with their succeeded refunds written straight into the order's partition in batches of 100, with its members row.</summary>
+        /// <summary>Succeeded requests with their succeeded refunds written straight into the order's partition in batches of 100, with its members row (upserts: an SDK retry of a batch whose answer was lost must not fail the seeding).</summary>
         private static async Task WriteFinishedOrderAsync(TableClient table, string orderId, IReadOnlyList<(string RequestId, string RefundId)> requests, CancellationToken ct)
         {
             var at = DateTimeOffset.UtcNow.AddDays(-30);
@@ -203,12 +203,12 @@ public static class ReconcileBenchmark
             var members = new TableEntity(orderId, LedgerEntities.MembersRow);
             foreach (var (requestId, refundId) in requests)
             {
-                actions.Add(new(TableTransactionActionType.Add, LedgerEntities.FromRequest(orderId, new RefundRequestRecord
+                actions.Add(new(TableTransactionActionType.UpsertReplace, LedgerEntities.FromRequest(orderId, new RefundRequestRecord
                 {
                     RequestId = requestId, OrderId = orderId, Description = "history", State = RefundRequestState.Succeeded,
                     Attempt = 1, RefundIds = [refundId], CreatedAt = at, UpdatedAt = at,
                 })));
-                actions.Add(new(TableTransactionActionType.Add, LedgerEntities.FromRefund(orderId, new RefundRecord
+                actions.Add(new(TableTransactionActionType.UpsertReplace, LedgerEntities.FromRefund(orderId, new RefundRecord
                 {
                     RefundId = refundId, OrderId = orderId, RequestId = requestId, Amount = 1000, Status = PingppRefundStatus.Succeeded,
                     TimeSucceed = at, FirstSeenAt = at, UpdatedAt = at,
