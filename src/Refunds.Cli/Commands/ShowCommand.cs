@@ -79,7 +79,7 @@ internal static class ShowCommand
             }
             else
             {
-                LedgerView.WriteTable(console.Out, rows);
+                console.Write(LedgerView.Table(rows));
             }
 
             return ExitCodes.Ok;
