@@ -42,7 +42,7 @@ public sealed class InvalidContinuationException() : Exception("continuation is 
 /// replaced by <see cref="WebhookEventStore.MarkAppliedAsync"/>: a webhook pays no extra request for it. No event id
 /// contains <c>~</c>, so index rows never collide with event or spill rows. Listing newest first runs one range query
 /// per partition (64, in parallel) and merges them: the read side pays, because operators list rarely and webhooks
-/// arrive all the time. Re-applies are recorded as rows <c>~r~{eventId}~{inverted ticks}</c> beside the event.
+/// arrive all the time. Re-applies are recorded as rows <c>~r~{eventId}~{ticks}~{guid}</c> beside the event (appended, never rewritten).
 /// </summary>
 public sealed partial class WebhookEventStore
 {
@@ -88,7 +88,7 @@ public sealed partial class WebhookEventStore
     {
         ArgumentNullException.ThrowIfNull(record);
         var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        var entity = new TableEntity(PartitionKeyFor(eventId), $"{ReapplyPrefix}{eventId}~{Inverted(record.At)}~{Guid.NewGuid():N}")
+        var entity = new TableEntity(PartitionKeyFor(eventId), $"{ReapplyPrefix}{eventId}~{record.At.UtcTicks:D19}~{Guid.NewGuid():N}")
         {
             ["At"] = record.At,
             ["Actor"] = record.Actor,
@@ -116,7 +116,7 @@ public sealed partial class WebhookEventStore
             found.Add(new WebhookReapplyRecord(row.GetDateTimeOffset("At") ?? default, row.GetString("Actor") ?? "", row.GetString("Reason") ?? "", row.GetString("Result") ?? ""));
         }
 
-        return [.. found.OrderBy(r => r.At)];
+        return found; // oldest first: the row keys hold the ticks
     }
 
     /// <summary>The apply status an event row (or index row) stands for: the one rule, used by the index and the event view.</summary>
