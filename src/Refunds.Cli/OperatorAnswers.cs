@@ -68,8 +68,39 @@ internal static class OperatorAnswers
             ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
             : e.Str(name);
 
+    /// <summary>
+    /// A page of a list route: with <paramref name="json"/> the answer as it is; else a table of its items (one row
+    /// each, by <paramref name="row"/>), or the line <paramref name="none"/> when there are none, and the continuation.
+    /// </summary>
+    public static int WritePage(CliConsole console, ApiAnswer answer, string what, bool json, Spectre.Console.Table table, Action<Spectre.Console.Table, JsonElement> row, string none, string command)
+    {
+        var page = Require(answer, what);
+        if (json)
+        {
+            console.Out.WriteLine(answer.Body);
+            return ExitCodes.Ok;
+        }
+
+        foreach (var item in page.Items())
+        {
+            row(table, item);
+        }
+
+        if (table.Rows.Count == 0)
+        {
+            console.Out.WriteLine(none);
+        }
+        else
+        {
+            console.Write(table);
+        }
+
+        WriteContinuation(console, page, command);
+        return ExitCodes.Ok;
+    }
+
     /// <summary>Prints the continuation of a page, if any, as the option to pass for the next page (stderr).</summary>
-    public static void WriteContinuation(CliConsole console, JsonElement page, string command)
+    private static void WriteContinuation(CliConsole console, JsonElement page, string command)
     {
         if (page.Str("continuation") is { Length: > 0 } next)
         {

@@ -55,22 +55,12 @@ internal static class EventCommands
         {
             var query = QueryString.Of([("type", parsed.GetValue(type)), ("apply_status", parsed.GetValue(status)), .. list.Parameters(parsed)]);
             var answer = await app.Open(parsed, console, http()).GetAsync("manage/webhook-events" + query, ct).ConfigureAwait(false);
-            var page = OperatorAnswers.Require(answer, "listing webhook events");
-            if (parsed.GetValue(list.Json))
-            {
-                console.Out.WriteLine(answer.Body);
-                return ExitCodes.Ok;
-            }
-
-            var table = CliTable.Create("EVENT ID", "TYPE", "RECEIVED (UTC)", "APPLY STATUS", "APPLIED AS", "ORDER", "REFUND");
-            foreach (var e in page.Items())
-            {
-                table.Row(e.Str("event_id"), e.Str("type"), e.Time("received_at"), e.Str("apply_status"), e.Str("applied_as"), e.Str("order_id"), e.Str("refund_id"));
-            }
-
-            WriteTableOrNone(console, table, "no stored events match");
-            OperatorAnswers.WriteContinuation(console, page, "events");
-            return ExitCodes.Ok;
+            return OperatorAnswers.WritePage(
+                console, answer, "listing webhook events", parsed.GetValue(list.Json),
+                CliTable.Create("EVENT ID", "TYPE", "RECEIVED (UTC)", "APPLY STATUS", "APPLIED AS", "ORDER", "REFUND"),
+                (table, e) => table.Row(e.Str("event_id"), e.Str("type"), e.Time("received_at"), e.Str("apply_status"), e.Str("applied_as"), e.Str("order_id"), e.Str("refund_id")),
+                "no stored events match",
+                "events");
         });
         return command;
     }
@@ -157,18 +147,5 @@ internal static class EventCommands
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    /// <summary>The table, or one line saying the list is empty.</summary>
-    internal static void WriteTableOrNone(CliConsole console, Table table, string none)
-    {
-        if (table.Rows.Count == 0)
-        {
-            console.Out.WriteLine(none);
-        }
-        else
-        {
-            console.Write(table);
-        }
     }
 }

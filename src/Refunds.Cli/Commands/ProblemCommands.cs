@@ -39,24 +39,14 @@ internal static class ProblemCommands
             var kinds = string.Join(",", (parsed.GetValue(kind) ?? []).SelectMany(k => k.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
             var query = QueryString.Of([("kind", kinds), ("include_reviewed", parsed.GetValue(reviewed) ? "true" : null), .. list.Parameters(parsed)]);
             var answer = await app.Open(parsed, console, http()).GetAsync("manage/problems" + query, ct).ConfigureAwait(false);
-            var page = OperatorAnswers.Require(answer, "listing problems");
-            if (parsed.GetValue(list.Json))
-            {
-                console.Out.WriteLine(answer.Body);
-                return ExitCodes.Ok;
-            }
-
-            var table = CliTable.Create("KIND", "ID", "ORDER", "AMOUNT>", "STATE", "SINCE (UTC)", "SUMMARY", "ACTIONS", "REVIEWED");
-            foreach (var p in page.Items())
-            {
-                table.Row(
+            return OperatorAnswers.WritePage(
+                console, answer, "listing problems", parsed.GetValue(list.Json),
+                CliTable.Create("KIND", "ID", "ORDER", "AMOUNT>", "STATE", "SINCE (UTC)", "SUMMARY", "ACTIONS", "REVIEWED"),
+                (table, p) => table.Row(
                     p.Str("kind"), p.Str("id"), p.Str("order_id"), p.Str("amount"), p.Str("state"), p.Time("since"), p.Str("summary"), p.Str("actions"),
-                    p.TryGetProperty("reviewed", out var r) && r.ValueKind == System.Text.Json.JsonValueKind.Object ? $"{r.Str("by")}: {r.Str("note")}" : null);
-            }
-
-            EventCommands.WriteTableOrNone(console, table, "no problems");
-            OperatorAnswers.WriteContinuation(console, page, "problems");
-            return ExitCodes.Ok;
+                    p.TryGetProperty("reviewed", out var r) && r.ValueKind == System.Text.Json.JsonValueKind.Object ? $"{r.Str("by")}: {r.Str("note")}" : null),
+                "no problems",
+                "problems");
         });
         return command;
     }

@@ -38,22 +38,12 @@ internal static class SearchCommands
         {
             var query = QueryString.Of([.. filters.Parameters(parsed), .. list.Parameters(parsed)]);
             var answer = await app.Open(parsed, console, http()).GetAsync("manage/refund-requests" + query, ct).ConfigureAwait(false);
-            var page = OperatorAnswers.Require(answer, "searching refund requests");
-            if (parsed.GetValue(list.Json))
-            {
-                console.Out.WriteLine(answer.Body);
-                return ExitCodes.Ok;
-            }
-
-            var table = CliTable.Create("REQUEST ID", "ORDER", "STATUS", "AMOUNT>", "CHARGE", "REFUND IDS", "CREATED (UTC)", "BY", "DESCRIPTION");
-            foreach (var r in page.Items())
-            {
-                table.Row(r.Str("request_id"), r.Str("order_id"), r.Str("status"), r.Str("amount"), r.Str("charge"), r.Str("refund_ids"), r.Time("created_at"), r.Str("submitted_by"), r.Str("description"));
-            }
-
-            EventCommands.WriteTableOrNone(console, table, "no refund requests match");
-            OperatorAnswers.WriteContinuation(console, page, "search");
-            return ExitCodes.Ok;
+            return OperatorAnswers.WritePage(
+                console, answer, "searching refund requests", parsed.GetValue(list.Json),
+                CliTable.Create("REQUEST ID", "ORDER", "STATUS", "AMOUNT>", "CHARGE", "REFUND IDS", "CREATED (UTC)", "BY", "DESCRIPTION"),
+                (table, r) => table.Row(r.Str("request_id"), r.Str("order_id"), r.Str("status"), r.Str("amount"), r.Str("charge"), r.Str("refund_ids"), r.Time("created_at"), r.Str("submitted_by"), r.Str("description")),
+                "no refund requests match",
+                "search");
         });
         return command;
     }

@@ -131,7 +131,7 @@ public sealed partial class WebhookEventFunctions(WebhookEventLog log)
     private sealed record EventPage(IReadOnlyList<EventItem> Items, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Continuation);
 
     /// <summary>One event as listed (contract: event_id, type, created, received_at, apply_status, applied_as, applied_at, order_id, refund_id).</summary>
-    private sealed record EventItem(
+    private record EventItem(
         string EventId,
         string Type,
         long Created,
@@ -147,24 +147,19 @@ public sealed partial class WebhookEventFunctions(WebhookEventLog log)
 
     /// <summary>The item plus the raw body, the verification done now, and the record of re-applies. No signature.</summary>
     private sealed record EventDetail(
-        string EventId,
-        string Type,
-        long Created,
-        DateTimeOffset ReceivedAt,
-        WebhookApplyStatus ApplyStatus,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? AppliedAs,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateTimeOffset? AppliedAt,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? OrderId,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? RefundId,
+        WebhookEventEntry Entry,
         bool Livemode,
         string? RefusedReason,
         string RawBody,
         bool SignatureVerified,
         IReadOnlyList<ReapplyEntry> Reapplies)
+        : EventItem(Entry.EventId, Entry.Type, Entry.Created, Entry.ReceivedAt, Entry.ApplyStatus, Entry.AppliedAs, Entry.AppliedAt, Entry.OrderId, Entry.RefundId)
     {
+        [JsonIgnore]
+        public WebhookEventEntry Entry { get; } = Entry;
+
         public static EventDetail Of(WebhookEventView v) => new(
-            v.Entry.EventId, v.Entry.Type, v.Entry.Created, v.Entry.ReceivedAt, v.Entry.ApplyStatus, v.Entry.AppliedAs, v.Entry.AppliedAt,
-            v.Entry.OrderId, v.Entry.RefundId, v.Livemode, v.RefusedReason, v.RawBody, v.SignatureVerified,
+            v.Entry, v.Livemode, v.RefusedReason, v.RawBody, v.SignatureVerified,
             [.. v.Reapplies.Select(r => new ReapplyEntry(r.At, r.Actor, r.Reason, r.Result))]);
     }
 
