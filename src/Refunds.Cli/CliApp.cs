@@ -6,22 +6,28 @@ namespace Refunds.Cli;
 
 /// <summary>
 /// The <c>refunds</c> command (System.CommandLine), callable in-process (tests) or from <see cref="Program"/>.
-/// Exit codes: 0 done, 1 failed or did not finish, 2 invalid arguments or an invalid refund request (nothing sent),
-/// 130 canceled. Every failure is one line on stderr, never a stack trace.
+/// Exit codes: <see cref="ExitCodes.Summary"/>. Every failure is one line on stderr, never a stack trace.
 /// </summary>
 public static class CliApp
 {
     private const string Summary = "refunds: enqueue, submit and follow Ping++ order refunds of the local (or a deployed) function app.";
 
-    private const string RootDetails = """
+    private const string RootDetails = $"""
         In this repository run it as `dotnet refunds …` (./scripts/run-local.sh installs it as a local tool).
-        After `source .local/refunds.env` it talks to the local run: $APP, $KEY and $SIM are read as defaults.
+        After `source .local/refunds.env` it talks to the local run: $APP, $KEY, $MASTER_KEY and $SIM are read as
+        defaults (the operator commands problems … reapply take the master key).
 
-        Exit codes: 0 done, 1 failed or not finished, 2 invalid arguments or refund request (nothing sent).
+        Exit codes: 0 done; 1 failed or not finished; 2 invalid arguments or input (nothing sent, or the app
+        answered 400); 3 not found (404); 4 not allowed in the current state (409); 5 key refused (401/403);
+        6 app, simulator or storage unreachable; 130 canceled.
+
+        Completion: `refunds complete "<command line>"` prints what may come next (System.CommandLine's completions);
+        for bash: complete -C 'dotnet refunds complete --bash' refunds
 
         Examples:
           dotnet refunds submit 2011708070000007521 --description "退货" --charge ch_L8qn10mLmr1GS8e5OODmHaL4 --amount 10
           dotnet refunds show 2011708070000007521
+          dotnet refunds problems --kind dead_lettered
           dotnet refunds demo --help
         """;
 
@@ -92,7 +98,19 @@ public static class CliApp
             [SubmitCommand.Create(console, http)] = SubmitCommand.Details,
             [ShowCommand.Create(console, http)] = ShowCommand.Details,
             [DemoCommand.Create(console, http)] = DemoCommand.Details,
+            [ProblemCommands.Problems(console, http)] = ProblemCommands.ProblemsDetails,
         };
+        foreach (var action in RequestActionCommands.Create(console, http))
+        {
+            details[action] = RequestActionCommands.Details;
+        }
+
+        details[ProblemCommands.Review(console, http)] = ProblemCommands.ReviewDetails;
+        details[SearchCommands.Search(console, http)] = SearchCommands.SearchDetails;
+        details[SearchCommands.Export(console, http)] = SearchCommands.ExportDetails;
+        details[EventCommands.Events(console, http)] = EventCommands.EventsDetails;
+        details[EventCommands.Event(console, http)] = EventCommands.EventDetails;
+        details[EventCommands.Reapply(console, http)] = EventCommands.ReapplyDetails;
         // A plain command named "refunds", not RootCommand: its name would be the host's (testhost, dotnet).
         var root = new Command("refunds", Summary) { new HelpOption() };
         foreach (var command in details.Keys)
@@ -100,6 +118,7 @@ public static class CliApp
             root.Subcommands.Add(command);
         }
 
+        root.Subcommands.Add(CompleteCommand.Create(console, root));
         details[root] = RootDetails;
         var help = root.Options.OfType<HelpOption>().Single();
         help.Recursive = true;
@@ -118,7 +137,7 @@ public static class CliApp
 
         // One line: System.CommandLine lists allowed values on lines of their own.
         var first = string.Join(" ", parsed.Errors[0].Message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries));
-        return first == "Required command was not provided." ? "name a command: enqueue, submit, show or demo" : first;
+        return first == "Required command was not provided." ? "name a command (see refunds --help)" : first;
     }
 
     private static string CommandPath(ParseResult parsed)

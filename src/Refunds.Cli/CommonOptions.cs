@@ -8,11 +8,31 @@ namespace Refunds.Cli;
 /// The function app's address and key (<c>--app</c>, <c>--key</c>). Defaults come from the environment that
 /// <c>source .local/refunds.env</c> sets (written by <c>./scripts/run-local.sh</c>); the key never appears in help.
 /// </summary>
+/// <remarks>
+/// Operator commands (problems, actions, search, export, the webhook event log) call admin routes, which take the
+/// app's master key: their <c>--key</c> defaults to <c>$REFUNDS_MASTER_KEY</c>, else <c>$MASTER_KEY</c> (also written
+/// by run-local.sh), never to the function key.
+/// </remarks>
 internal sealed class AppOptions
 {
     public const string DefaultApp = "http://127.0.0.1:7071";
     public static readonly string[] AppVariables = ["REFUNDS_APP", "APP"];
     public static readonly string[] KeyVariables = ["REFUNDS_KEY", "KEY"];
+    public static readonly string[] MasterKeyVariables = ["REFUNDS_MASTER_KEY", "MASTER_KEY"];
+
+    private readonly string[] _keyVariables;
+
+    public AppOptions(bool operatorRoutes = false)
+    {
+        _keyVariables = operatorRoutes ? MasterKeyVariables : KeyVariables;
+        Key = new Option<string>("--key")
+        {
+            Description = operatorRoutes
+                ? "the app's master (admin) key, sent as x-functions-key [default: $REFUNDS_MASTER_KEY, else $MASTER_KEY]"
+                : "function key, sent as x-functions-key [default: $REFUNDS_KEY, else $KEY]",
+            HelpName = operatorRoutes ? "master key" : "function key",
+        };
+    }
 
     public Option<string> App { get; } = new("--app")
     {
@@ -20,11 +40,7 @@ internal sealed class AppOptions
         HelpName = "url",
     };
 
-    public Option<string> Key { get; } = new("--key")
-    {
-        Description = "function key, sent as x-functions-key [default: $REFUNDS_KEY, else $KEY]",
-        HelpName = "function key",
-    };
+    public Option<string> Key { get; }
 
     public void AddTo(Command command)
     {
@@ -35,7 +51,7 @@ internal sealed class AppOptions
     public RefundsApiClient Open(ParseResult parsed, CliConsole console, HttpClient http)
         => new(http,
             CliUrls.Parse(App.Name, parsed.GetValue(App) ?? console.FirstSet(AppVariables) ?? DefaultApp),
-            parsed.GetValue(Key) ?? console.FirstSet(KeyVariables));
+            parsed.GetValue(Key) ?? console.FirstSet(_keyVariables));
 }
 
 /// <summary>The storage queue refund requests go to (<c>--storage</c>, <c>--queue</c>).</summary>

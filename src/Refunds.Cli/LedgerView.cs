@@ -100,20 +100,22 @@ internal static class LedgerView
         return rows;
     }
 
-    public static void WriteTable(TextWriter output, IReadOnlyList<RefundRow> rows)
+    public static Spectre.Console.Table Table(IReadOnlyList<RefundRow> rows)
     {
-        var table = new List<string[]> { new[] { "REQUEST ID", "STATE", "REFUND IDS", "AMOUNT", "STATUS", "FAILURE", "UPDATED (UTC)" } };
-        table.AddRange(rows.Select(r => new[]
+        var table = CliTable.Create("REQUEST ID", "STATE", "REFUND IDS", "AMOUNT>", "STATUS", "FAILURE", "UPDATED (UTC)");
+        foreach (var r in rows)
         {
-            r.RequestId,
-            r.State,
-            r.RefundIds.Count > 0 ? string.Join(",", r.RefundIds) : "-",
-            r.Amount is { } a ? a.ToString(CultureInfo.InvariantCulture) : "-",
-            r.Status,
-            r.FailureCode is null && r.FailureMessage is null ? "-" : $"{r.FailureCode} {r.FailureMessage}".Trim(),
-            r.Updated ?? "-",
-        }));
-        TextTable.Write(output, table, rightAligned: [3]);
+            table.Row(
+                r.RequestId,
+                r.State,
+                string.Join(",", r.RefundIds),
+                r.Amount?.ToString(CultureInfo.InvariantCulture),
+                r.Status,
+                $"{r.FailureCode} {r.FailureMessage}".Trim(),
+                r.Updated);
+        }
+
+        return table;
     }
 
     private static void Collect(JsonElement element, List<JsonElement> requests, List<JsonElement> refunds)

@@ -33,6 +33,33 @@ internal sealed class RefundsApiClient(HttpClient http, Uri app, string? functio
         => SendAsync(new HttpRequestMessage(HttpMethod.Get,
             new Uri(app, $"api/{(fromPingpp ? "manage/pingpp/" : "")}orders/{Uri.EscapeDataString(orderId)}/refunds")), ct);
 
+    /// <summary>GET <c>api/{path}</c> (path and query already escaped).</summary>
+    public Task<ApiAnswer> GetAsync(string path, CancellationToken ct)
+        => SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(app, "api/" + path)), ct);
+
+    /// <summary>POST <c>api/{path}</c> with a JSON body (UTF-8).</summary>
+    public Task<ApiAnswer> PostJsonAsync(string path, object body, CancellationToken ct)
+        => SendAsync(new HttpRequestMessage(HttpMethod.Post, new Uri(app, "api/" + path))
+        {
+            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } } },
+        }, ct);
+
+    /// <summary>GET <c>api/{path}</c> and copy the body, byte for byte as served, into <paramref name="destination"/> when the answer is 2xx.</summary>
+    public async Task<ApiAnswer> DownloadAsync(string path, Stream destination, CancellationToken ct)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, new Uri(app, "api/" + path));
+        return await SendCoreAsync(message, async (response, token) =>
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                return await response.Content.ReadAsStringAsync(token).ConfigureAwait(false);
+            }
+
+            await response.Content.CopyToAsync(destination, token).ConfigureAwait(false);
+            return "";
+        }, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Waits for <c>GET /api/health</c> to answer at all (any status): the app is up.</summary>
     public async Task EnsureReachableAsync(CancellationToken ct)
         => await SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(app, "api/health")), ct).ConfigureAwait(false);
@@ -41,30 +68,35 @@ internal sealed class RefundsApiClient(HttpClient http, Uri app, string? functio
     {
         using (message)
         {
-            if (!string.IsNullOrEmpty(functionKey))
-            {
-                message.Headers.TryAddWithoutValidation(FunctionKeyHeader, functionKey);
-            }
+            return await SendCoreAsync(message, (response, token) => response.Content.ReadAsStringAsync(token), ct).ConfigureAwait(false);
+        }
+    }
 
-            try
-            {
-                using var response = await http.SendAsync(message, ct).ConfigureAwait(false);
-                var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
-                var location = response.Headers.Location is { } l ? (l.IsAbsoluteUri ? l : new Uri(app, l)) : null;
-                return new ApiAnswer(response.StatusCode, body, location);
-            }
-            catch (Exception ex) when (!ct.IsCancellationRequested && Unreachable.IsConnectionFailure(ex))
-            {
-                throw Unreachable.Error("the function app", message.RequestUri!, ex);
-            }
-            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw new CliException($"the function app at {message.RequestUri} did not answer within {http.Timeout.TotalSeconds:0} s");
-            }
-            catch (HttpRequestException ex)
-            {
-                throw new CliException($"talking to the function app at {message.RequestUri} failed: {ex.Message}");
-            }
+    private async Task<ApiAnswer> SendCoreAsync(HttpRequestMessage message, Func<HttpResponseMessage, CancellationToken, Task<string>> read, CancellationToken ct)
+    {
+        if (!string.IsNullOrEmpty(functionKey))
+        {
+            message.Headers.TryAddWithoutValidation(FunctionKeyHeader, functionKey);
+        }
+
+        try
+        {
+            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            var body = await read(response, ct).ConfigureAwait(false);
+            var location = response.Headers.Location is { } l ? (l.IsAbsoluteUri ? l : new Uri(app, l)) : null;
+            return new ApiAnswer(response.StatusCode, body, location);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && Unreachable.IsConnectionFailure(ex))
+        {
+            throw Unreachable.Error("the function app", message.RequestUri!, ex);
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new CliException($"the function app at {message.RequestUri} did not answer within {http.Timeout.TotalSeconds:0} s", ExitCodes.Unreachable);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new CliException($"talking to the function app at {message.RequestUri} failed: {ex.Message}");
         }
     }
 

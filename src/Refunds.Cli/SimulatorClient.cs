@@ -72,7 +72,7 @@ internal sealed class SimulatorClient(HttpClient http, Uri simulator)
         }
         catch (TaskCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new CliException($"the simulator at {simulator} did not answer within {http.Timeout.TotalSeconds:0} s");
+            throw new CliException($"the simulator at {simulator} did not answer within {http.Timeout.TotalSeconds:0} s", ExitCodes.Unreachable);
         }
     }
 }

@@ -28,7 +28,7 @@ internal static class Unreachable
     public static CliException Error(string what, Uri url, Exception ex)
     {
         var detail = Detail(ex);
-        return new CliException($"cannot reach {what} at {url.GetLeftPart(UriPartial.Path).TrimEnd('/')}{detail}; is it running? {Hint}");
+        return new CliException($"cannot reach {what} at {url.GetLeftPart(UriPartial.Path).TrimEnd('/')}{detail}; is it running? {Hint}", ExitCodes.Unreachable);
     }
 
     private static string Detail(Exception ex)

@@ -30,6 +30,9 @@ public class WebhookApplyCostTests
         var open = await h.Ledger.ListOpenWorkAsync(100, null, CancellationToken.None);
         Assert.DoesNotContain(open.Items, i => i.OrderId == WebhookReceiverTests.OrderId);
         Assert.Equal((6, 4), (reads, writes));
+        // The time index row went with the event row (write 1) and was marked applied with it (write 10).
+        var listed = await h.Store.ListAsync(new WebhookEventQuery(null, null, null, null, 10, null), CancellationToken.None);
+        Assert.Equal(("evt_cost", WebhookApplyStatus.Applied, "refund"), (Assert.Single(listed.Items).EventId, listed.Items[0].ApplyStatus, listed.Items[0].AppliedAs));
     }
 
     [Fact]
@@ -48,6 +51,23 @@ public class WebhookApplyCostTests
         Assert.Equal(RefundRequestState.Succeeded, (await h.Ledger.GetRequestAsync("req_again", CancellationToken.None))!.State);
         // The event row and its mark; the ledger is read (lookup, refund, request) and left alone.
         Assert.Equal((3, 2), (reads, writes));
+    }
+
+    [Fact]
+    public async Task A_stored_only_event_and_its_time_index_row_cost_one_write()
+    {
+        using var signer = new TestSigner();
+        var counter = new TableRequestCounter();
+        using var h = CountedReceiver(signer, counter);
+        Assert.Null(await h.Store.GetAsync("evt_none", CancellationToken.None)); // creates the events table before counting
+
+        var (receipt, reads, writes) = await CountAsync(h, signer, counter, Events.Unknown("evt_indexed", livemode: true));
+
+        Assert.Equal(WebhookOutcome.Stored, receipt.Outcome);
+        // The event row and its index row go in one entity-group transaction: the index costs the webhook nothing.
+        Assert.Equal((0, 1), (reads, writes));
+        var listed = await h.Store.ListAsync(new WebhookEventQuery(null, null, null, null, 10, null), CancellationToken.None);
+        Assert.Equal(("evt_indexed", WebhookApplyStatus.Ignored), (Assert.Single(listed.Items).EventId, listed.Items[0].ApplyStatus));
     }
 
     /// <summary>A receiver whose event store and ledger share one storage client that counts its requests.</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Refunds.Core.Configuration;
 using Refunds.Core.Refunds;
+using Spectre.Console;
 
 namespace Refunds.Cli.Commands;
 
@@ -170,11 +171,46 @@ internal sealed class DemoCommand(CliConsole console)
         return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// Polls the ledger until every submitted request is terminal or the timeout passes. On a terminal a Spectre.Console
+    /// progress bar (terminal requests of all, the counts as its label) redraws in place; otherwise a line is printed
+    /// whenever the counts change, or every 10 s.
+    /// </summary>
     private async Task<bool> FollowAsync(RefundsApiClient api, List<Tracked> tracked, TimeSpan timeout, CancellationToken ct)
     {
+        if (!console.Interactive)
+        {
+            string? lastCounts = null;
+            var lastPrinted = TimeSpan.Zero;
+            return await PollAsync(api, tracked, timeout, (counts, elapsed, final) =>
+            {
+                if (counts != lastCounts || elapsed - lastPrinted >= QuietLineInterval || final)
+                {
+                    console.Out.WriteLine($"{counts}  {elapsed.TotalSeconds:0} s");
+                    lastPrinted = elapsed;
+                }
+
+                lastCounts = counts;
+            }, ct).ConfigureAwait(false);
+        }
+
+        return await console.Screen.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("following the ledger", maxValue: tracked.Count);
+                return await PollAsync(api, tracked, timeout, (counts, _, _) =>
+                {
+                    task.Description = Markup.Escape(counts);
+                    task.Value = tracked.Count(t => t.Terminal);
+                }, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> PollAsync(RefundsApiClient api, List<Tracked> tracked, TimeSpan timeout, Action<string, TimeSpan, bool> report, CancellationToken ct)
+    {
         var clock = Stopwatch.StartNew();
-        string? lastCounts = null;
-        var lastPrinted = TimeSpan.Zero;
         var open = tracked.Where(t => t.Submitted).ToList();
         while (true)
         {
@@ -198,27 +234,11 @@ internal sealed class DemoCommand(CliConsole console)
                 }).ConfigureAwait(false);
 
             var done = open.All(t => t.Terminal);
-            var counts = Counts(tracked);
             var elapsed = clock.Elapsed;
-            if (console.Interactive)
+            var final = done || elapsed >= timeout;
+            report(Counts(tracked), elapsed, final);
+            if (final)
             {
-                // Redraw one line: carriage return, the line, clear to its end.
-                console.Out.Write($"\r{counts}  {elapsed.TotalSeconds,4:0} s\u001b[K");
-            }
-            else if (counts != lastCounts || elapsed - lastPrinted >= QuietLineInterval || done || elapsed >= timeout)
-            {
-                console.Out.WriteLine($"{counts}  {elapsed.TotalSeconds:0} s");
-                lastPrinted = elapsed;
-            }
-
-            lastCounts = counts;
-            if (done || elapsed >= timeout)
-            {
-                if (console.Interactive)
-                {
-                    console.Out.WriteLine();
-                }
-
                 return done && open.Count == tracked.Count;
             }
 
@@ -239,25 +259,23 @@ internal sealed class DemoCommand(CliConsole console)
 
     private void WriteLedger(List<Tracked> tracked)
     {
-        var table = new List<string[]> { new[] { "ORDER", "VIA", "REQUEST ID", "STATE", "REFUND IDS", "AMOUNT", "STATUS", "FAILURE", "UPDATED (UTC)" } };
+        var table = CliTable.Create("ORDER", "VIA", "REQUEST ID", "STATE", "REFUND IDS", "AMOUNT>", "STATUS", "FAILURE", "UPDATED (UTC)");
         foreach (var t in tracked)
         {
             var r = t.Row;
-            table.Add(
-            [
+            table.Row(
                 t.Order.Id,
                 t.Via,
                 t.Request.RequestId,
                 r?.State ?? (t.Submitted ? "not recorded yet" : "not accepted"),
-                r is { RefundIds.Count: > 0 } ? string.Join(",", r.RefundIds) : "-",
-                r?.Amount?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                r?.Status ?? "-",
-                r is null || (r.FailureCode is null && r.FailureMessage is null) ? "-" : $"{r.FailureCode} {r.FailureMessage}".Trim(),
-                r?.Updated ?? "-",
-            ]);
+                r is null ? null : string.Join(",", r.RefundIds),
+                r?.Amount?.ToString(CultureInfo.InvariantCulture),
+                r?.Status,
+                r is null ? null : $"{r.FailureCode} {r.FailureMessage}".Trim(),
+                r?.Updated);
         }
 
-        TextTable.Write(console.Out, table, rightAligned: [5]);
+        console.Write(table);
     }
 
     /// <returns>How many requests made more than one refund (each demo order has one charge, so one refund per request).</returns>
@@ -292,18 +310,8 @@ internal sealed class DemoCommand(CliConsole console)
                 : $"    Ping++: {string.Join(", ", atPingpp.Select(r => $"{r.RefundId} {r.Amount} {r.Status} (request {r.RequestId ?? "none"})"))}");
             if (rows.Count > 0)
             {
-                LedgerView.WriteTable(new IndentedWriter(console.Out, "    "), rows);
+                console.Write(new Padder(LedgerView.Table(rows), new Padding(4, 0, 0, 0)));
             }
         }
-    }
-
-    /// <summary>Prefixes every line, to nest a table under its heading.</summary>
-    private sealed class IndentedWriter(TextWriter inner, string indent) : TextWriter
-    {
-        public override System.Text.Encoding Encoding => inner.Encoding;
-
-        public override void WriteLine(string? value) => inner.WriteLine(indent + value);
-
-        public override void Write(char value) => inner.Write(value);
     }
 }

@@ -7,7 +7,7 @@ internal static class ShowCommand
 {
     public const string Details = """
         Show an order's refund requests and refunds as a table: request id, state, refund ids, amount, Ping++
-        status, failure, last update. Exits 1 when the app knows nothing of the order (404).
+        status, failure, last update. Exits 3 when the app knows nothing of the order (404), 5 when it refuses the key.
         --source pingpp is an operator action: it calls the app's admin route (GET /api/manage/pingpp/orders/{id}/refunds)
         and needs the app's admin (master) key in --key; it reads at most PingppLiveView__MaxPages pages of Ping++'s list.
 
@@ -48,7 +48,12 @@ internal static class ShowCommand
                     401 or 403 => "refunds: " + KeyRefusal.Message(code, live ? " (the live Ping++ view is an operator action: pass the admin (master) key)" : ""),
                     _ => $"refunds: the function app answered {code}{(reasons.Length > 0 ? ": " + reasons : "")}",
                 });
-                return ExitCodes.Failed;
+                return code switch
+                {
+                    404 => ExitCodes.NotFound,
+                    401 or 403 => ExitCodes.KeyRefused,
+                    _ => ExitCodes.Failed,
+                };
             }
 
             if (parsed.GetValue(json))
@@ -79,7 +84,7 @@ internal static class ShowCommand
             }
             else
             {
-                LedgerView.WriteTable(console.Out, rows);
+                console.Write(LedgerView.Table(rows));
             }
 
             return ExitCodes.Ok;

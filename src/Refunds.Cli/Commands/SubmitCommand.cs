@@ -10,7 +10,7 @@ internal static class SubmitCommand
         Ask the function app for a refund: POST /api/orders/<orderId>/refunds with the request id as the
         Idempotency-Key header. Prints the request id on stdout (202: accepted; 200: already known with the
         same parameters). Exits 2 with every reason when the request is invalid (checked here first, nothing
-        sent) or the app answers 400; exits 1 when the app answers 409 (same id, other parameters) or fails.
+        sent) or the app answers 400; exits 4 when the app answers 409 (same id, other parameters), 5 when it refuses the key, 1 when it fails.
 
         {RefundOptions.FieldsHelp}
 
@@ -63,12 +63,13 @@ internal static class SubmitCommand
 
         var reasons = string.Join("; ", RefundsApiClient.Reasons(answer.Body));
         var detail = reasons.Length > 0 ? $": {reasons}" : "";
-        return new SubmitOutcome.Failed(code switch
+        return code switch
         {
-            401 or 403 => KeyRefusal.Message(code, detail),
-            >= 500 => $"the function app answered {code}{detail}; the request may or may not be recorded: resend with --request-id {request.RequestId} (safe)",
-            _ => $"the function app answered {code}{detail}",
-        });
+            401 or 403 => new SubmitOutcome.Failed(KeyRefusal.Message(code, detail), ExitCodes.KeyRefused),
+            409 => new SubmitOutcome.Failed($"the function app answered {code}{detail}", ExitCodes.NotAllowed),
+            >= 500 => new SubmitOutcome.Failed($"the function app answered {code}{detail}; the request may or may not be recorded: resend with --request-id {request.RequestId} (safe)"),
+            _ => new SubmitOutcome.Failed($"the function app answered {code}{detail}"),
+        };
     }
 
     private static int Report(CliConsole console, string orderId, SubmitOutcome outcome)
@@ -92,7 +93,7 @@ internal static class SubmitCommand
                 return ExitCodes.Invalid;
             case SubmitOutcome.Failed failed:
                 console.Err.WriteLine($"refunds: {failed.Message}");
-                return ExitCodes.Failed;
+                return failed.ExitCode;
             default:
                 throw new InvalidOperationException("unknown outcome");
         }
@@ -106,5 +107,5 @@ internal abstract record SubmitOutcome
 
     public sealed record Rejected(System.Net.HttpStatusCode Status, IReadOnlyList<string> Reasons) : SubmitOutcome;
 
-    public sealed record Failed(string Message) : SubmitOutcome;
+    public sealed record Failed(string Message, int ExitCode = ExitCodes.Failed) : SubmitOutcome;
 }

@@ -8,6 +8,8 @@ namespace Refunds.Core.Webhooks;
 /// <summary>
 /// Every verified Ping++ event, once per event id, with its raw bytes. PartitionKey is one of 64 hash buckets of the
 /// event id (spreads load; a point read by id stays possible), RowKey is the event id; inserting twice gives 409.
+/// Beside each event row, in the same partition, a time-index row (<c>WebhookEventStore.Index.cs</c>) is written in the
+/// same entity-group transaction, so listing by time costs the webhook no extra request.
 /// </summary>
 /// <remarks>
 /// Table Storage caps a binary property at 64 KiB and an entity at 1 MiB including keys and property names. The body is
@@ -17,7 +19,7 @@ namespace Refunds.Core.Webhooks;
 /// <see cref="MaxBodyBytes"/> (1 MiB) and more; the HTTP layer refuses anything above
 /// <see cref="WebhookOptions.MaxBodyBytes"/>.
 /// </remarks>
-public sealed class WebhookEventStore
+public sealed partial class WebhookEventStore
 {
     public const int MaxBodyBytes = WebhookOptions.MaxBodyBytesLimit;
     public const int PartitionCount = 64;
@@ -63,10 +65,13 @@ public sealed class WebhookEventStore
             await table.UpsertEntityAsync(spill, TableUpdateMode.Replace, ct).ConfigureAwait(false);
         }
 
+        // The event row and its time-index row in one transaction: one request, and never one without the other.
         var entity = ToEntity(stored, partition, spillRows);
         try
         {
-            await table.AddEntityAsync(entity, ct).ConfigureAwait(false);
+            await table.SubmitTransactionAsync(
+                [new TableTransactionAction(TableTransactionActionType.Add, entity), new TableTransactionAction(TableTransactionActionType.Add, ToIndexEntity(stored, partition))],
+                ct).ConfigureAwait(false);
             return new WebhookEventAddResult(true, stored);
         }
         catch (RequestFailedException e) when (TableStatus.IsConflict(e))
@@ -124,17 +129,39 @@ public sealed class WebhookEventStore
         };
     }
 
-    /// <summary>Marks the event applied, and as what. Idempotent: applying is, so a lost race here needs no ETag.</summary>
-    public async Task MarkAppliedAsync(string eventId, DateTimeOffset appliedAt, string appliedAs, CancellationToken ct)
+    /// <summary>
+    /// Marks the event applied, and as what, on the event row and its time-index row (one transaction). Idempotent:
+    /// applying is, so a lost race here needs no ETag. The index row is upserted whole, so an event stored before the
+    /// index existed gets its index row here.
+    /// </summary>
+    /// <param name="receivedAt">When the event was first stored (<see cref="StoredWebhookEvent.ReceivedAt"/>): the index row's key.</param>
+    public async Task MarkAppliedAsync(PingppEvent pingppEvent, DateTimeOffset receivedAt, DateTimeOffset appliedAt, string appliedAs, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(pingppEvent);
         var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        var entity = new TableEntity(PartitionKeyFor(eventId), eventId)
+        var partition = PartitionKeyFor(pingppEvent.Id);
+        var entity = new TableEntity(partition, pingppEvent.Id)
         {
             ["Applied"] = true,
             ["AppliedAt"] = appliedAt,
             ["AppliedAs"] = appliedAs,
         };
-        await table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+        var index = ToIndexEntity(new StoredWebhookEvent
+        {
+            EventId = pingppEvent.Id,
+            Type = pingppEvent.Type,
+            Created = pingppEvent.Created,
+            Body = ReadOnlyMemory<byte>.Empty,
+            ReceivedAt = receivedAt,
+            RefundId = pingppEvent.RefundId,
+            OrderId = pingppEvent.OrderId,
+            Applied = true,
+            AppliedAt = appliedAt,
+            AppliedAs = appliedAs,
+        }, partition);
+        await table.SubmitTransactionAsync(
+            [new TableTransactionAction(TableTransactionActionType.UpdateMerge, entity, ETag.All), new TableTransactionAction(TableTransactionActionType.UpsertReplace, index)],
+            ct).ConfigureAwait(false);
     }
 
     private static TableEntity ToEntity(StoredWebhookEvent stored, string partition, int spillRows)

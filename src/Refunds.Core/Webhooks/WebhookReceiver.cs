@@ -56,7 +56,7 @@ public sealed partial class WebhookReceiver(
         }
 
         var stored = await StoreAsync(authenticated.Event!, body, authenticated.SignatureHeader, cancellationToken).ConfigureAwait(false);
-        return stored.Answer ?? await ApplyOnceAsync(stored.ToApply!, stored.WasDuplicate, cancellationToken).ConfigureAwait(false);
+        return stored.Answer ?? await ApplyOnceAsync(stored.ToApply!, stored.ReceivedAt, stored.WasDuplicate, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -157,7 +157,7 @@ public sealed partial class WebhookReceiver(
         if (added.Added)
         {
             return needsApply
-                ? new Stored(null, pingppEvent, WasDuplicate: false)
+                ? new Stored(null, pingppEvent, WasDuplicate: false, now)
                 : Stored.Answered(new WebhookReceipt(WebhookOutcome.Stored, null, pingppEvent.Id, pingppEvent.Type));
         }
 
@@ -175,11 +175,11 @@ public sealed partial class WebhookReceiver(
         // An earlier delivery stored it but failed before applying (or never applied it): apply the stored copy now.
         var toApply = PingppEventParser.TryParse(added.Stored.Body, out var storedEvent, out _) ? storedEvent : pingppEvent;
         Log.ApplyingStoredCopy(logger, toApply.Id, toApply.Type);
-        return new Stored(null, toApply, WasDuplicate: true);
+        return new Stored(null, toApply, WasDuplicate: true, added.Stored.ReceivedAt);
     }
 
     /// <summary>Applies a stored event through the handler and marks it applied; a failure answers 500 and leaves it for the redelivery.</summary>
-    private async Task<WebhookReceipt> ApplyOnceAsync(PingppEvent pingppEvent, bool wasDuplicate, CancellationToken cancellationToken)
+    private async Task<WebhookReceipt> ApplyOnceAsync(PingppEvent pingppEvent, DateTimeOffset receivedAt, bool wasDuplicate, CancellationToken cancellationToken)
     {
         if (_options.ModeUnresolved)
         {
@@ -197,7 +197,7 @@ public sealed partial class WebhookReceiver(
                 changed = await handler.ApplyAsync(pingppEvent, cancellationToken).ConfigureAwait(false);
             }
 
-            await store.MarkAppliedAsync(pingppEvent.Id, time.GetUtcNow(), handler.AppliedAs(pingppEvent), cancellationToken).ConfigureAwait(false);
+            await store.MarkAppliedAsync(pingppEvent, receivedAt, time.GetUtcNow(), handler.AppliedAs(pingppEvent), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -232,10 +232,10 @@ public sealed partial class WebhookReceiver(
     /// <summary>Either a rejection, or the authenticated event and the signature header to keep with it (null for an accepted unsigned test event).</summary>
     private readonly record struct Authenticated(WebhookReceipt? Rejection, PingppEvent? Event, string? SignatureHeader);
 
-    /// <summary>Either the final answer, or the event still to apply.</summary>
-    private readonly record struct Stored(WebhookReceipt? Answer, PingppEvent? ToApply, bool WasDuplicate)
+    /// <summary>Either the final answer, or the event still to apply and when it was first stored (the key of its index row).</summary>
+    private readonly record struct Stored(WebhookReceipt? Answer, PingppEvent? ToApply, bool WasDuplicate, DateTimeOffset ReceivedAt)
     {
-        public static Stored Answered(WebhookReceipt answer) => new(answer, null, false);
+        public static Stored Answered(WebhookReceipt answer) => new(answer, null, false, default);
     }
 
     private static partial class Log

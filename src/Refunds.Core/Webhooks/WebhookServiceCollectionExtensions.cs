@@ -41,6 +41,7 @@ public static class WebhookServiceCollectionExtensions
         services.TryAddSingleton<WebhookMetrics>();
         services.TryAddSingleton<WebhookEventHandler>();
         services.TryAddSingleton<WebhookReceiver>();
+        services.TryAddSingleton<Operations.WebhookEventLog>();
         return services;
     }
 }

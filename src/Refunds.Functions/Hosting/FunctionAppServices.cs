@@ -61,6 +61,7 @@ public static class FunctionAppServices
         services.TryAddScoped<EntraGate>();
         services.TryAddScoped<RefundApiFunctions>();
         services.TryAddScoped<RefundAdminFunctions>();
+        services.TryAddScoped<Operations.WebhookEventFunctions>();
 
         return services;
     }

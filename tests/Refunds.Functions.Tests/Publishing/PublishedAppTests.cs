@@ -29,6 +29,13 @@ public static class ExpectedFunctions
         Http("GetOrderRefundEntra", "entra/orders/{orderId}/refunds/{id}", "get", "Anonymous"),
         Http("RequeueRefundRequestEntra", "entra/manage/refund-requests/{requestId}/requeue", "post", "Anonymous"),
         Http("RequeueDeadLetteredRefundRequestsEntra", "entra/manage/refund-requests/requeue-dead-lettered", "post", "Anonymous"),
+        // The webhook event log (issue 23.6) and its Entra ID twins.
+        Http("ListWebhookEvents", "manage/webhook-events", "get", "Admin"),
+        Http("GetWebhookEvent", "manage/webhook-events/{eventId}", "get", "Admin"),
+        Http("ReapplyWebhookEvent", "manage/webhook-events/{eventId}/reapply", "post", "Admin"),
+        Http("ListWebhookEventsEntra", "entra/manage/webhook-events", "get", "Anonymous"),
+        Http("GetWebhookEventEntra", "entra/manage/webhook-events/{eventId}", "get", "Anonymous"),
+        Http("ReapplyWebhookEventEntra", "entra/manage/webhook-events/{eventId}/reapply", "post", "Anonymous"),
     ];
 
     public static DeclaredFunction Http(string name, string route, string method, string authLevel) =>

@@ -3,7 +3,7 @@ using Refunds.Cli;
 namespace Refunds.IntegrationTests.Cli;
 
 /// <summary>What one in-process run of the <c>refunds</c> CLI returned and printed.</summary>
-internal sealed record CliRun(int ExitCode, string Out, string Err)
+public sealed record CliRun(int ExitCode, string Out, string Err)
 {
     /// <summary>Runs with no environment variables at all, so a developer's sourced .local/refunds.env changes nothing.</summary>
     public static Task<CliRun> RunAsync(params string[] args) => RunWithEnvironmentAsync(new Dictionary<string, string>(), args);

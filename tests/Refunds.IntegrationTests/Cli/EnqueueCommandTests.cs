@@ -85,7 +85,7 @@ public sealed class EnqueueCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Enqueue_when_storage_is_down_says_where_in_one_line_without_the_key()
+    public async Task Enqueue_when_storage_is_down_says_where_in_one_line_without_the_key_and_exits_6()
     {
         var closed = new Uri(ScriptedAppServer.ClosedAddress());
         var account = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
@@ -94,7 +94,7 @@ public sealed class EnqueueCommandTests : IAsyncLifetime
 
         var run = await CliRun.RunAsync("enqueue", "--order", OrderId, "--description", "x", "--storage", account, "--queue", "refund-requests");
 
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(6, run.ExitCode);
         var line = Assert.Single(run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains($"http://127.0.0.1:{closed.Port}/devstoreaccount1", line);
         Assert.Contains("./scripts/run-local.sh", line);

@@ -25,7 +25,7 @@ public sealed class HttpCommandTests : IAsyncLifetime
 
         var sent = _app.Requests.Select(r => r.Header("x-functions-key")).ToList();
         Assert.Equal(["fk-from-KEY", "fk-from-REFUNDS_KEY"], sent);
-        Assert.Equal(1, refused.ExitCode);
+        Assert.Equal(5, refused.ExitCode);
         Assert.Contains("--key, REFUNDS_KEY or KEY", refused.Err);
     }
 
@@ -132,13 +132,13 @@ public sealed class HttpCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Submit_of_a_request_id_reused_with_other_fields_exits_1_with_the_apps_message()
+    public async Task Submit_of_a_request_id_reused_with_other_fields_exits_4_with_the_apps_message()
     {
         _app.Reply(409, """{"error":"request_id_conflict","message":"This request id was already used for a refund request with different parameters.","request_id":"req-dup"}""");
 
         var run = await CliRun.RunAsync("submit", OrderId, "--description", "other", "--request-id", "req-dup", "--app", _app.BaseAddress);
 
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(4, run.ExitCode);
         Assert.Contains("409", run.Err);
         Assert.Contains("already used for a refund request with different parameters", run.Err);
         Assert.Equal("", run.Out);
@@ -148,13 +148,13 @@ public sealed class HttpCommandTests : IAsyncLifetime
     [InlineData("submit", OrderId, "--description", "x")]
     [InlineData("show", OrderId)]
     [InlineData("demo", "--orders", "1")]
-    public async Task A_command_whose_app_is_down_names_the_url_and_the_run_script_in_one_line(params string[] args)
+    public async Task A_command_whose_app_is_down_names_the_url_and_the_run_script_in_one_line_and_exits_6(params string[] args)
     {
         var closed = ScriptedAppServer.ClosedAddress();
 
         var run = await CliRun.RunAsync([.. args, "--app", closed]);
 
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(6, run.ExitCode);
         var line = Assert.Single(run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(closed, line);
         Assert.Contains("connection refused", line);
@@ -246,13 +246,13 @@ public sealed class HttpCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Show_of_an_order_the_app_does_not_know_exits_1_with_its_reason()
+    public async Task Show_of_an_order_the_app_does_not_know_exits_3_with_its_reason()
     {
         _app.Reply(404, """{"error":"not_found","message":"The ledger has no refund or refund request for this order."}""");
 
         var run = await CliRun.RunAsync("show", OrderId, "--app", _app.BaseAddress);
 
-        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(3, run.ExitCode);
         Assert.Contains("404", run.Err);
         Assert.Contains(OrderId, run.Err);
         Assert.Contains("The ledger has no refund or refund request for this order.", run.Err);
