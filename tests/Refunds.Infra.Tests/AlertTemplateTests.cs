@@ -126,8 +126,7 @@ public sealed partial class AlertTemplateTests
         Assert.Equal("[length(parameters('emailReceivers'))]", receivers["count"]!.GetValue<string>());
         Assert.Equal("[parameters('emailReceivers')[copyIndex('emailReceivers')]]", receivers["input"]!["emailAddress"]!.GetValue<string>());
         Assert.Empty(Template.ModuleParameter(Template.RootScope, "alerts", "emailReceivers")!.AsArray());
-        var root = Template.RootWith(("alertEmailReceivers", new JsonArray("ops@example.com", "finance@example.com")));
-        Assert.Equal(["ops@example.com", "finance@example.com"], Template.ModuleParameter(root, "alerts", "emailReceivers")!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal("[parameters('alertEmailReceivers')]", Template.ModuleParameterRaw("alerts", "emailReceivers"));
         Assert.InRange(group.Raw("properties", "groupShortName").Length, 1, 12);
     }
 

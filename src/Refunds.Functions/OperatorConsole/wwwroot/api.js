@@ -5,30 +5,39 @@ const KEY_STORAGE = 'refunds.console.key';
 
 export const auth = { mode: null, who: '' };
 
-/** Decides how to call the app: a signed-in App Service session, or the key. Returns 'entra', 'key' or 'login'. */
+/**
+ * Decides how to call the app by asking the Entra twin who we are: 200 = signed in through App Service Authentication
+ * (on Azure), 401 not_signed_in = sign in first, anything else (404 locally: no App Service Authentication, no Entra
+ * ID) = the master key. Returns 'entra', 'login' or 'key'.
+ */
 export async function detectAuth() {
-  let me;
+  let response = null;
   try {
-    me = await fetch('/.auth/me', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    response = await fetch('/api/entra/manage/whoami', { credentials: 'same-origin', headers: { Accept: 'application/json', 'X-Refunds-Console': '1' } });
   } catch {
-    me = null;
+    response = null;
   }
-  if (me && me.ok && (me.headers.get('content-type') || '').includes('json')) {
-    const identities = await me.json();
-    if (Array.isArray(identities) && identities.length > 0) {
-      const claims = identities[0].user_claims || [];
-      const name = claims.find(c => c.typ === 'name' || c.typ === 'preferred_username');
-      auth.mode = 'entra';
-      auth.who = name ? name.val : identities[0].user_id || 'signed in';
-      return 'entra';
+  if (response && response.ok) {
+    auth.mode = 'entra';
+    auth.who = (await response.json()).caller;
+    return 'entra';
+  }
+  if (response && response.status === 401) {
+    const body = await response.json().catch(() => ({}));
+    if (body.error === 'not_signed_in' || body.error?.code === 'not_signed_in') {
+      auth.mode = 'login';
+      return 'login';
     }
-  }
-  if (me && me.status === 401) {
-    auth.mode = 'login';
-    return 'login';
   }
   auth.mode = 'key';
   return 'key';
+}
+
+/** Checks the key with the app (GET /api/manage/whoami, master key only); resolves to the caller id it is recorded as. */
+export async function checkKey() {
+  const answer = await getJson(manage('/whoami'));
+  auth.who = answer.caller;
+  return answer.caller;
 }
 
 export function signInUrl() {

@@ -1,5 +1,5 @@
 // The console's entry: decides how to authenticate, then shows the view the location hash names.
-import { auth, detectAuth, key, signInUrl } from './api.js';
+import { auth, checkKey, detectAuth, key, signInUrl } from './api.js';
 import { say } from './dom.js';
 import * as problems from './problems.js';
 import * as search from './search.js';
@@ -28,7 +28,7 @@ async function route() {
 function showConsole() {
   document.getElementById('key-prompt').hidden = true;
   document.getElementById('nav').hidden = false;
-  document.getElementById('who').textContent = auth.mode === 'entra' ? `Signed in: ${auth.who}` : 'Master key (this tab only)';
+  document.getElementById('who').textContent = auth.mode === 'entra' ? `Signed in as ${auth.who}` : `Acting as ${auth.who} (key kept in this tab only)`;
   document.getElementById('sign-out').hidden = auth.mode !== 'key';
   window.addEventListener('hashchange', route);
   return route();
@@ -52,7 +52,7 @@ async function main() {
   }
   const submit = document.getElementById('key-submit');
   const input = document.getElementById('key-input');
-  const accept = () => {
+  const accept = async () => {
     const value = input.value.trim();
     if (!value) {
       document.getElementById('key-error').textContent = 'Enter the master key.';
@@ -60,7 +60,14 @@ async function main() {
     }
     key.set(value);
     input.value = '';
-    showConsole();
+    try {
+      await checkKey();
+    } catch (e) {
+      key.clear();
+      promptForKey(e.status === 401 ? 'The key was refused: the manage routes take the master key.' : `The app did not answer: ${e.status} ${e.message}`);
+      return;
+    }
+    await showConsole();
   };
   submit.addEventListener('click', accept);
   input.addEventListener('keydown', e => { if (e.key === 'Enter') accept(); });
@@ -71,9 +78,18 @@ async function main() {
     say('Key forgotten.');
     promptForKey();
   });
-  if (mode === 'key' && !key.get()) {
-    promptForKey();
-    return;
+  if (mode === 'key') {
+    if (!key.get()) {
+      promptForKey();
+      return;
+    }
+    try {
+      await checkKey();
+    } catch {
+      key.clear();
+      promptForKey('The key was refused: the manage routes take the master key.');
+      return;
+    }
   }
   await showConsole();
 }
