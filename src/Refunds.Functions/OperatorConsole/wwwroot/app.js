@@ -10,6 +10,7 @@ import { renderOrder, renderRequest } from './request.js';
 const view = () => document.getElementById('view');
 
 async function route() {
+  say('');
   const [name, ...rest] = (location.hash.replace(/^#/, '') || 'problems').split('/');
   const argument = rest.length ? decodeURIComponent(rest.join('/')) : null;
   for (const link of document.querySelectorAll('#nav a')) {

@@ -1,6 +1,6 @@
 // The last 30 days (GET …/stats/daily?days=30), hand-drawn SVG: refunds per day and amounts per day, stacked by outcome.
 import { getJson, manage } from './api.js';
-import { h, yuan, say } from './dom.js';
+import { h, yuan } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const KNOWN = ['succeeded', 'failed', 'rejected', 'dead_lettered', 'canceled'];
@@ -76,5 +76,4 @@ export async function render(view) {
       stackedBars(days, outcomes, count, v => String(Math.round(v)), 'Refund requests per day by outcome'),
       h('h3', {}, 'Amounts per day by outcome'),
       stackedBars(days, outcomes, amount, v => yuan(Math.round(v)), 'Refund amounts per day by outcome')));
-  say('');
 }

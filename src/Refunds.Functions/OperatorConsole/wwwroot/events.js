@@ -1,6 +1,6 @@
 // The webhook event log (GET …/webhook-events): stored events by type and time; one event raw and re-verified.
 import { getJson, manage } from './api.js';
-import { h, table, tag, time, say } from './dom.js';
+import { h, table, tag, time } from './dom.js';
 import { run } from './actions.js';
 
 const enc = encodeURIComponent;
@@ -42,7 +42,6 @@ export async function render(view, eventId) {
     h('div', { class: 'row' }, h('label', { for: 'events-type' }, 'Type'), type, h('label', { for: 'events-since' }, 'Since'), since,
       h('button', { type: 'button', class: 'primary', onclick: () => load(true) }, 'Show')),
     list, more);
-  say('');
   await load(true);
 }
 

@@ -1,6 +1,6 @@
 // Everything that needs a person (GET …/problems), newest first, with the actions that apply to each item.
 import { getJson, manage } from './api.js';
-import { h, table, tag, yuan, time, say, requestLink } from './dom.js';
+import { h, table, tag, yuan, time, requestLink } from './dom.js';
 import { ACTIONS, run } from './actions.js';
 
 const KINDS = ['dead_lettered', 'rejected', 'failed', 'stuck', 'awaiting_approval', 'needs_review', 'discrepancy',
@@ -55,6 +55,5 @@ export async function render(view) {
       h('label', { for: 'problem-reviewed' }, reviewed, ' include reviewed'),
       h('button', { type: 'button', id: 'problems-refresh', onclick: () => load(true) }, 'Refresh')),
     list, more);
-  say('');
   await load(true);
 }

@@ -1,7 +1,7 @@
 // One request: its state, history (who did what, why), approval and Ping++ refunds (GET …/refund-requests/{id}),
 // and one order's requests and refunds from the ledger (GET /api/orders/{orderId}/refunds), with the actions their states allow.
 import { auth, getJson, manage, orders } from './api.js';
-import { h, table, tag, yuan, time, say, requestLink } from './dom.js';
+import { h, table, tag, yuan, time, requestLink } from './dom.js';
 import { ACTIONS, run } from './actions.js';
 
 const enc = encodeURIComponent;
@@ -94,7 +94,12 @@ function livePingpp(orderId) {
 export async function renderOrder(view, orderId) {
   const input = h('input', { id: 'order-id', value: orderId ?? '', size: 30, spellcheck: 'false' });
   const out = h('div', { id: 'order-result' });
-  const open = () => { location.hash = '#order/' + enc(input.value.trim()); };
+  const open = () => {
+    const target = '#order/' + enc(input.value.trim());
+    // The same order again: no hashchange, so load it afresh here.
+    if (location.hash === target) renderOrder(view, input.value.trim());
+    else location.hash = target;
+  };
   input.addEventListener('keydown', e => { if (e.key === 'Enter') open(); });
   view.replaceChildren(
     h('h2', {}, 'Order'),
@@ -117,7 +122,6 @@ export async function renderOrder(view, orderId) {
       h('h3', {}, 'Ping++ refunds (ledger)'),
       refundsTable(order.refunds || []),
       auth.mode === 'key' ? livePingpp(orderId) : '');
-    say('');
   } catch (e) {
     out.replaceChildren(h('p', { class: 'error' }, `Order not loaded: ${e.status} ${e.code}: ${e.message}`));
   }

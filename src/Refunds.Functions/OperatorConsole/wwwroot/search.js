@@ -65,5 +65,4 @@ export async function render(view) {
     h('p', { class: 'muted' }, 'No filter at all: the last 30 days. The CSV holds every matching row (amounts in fen and yuan, UTF-8 with BOM).'),
     results, more);
   more.addEventListener('click', () => search(false));
-  say('');
 }
