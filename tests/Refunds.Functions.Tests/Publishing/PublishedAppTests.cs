@@ -29,6 +29,10 @@ public static class ExpectedFunctions
         Http("GetOrderRefundEntra", "entra/orders/{orderId}/refunds/{id}", "get", "Anonymous"),
         Http("RequeueRefundRequestEntra", "entra/manage/refund-requests/{requestId}/requeue", "post", "Anonymous"),
         Http("RequeueDeadLetteredRefundRequestsEntra", "entra/manage/refund-requests/requeue-dead-lettered", "post", "Anonymous"),
+        // The operator console: its static files (no data, anonymous) and who it acts as.
+        new("Console", "httpTrigger", "console/{*path}", ["get", "head"], "Anonymous", null, null),
+        Http("WhoAmI", "manage/whoami", "get", "Admin"),
+        Http("WhoAmIEntra", "entra/manage/whoami", "get", "Anonymous"),
     ];
 
     public static DeclaredFunction Http(string name, string route, string method, string authLevel) =>
