@@ -119,6 +119,27 @@ param entraSubmitRole string = 'Refunds.Submit'
 @description('Entra ID app role that may take operator actions (requeue) and read.')
 param entraOperateRole string = 'Refunds.Operate'
 
+@allowed(['true', 'false'])
+@description('Operators sign in to the console (/api/console) with Entra ID through App Service Authentication (app/auth.bicep). Needs entraTenantId and entraAudience (the app registration operators sign in to, with the Refunds.Operate role assigned to them).')
+param consoleSignIn string = 'false'
+
+@description('Email addresses the alerts (app/alerts.bicep) are sent to. Empty: the action group has no receiver.')
+param alertEmailReceivers array = []
+
+@minValue(1)
+@maxValue(100)
+@description('Alert when more than this percentage of the last hour\'s refunds failed at Ping++.')
+param alertFailureRatePercent int = 10
+
+@minValue(1)
+@description('Alert when more webhook deliveries than this failed verification within 15 minutes.')
+param alertWebhookRejectionsPer15Minutes int = 10
+
+@minValue(10)
+@maxValue(1440)
+@description('Alert when no reconciliation run was recorded for this many minutes (above the reconcileSchedule interval).')
+param alertReconcileMissingMinutes int = 30
+
 @minValue(30)
 @maxValue(730)
 @description('Days the Log Analytics workspace keeps telemetry and the audit trail (Key Vault AuditEvent, storage table and queue logs, FunctionAppLogs). 30-730; past the included days retention is billed per GB (docs/deploy.md).')
@@ -276,6 +297,31 @@ module api 'app/api.bicep' = {
     entraAudience: entraAudience
     entraSubmitRole: entraSubmitRole
     entraOperateRole: entraOperateRole
+    consoleSignIn: consoleSignIn
+  }
+}
+
+module auth 'app/auth.bicep' = {
+  name: 'auth'
+  params: {
+    siteName: api.outputs.name
+    enabled: consoleSignIn == 'true'
+    tenantId: entraTenantId
+    clientId: entraAudience
+  }
+}
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    actionGroupName: 'ag-refunds-${resourceToken}'
+    emailReceivers: alertEmailReceivers
+    failureRatePercent: alertFailureRatePercent
+    webhookRejectionsPer15Minutes: alertWebhookRejectionsPer15Minutes
+    reconcileMissingMinutes: alertReconcileMissingMinutes
   }
 }
 

@@ -42,6 +42,15 @@ else
   skip_step "Bicep CLI $BICEP_VERSION" "already in .tools/nuget"
 fi
 export BICEP_PATH="$bicep"
+# The console's browser test drives Debian's Chromium through Playwright (which never downloads a browser here).
+if [ ! -x /usr/bin/chromium ]; then
+  [ "$(id -u)" = 0 ] || fail_early "/usr/bin/chromium is missing (the console's browser test needs it): run 'sudo apt-get install -y chromium', then ./scripts/test.sh again"
+  run_step "apt-get install chromium (the console's browser test)" "$log_dir/chromium.log" \
+    sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium'
+  [ -x /usr/bin/chromium ] || fail_early "chromium did not install (see $log_dir/chromium.log)"
+else
+  skip_step "Chromium" "already at /usr/bin/chromium"
+fi
 
 # 2. Azurite in the background (in memory), stopped by PID whatever happens.
 # Ports: Azurite's defaults, or AZURITE_PORT_BASE (blob = base, queue = base + 1, table = base + 2).

@@ -67,6 +67,10 @@ param entraAudience string
 param entraSubmitRole string
 param entraOperateRole string
 
+@allowed(['true', 'false'])
+@description('App Service Authentication (operators sign in to the console) is configured by app/auth.bicep: the app trusts its principal header.')
+param consoleSignIn string
+
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
   location: location
@@ -163,6 +167,10 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'Entra__Audience', value: entraAudience }
         { name: 'Entra__SubmitRole', value: entraSubmitRole }
         { name: 'Entra__OperateRole', value: entraOperateRole }
+        // The console's sign-in (app/auth.bicep): the principal header is trusted only with this and WEBSITE_AUTH_ENABLED.
+        { name: 'Entra__AppServiceAuthentication', value: consoleSignIn }
+        // App Service Authentication's client credential: the app's managed identity as a federated credential (no secret).
+        { name: 'OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID', value: identityClientId }
       ]
     }
   }

@@ -18,6 +18,7 @@ public sealed class SettingsContractTests
         "AZURE_CLIENT_ID",
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        "OVERRIDE_USE_MI_FIC_ASSERTION_CLIENTID",
     ];
 
     private static readonly string[] LocalHostSettings = ["AzureWebJobsStorage", "FUNCTIONS_WORKER_RUNTIME"];

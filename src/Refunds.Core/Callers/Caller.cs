@@ -6,12 +6,14 @@ namespace Refunds.Core.Callers;
 
 /// <summary>
 /// Who called an HTTP route, as recorded on what the call did: <c>entra:&lt;object id&gt;</c> for an Entra ID token,
-/// <c>key:&lt;key name&gt;</c> for a function or host key (<c>key:master</c> for the master key).
+/// <c>key:&lt;key name&gt;</c> for a function or host key (<c>key:master</c> for the master key),
+/// <c>easyauth:&lt;object id&gt;</c> for an operator signed in through App Service Authentication (the console on Azure).
 /// </summary>
 public sealed record Caller
 {
     public const string EntraPrefix = "entra:";
     public const string KeyPrefix = "key:";
+    public const string EasyAuthPrefix = "easyauth:";
 
     /// <summary>
     /// The authentication type of the identity the Functions host (and the dev host) puts on a request that presented
@@ -28,6 +30,9 @@ public sealed record Caller
     /// <summary>The authentication type of the identity this app puts on a request whose Entra ID token it validated.</summary>
     public const string EntraAuthenticationType = "Refunds.EntraBearer";
 
+    /// <summary>The authentication type of the identity this app puts on a request whose trusted App Service principal it read.</summary>
+    public const string EasyAuthAuthenticationType = "Refunds.AppServiceAuthentication";
+
     /// <summary>The Entra ID object id claim (the calling service principal, or user).</summary>
     public const string ObjectIdClaim = "oid";
 
@@ -35,10 +40,12 @@ public sealed record Caller
 
     private Caller(string id) => Id = id;
 
-    /// <summary><c>entra:…</c> or <c>key:…</c>; what the ledger stores.</summary>
+    /// <summary><c>entra:…</c>, <c>easyauth:…</c> or <c>key:…</c>; what the ledger stores.</summary>
     public string Id { get; }
 
     public static Caller Entra(Guid objectId) => new(EntraPrefix + objectId.ToString("D"));
+
+    public static Caller EasyAuth(Guid objectId) => new(EasyAuthPrefix + objectId.ToString("D"));
 
     /// <summary>A key caller by the key's name; characters outside <c>[A-Za-z0-9._-]</c> become <c>_</c> (a name is no place for markup).</summary>
     public static Caller Key(string keyName)
@@ -70,6 +77,12 @@ public sealed record Caller
             && Guid.TryParse(oid, out var objectId))
         {
             return Entra(objectId);
+        }
+
+        if (identities.FirstOrDefault(i => i.AuthenticationType == EasyAuthAuthenticationType)?.FindFirst(ObjectIdClaim)?.Value is { } easyOid
+            && Guid.TryParse(easyOid, out var easyObjectId))
+        {
+            return EasyAuth(easyObjectId);
         }
 
         if (identities.FirstOrDefault(i => i.AuthenticationType == KeyAuthenticationType)?.FindFirst(KeyNameClaim)?.Value is { Length: > 0 } name)

@@ -10,6 +10,7 @@ public static class CallerServiceCollectionExtensions
     /// <summary>
     /// Registers the Entra ID token validator (section <c>Entra</c>, validated on start: a half-configured tenant and
     /// audience stops the app with the setting named). With both empty it refuses every token and keys stay the only way in.
+    /// Also the reader of App Service Authentication's principal header (<see cref="AppServicePrincipal"/>), trusted only when that authentication is on.
     /// </summary>
     public static IServiceCollection AddEntraCallers(this IServiceCollection services, IConfiguration configuration)
     {
@@ -21,6 +22,7 @@ public static class CallerServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EntraOptions>, EntraOptionsValidator>());
         services.AddHttpClient(EntraTokenValidator.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
         services.TryAddSingleton<EntraTokenValidator>();
+        services.TryAddSingleton<AppServicePrincipal>();
         return services;
     }
 }

@@ -26,6 +26,12 @@ public sealed class EntraOptions
     /// <summary>The app role that may take operator actions (requeue) and read.</summary>
     public string OperateRole { get; set; } = DefaultOperateRole;
 
+    /// <summary>
+    /// App Service Authentication (Entra ID sign-in for the console) is configured on the app: set by infra/app/api.bicep
+    /// with authsettingsV2. Its principal header is trusted only while the platform's <c>WEBSITE_AUTH_ENABLED</c> says so too.
+    /// </summary>
+    public bool AppServiceAuthentication { get; set; }
+
     public bool Enabled => !string.IsNullOrWhiteSpace(TenantId) && !string.IsNullOrWhiteSpace(Audience);
 
     /// <summary>OpenID Connect metadata of the tenant's v2 endpoint (issuer and signing keys).</summary>

@@ -21,6 +21,11 @@ public sealed class EntraOptionsValidator : IValidateOptions<EntraOptions>
             failures.Add($"{SettingNames.EntraTenantId} is required when {SettingNames.EntraAudience} is set: the directory (tenant) id whose tokens are accepted. Leave both empty to accept keys only.");
         }
 
+        if (options.AppServiceAuthentication && !(tenant && audience))
+        {
+            failures.Add($"{SettingNames.EntraAppServiceAuthentication} needs {SettingNames.EntraTenantId} and {SettingNames.EntraAudience}: the operators' tenant and the app registration they sign in to (infra/main.bicep sets all three).");
+        }
+
         if (tenant && !Guid.TryParse(options.TenantId, out _))
         {
             failures.Add($"{SettingNames.EntraTenantId} must be the directory (tenant) id, a GUID; got '{options.TenantId}'.");

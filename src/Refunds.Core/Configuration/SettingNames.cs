@@ -44,4 +44,5 @@ public static class SettingNames
     public const string EntraAudience = "Entra__Audience";
     public const string EntraSubmitRole = "Entra__SubmitRole";
     public const string EntraOperateRole = "Entra__OperateRole";
+    public const string EntraAppServiceAuthentication = "Entra__AppServiceAuthentication";
 }

@@ -36,6 +36,10 @@ public static class ExpectedFunctions
         Http("ListWebhookEventsEntra", "entra/manage/webhook-events", "get", "Anonymous"),
         Http("GetWebhookEventEntra", "entra/manage/webhook-events/{eventId}", "get", "Anonymous"),
         Http("ReapplyWebhookEventEntra", "entra/manage/webhook-events/{eventId}/reapply", "post", "Anonymous"),
+        // The operator console: its static files (no data, anonymous) and who it acts as.
+        new("Console", "httpTrigger", "console/{*path}", ["get", "head"], "Anonymous", null, null),
+        Http("WhoAmI", "manage/whoami", "get", "Admin"),
+        Http("WhoAmIEntra", "entra/manage/whoami", "get", "Anonymous"),
     ];
 
     public static DeclaredFunction Http(string name, string route, string method, string authLevel) =>

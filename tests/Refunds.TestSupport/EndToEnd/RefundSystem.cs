@@ -62,6 +62,9 @@ public sealed record RefundSystemOptions
     /// <summary>How many local hosts serve the app: one storage account, one queue, one host id, as Azure scales out.</summary>
     public int Instances { get; init; } = 1;
 
+    /// <summary>Serve every function of the app (the operator console and all its routes), not only the refund path's.</summary>
+    public bool AllFunctions { get; init; }
+
     /// <summary>Serve the reconciliation timer on this NCRONTAB schedule (six fields); null = not served (the test runs the reconciler itself).</summary>
     public string? ReconcileSchedule { get; init; }
 }
@@ -181,8 +184,9 @@ public sealed class RefundSystem : IAsyncDisposable
         ?? throw new InvalidOperationException("no instance is running")).GetRequiredService<Reconciler>();
 
     /// <summary>The functions a system serves (like <c>func start --functions</c>).</summary>
-    public static IReadOnlyList<string> FunctionsServed(RefundSystemOptions options) =>
-    [
+    public static IReadOnlyList<string> FunctionsServed(RefundSystemOptions options) => options.AllFunctions
+        ? [.. FunctionCatalog.Discover(typeof(FunctionAppServices).Assembly).Select(f => f.Name)]
+        : [
         "ProcessRefundRequest", "RefundRequestPoison", "Health", "SubmitRefund", "ListOrderRefunds", "GetOrderRefund",
         "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests",
         .. options.Webhooks ? new[] { "PingppWebhook" } : [],
