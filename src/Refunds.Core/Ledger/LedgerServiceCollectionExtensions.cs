@@ -27,7 +27,8 @@ public static class LedgerServiceCollectionExtensions
             sp.GetRequiredService<ILogger<RefundLedger>>(),
             sp.TableNames().RefundLedgerTable,
             sp.TableNames().ReconcileIndexTable,
-            sp.GetService<IMeterFactory>()));
+            sp.GetService<IMeterFactory>(),
+            sp.TableNames().RequestIndexTable));
         services.TryAddSingleton<IRequestStore>(sp => sp.GetRequiredService<IRefundLedger>());
         services.TryAddSingleton<IRefundMerge>(sp => sp.GetRequiredService<IRefundLedger>());
         services.TryAddSingleton<IOpenWorkIndex>(sp => sp.GetRequiredService<IRefundLedger>());

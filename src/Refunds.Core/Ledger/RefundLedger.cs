@@ -32,6 +32,7 @@ public sealed partial class RefundLedger : IRefundLedger
 
     private readonly TableHandle _ledger;
     private readonly OpenWorkIndexTable _openWork;
+    private readonly RequestIndex _requestIndex;
     private readonly TimeProvider _time;
     private readonly ILogger<RefundLedger> _logger;
     private readonly LedgerMetrics _metrics;
@@ -43,7 +44,8 @@ public sealed partial class RefundLedger : IRefundLedger
         ILogger<RefundLedger> logger,
         string ledgerTableName = StorageNames.RefundLedgerTable,
         string indexTableName = StorageNames.ReconcileIndexTable,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        string requestIndexTableName = StorageNames.RequestIndexTable)
     {
         ArgumentNullException.ThrowIfNull(service);
         _metrics = new LedgerMetrics(meterFactory);
@@ -51,6 +53,7 @@ public sealed partial class RefundLedger : IRefundLedger
         _time = time;
         _logger = logger;
         _openWork = new OpenWorkIndexTable(_ledger, new TableHandle(service, indexTableName), time, logger);
+        _requestIndex = new RequestIndex(_ledger, new TableHandle(service, requestIndexTableName), time);
     }
 
     private DateTimeOffset Now => _time.GetUtcNow();
