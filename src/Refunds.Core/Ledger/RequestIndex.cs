@@ -204,6 +204,11 @@ public sealed class RequestIndex
             if (!confirmed)
             {
                 // Left by a write that never reached the ledger (or moved on long ago): the ledger says otherwise.
+                foreach (var (pk, rk) in hint.Pointers)
+                {
+                    await DeleteIfExistsAsync(index, pk, rk, ETag.All, token).ConfigureAwait(false);
+                }
+
                 await DeleteIfExistsAsync(index, hint.IndexPartition, hint.RowKey, ETag.All, token).ConfigureAwait(false);
             }
             else if (state is null && hint.States.Count > 1 && hint.IndexPartition.StartsWith("day|", StringComparison.Ordinal))
@@ -268,6 +273,11 @@ public sealed class RequestIndex
             HintedAt = states.Count == 0 ? TimeOf(row.RowKey) : states.Values.Max(),
             Status = row.GetString("Status"),
             Amount = row.GetInt64("Amount"),
+            Pointers = !row.PartitionKey.StartsWith("day|", StringComparison.Ordinal) ? [] :
+            [
+                .. states.Keys.Select(s => (StatePartition(s), row.GetString(StateRowProperty(s)))).Where(p => p.Item2 is not null).Select(p => (p.Item1, p.Item2!)),
+                .. row.GetString("Charge") is { } charge && TableKeys.IsValidId(charge) ? new[] { (ChargePartition(charge), row.RowKey) } : [],
+            ],
         };
     }
 }

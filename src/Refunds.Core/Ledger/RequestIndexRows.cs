@@ -91,6 +91,9 @@ public sealed record RequestHint(string RequestId, string LedgerPartition, DateT
     public string? Status { get; init; }
 
     public long? Amount { get; init; }
+
+    /// <summary>The state and charge rows a day row points at (removed with it when the ledger does not confirm it).</summary>
+    internal IReadOnlyList<(string PartitionKey, string RowKey)> Pointers { get; init; } = [];
 }
 
 /// <summary>A page of hints in key order, and the row key to continue after (null when the partition range is done).</summary>

@@ -29,6 +29,17 @@ public static class ExpectedFunctions
         Http("GetOrderRefundEntra", "entra/orders/{orderId}/refunds/{id}", "get", "Anonymous"),
         Http("RequeueRefundRequestEntra", "entra/manage/refund-requests/{requestId}/requeue", "post", "Anonymous"),
         Http("RequeueDeadLetteredRefundRequestsEntra", "entra/manage/refund-requests/requeue-dead-lettered", "post", "Anonymous"),
+        // Issue 23 operator routes (problems, search, export, stats) and their Entra twins.
+        Http("ListProblems", "manage/problems", "get", "Admin"),
+        Http("ReviewProblem", "manage/problems/{kind}/{id}/review", "post", "Admin"),
+        Http("SearchRefundRequests", "manage/refund-requests", "get", "Admin"),
+        Http("ExportRefundRequests", "manage/export/refund-requests.csv", "get", "Admin"),
+        Http("DailyStats", "manage/stats/daily", "get", "Admin"),
+        Http("ListProblemsEntra", "entra/manage/problems", "get", "Anonymous"),
+        Http("ReviewProblemEntra", "entra/manage/problems/{kind}/{id}/review", "post", "Anonymous"),
+        Http("SearchRefundRequestsEntra", "entra/manage/refund-requests", "get", "Anonymous"),
+        Http("ExportRefundRequestsEntra", "entra/manage/export/refund-requests.csv", "get", "Anonymous"),
+        Http("DailyStatsEntra", "entra/manage/stats/daily", "get", "Anonymous"),
     ];
 
     public static DeclaredFunction Http(string name, string route, string method, string authLevel) =>

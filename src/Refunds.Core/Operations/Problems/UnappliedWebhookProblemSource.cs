@@ -46,7 +46,7 @@ public sealed class UnappliedWebhookProblemSource(TableServiceClient service, st
         return row.HasValue && row.Value!.GetBoolean("Applied") == false && row.Value.GetString("Refused") is null ? ToProblem(row.Value) : null;
     }
 
-    private static readonly string[] Columns = ["Type", "ReceivedAt", "OrderId", "RefundId", "RequestId", "ChargeId", "Applied", "Refused"];
+    private static readonly string[] Columns = ["PartitionKey", "RowKey", "Type", "ReceivedAt", "OrderId", "RefundId", "RequestId", "ChargeId", "Applied", "Refused"];
 
     private static Problem ToProblem(TableEntity row) => new()
     {
