@@ -39,16 +39,8 @@ public sealed class AbnormalPaymentProblemSource(TableServiceClient service, str
 
     public override async Task<Problem?> FindAsync(string id, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(id);
-        var bar = id.IndexOf('|', StringComparison.Ordinal);
-        if (bar <= 0)
-        {
-            return null;
-        }
-
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(id[..bar], id[(bar + 1)..], cancellationToken: ct).ConfigureAwait(false);
-        return row.HasValue && row.Value!.GetString("Kind") is not null ? await ToProblemAsync(row.Value!, ct).ConfigureAwait(false) : null;
+        var row = await ReadRowAsync(await _table.GetAsync(ct).ConfigureAwait(false), id, ct).ConfigureAwait(false);
+        return row?.GetString("Kind") is not null ? await ToProblemAsync(row, ct).ConfigureAwait(false) : null;
     }
 
     private async Task<Problem> ToProblemAsync(TableEntity row, CancellationToken ct)

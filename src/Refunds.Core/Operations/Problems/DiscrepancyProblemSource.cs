@@ -24,16 +24,8 @@ public sealed class DiscrepancyProblemSource(TableServiceClient service, string 
 
     public override async Task<Problem?> FindAsync(string id, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(id);
-        var bar = id.IndexOf('|', StringComparison.Ordinal);
-        if (bar <= 0)
-        {
-            return null;
-        }
-
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(id[..bar], id[(bar + 1)..], cancellationToken: ct).ConfigureAwait(false);
-        return row.HasValue ? ToProblem(row.Value!) : null;
+        var row = await ReadRowAsync(await _table.GetAsync(ct).ConfigureAwait(false), id, ct).ConfigureAwait(false);
+        return row is null ? null : ToProblem(row);
     }
 
     private static Problem ToProblem(TableEntity row)

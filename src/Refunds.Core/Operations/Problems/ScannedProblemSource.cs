@@ -26,6 +26,21 @@ public abstract class ScannedProblemSource : IProblemSource
 
     public abstract Task<Problem?> FindAsync(string id, CancellationToken ct);
 
+    /// <summary>The row an id <c>{partition}|{row key}</c> names, or null.</summary>
+    protected static async Task<Azure.Data.Tables.TableEntity?> ReadRowAsync(Azure.Data.Tables.TableClient table, string id, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(id);
+        var bar = id.IndexOf('|', StringComparison.Ordinal);
+        if (bar <= 0)
+        {
+            return null;
+        }
+
+        var row = await table.GetEntityIfExistsAsync<Azure.Data.Tables.TableEntity>(id[..bar], id[(bar + 1)..], cancellationToken: ct).ConfigureAwait(false);
+        return row.HasValue ? row.Value : null;
+    }
+
     /// <summary>Every problem of the kind (the window is a hint: rows outside it are dropped by the caller).</summary>
     protected abstract Task<IReadOnlyList<Problem>> LoadAsync(ProblemWindow window, CancellationToken ct);
 }
