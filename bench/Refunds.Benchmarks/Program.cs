@@ -6,6 +6,7 @@ return args switch
     ["webhook-ingest", ..] => await WebhookIngestBenchmark.RunAsync(args[1..]),
     ["refund-batch", ..] => await RefundBatchBenchmark.RunAsync(args[1..]),
     ["reconcile", ..] => await ReconcileBenchmark.RunAsync(args[1..]),
+    ["search", ..] => await SearchBenchmark.RunAsync(args[1..]),
     _ => Usage(),
 };
 
@@ -16,6 +17,7 @@ static int Usage()
     Console.Error.WriteLine("  webhook-ingest  [--rounds N] [--events N] [--concurrency N]  POST through the function vs bare AddEntity");
     Console.Error.WriteLine("  refund-batch    [--rounds N] [--requests N] [--latency-ms N]  batch 16/8 vs batch 1, simulator 50 ms latency");
     Console.Error.WriteLine("  reconcile       [--finished N] [--open N] [--watched N] [--due N]   one timer run: open alone, + due re-checks, + N finished");
+    Console.Error.WriteLine("  search          [--requests N] [--rounds N]                 each search filter and a CSV export over N requests");
     Console.Error.WriteLine("env REFUNDS_TEST_STORAGE: storage connection string (default UseDevelopmentStorage=true, i.e. Azurite)");
     return 2;
 }

@@ -161,6 +161,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'Reconciliation__RecheckSchedule', value: reconciliationRecheckSchedule }
         { name: 'Reconciliation__RechecksPerRun', value: string(reconciliationRechecksPerRun) }
         { name: 'Anomalies__Mode', value: anomaliesMode }
+        { name: 'Operations__StuckAfter', value: '00:30:00' }
         // Entra ID for machine callers: the cloud's own login endpoint; tenant and audience empty = keys only.
         { name: 'Entra__Instance', value: environment().authentication.loginEndpoint }
         { name: 'Entra__TenantId', value: entraTenantId }

@@ -38,6 +38,9 @@ public static class SettingNames
     public const string ReconciliationRechecksPerRun = "Reconciliation__RechecksPerRun";
     public const string AnomaliesMode = "Anomalies__Mode";
 
+    // The operator API (Refunds.Core/Operations).
+    public const string OperationsStuckAfter = "Operations__StuckAfter";
+
     // Entra ID for machine callers (Refunds.Core/Callers): off while tenant and audience are empty.
     public const string EntraInstance = "Entra__Instance";
     public const string EntraTenantId = "Entra__TenantId";

@@ -23,6 +23,12 @@ public static class StorageNames
     /// <summary>Abnormal payments (paid after cancellation, paid twice) and what was done about them.</summary>
     public const string AnomaliesTable = "Anomalies";
 
+    /// <summary>Search hints for refund requests (by created day, state and charge); verified against the ledger on read.</summary>
+    public const string RequestIndexTable = "RequestIndex";
+
+    /// <summary>Problems an operator marked reviewed (who, when, note).</summary>
+    public const string ProblemReviewsTable = "ProblemReviews";
+
     public static IReadOnlyList<string> AllTables { get; } =
-        [WebhookEventsTable, RefundLedgerTable, ReconcileIndexTable, DiscrepanciesTable, AnomaliesTable];
+        [WebhookEventsTable, RefundLedgerTable, ReconcileIndexTable, DiscrepanciesTable, AnomaliesTable, RequestIndexTable, ProblemReviewsTable];
 }

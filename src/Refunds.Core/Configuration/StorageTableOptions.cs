@@ -21,6 +21,8 @@ public sealed class StorageTableOptions
     public const string WebhookEventsTableSetting = "Storage__WebhookEventsTable";
     public const string DiscrepanciesTableSetting = "Storage__DiscrepanciesTable";
     public const string AnomaliesTableSetting = "Storage__AnomaliesTable";
+    public const string RequestIndexTableSetting = "Storage__RequestIndexTable";
+    public const string ProblemReviewsTableSetting = "Storage__ProblemReviewsTable";
 
     public string RefundLedgerTable { get; set; } = StorageNames.RefundLedgerTable;
 
@@ -32,6 +34,10 @@ public sealed class StorageTableOptions
 
     public string AnomaliesTable { get; set; } = StorageNames.AnomaliesTable;
 
+    public string RequestIndexTable { get; set; } = StorageNames.RequestIndexTable;
+
+    public string ProblemReviewsTable { get; set; } = StorageNames.ProblemReviewsTable;
+
     /// <summary>Each table's setting name and value, for validation and messages.</summary>
     public IEnumerable<(string Setting, string Table)> All() =>
     [
@@ -40,6 +46,8 @@ public sealed class StorageTableOptions
         (WebhookEventsTableSetting, WebhookEventsTable),
         (DiscrepanciesTableSetting, DiscrepanciesTable),
         (AnomaliesTableSetting, AnomaliesTable),
+        (RequestIndexTableSetting, RequestIndexTable),
+        (ProblemReviewsTableSetting, ProblemReviewsTable),
     ];
 }
 

@@ -28,7 +28,8 @@ public static class LedgerServiceCollectionExtensions
             sp.TableNames().RefundLedgerTable,
             sp.TableNames().ReconcileIndexTable,
             sp.GetService<IMeterFactory>(),
-            sp.GetService<IOrderWatch>()));
+            sp.GetService<IOrderWatch>(),
+            sp.TableNames().RequestIndexTable));
         services.TryAddSingleton<IRequestStore>(sp => sp.GetRequiredService<IRefundLedger>());
         services.TryAddSingleton<IRefundMerge>(sp => sp.GetRequiredService<IRefundLedger>());
         services.TryAddSingleton<IOpenWorkIndex>(sp => sp.GetRequiredService<IRefundLedger>());

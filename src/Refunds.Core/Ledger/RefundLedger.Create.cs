@@ -107,6 +107,7 @@ public sealed partial class RefundLedger
             }
 
             await _openWork.UpsertAsync(orderId, [$"request {requestId} {born.State}"], ct).ConfigureAwait(false);
+            await _requestIndex.BeforeAsync(orderId, null, born, ct).ConfigureAwait(false);
             try
             {
                 List<TableTransactionAction> actions = [MembersAction(orderId, [RequestRowKey(requestId)]), new(TableTransactionActionType.Add, FromRequest(orderId, born))];
@@ -137,6 +138,7 @@ public sealed partial class RefundLedger
                 if (existing is { Record: { State: RefundRequestState.Rejected, Fingerprint: null } rejected } read)
                 {
                     var replacement = fresh with { LastIgnoredMessage = ReplacedNote(rejected), IgnoredMessages = rejected.IgnoredMessages + 1 };
+                    await _requestIndex.BeforeAsync(orderId, null, replacement, ct).ConfigureAwait(false);
                     try
                     {
                         await table.UpdateEntityAsync(FromRequest(orderId, replacement), read.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
@@ -147,6 +149,7 @@ public sealed partial class RefundLedger
                     }
 
                     Log.RejectionReplaced(_logger, requestId, orderId, rejected.RejectionReasons.Count);
+                    await _requestIndex.AfterAsync(orderId, null, replacement, ct).ConfigureAwait(false);
                     await RefreshOpenWorkAsync(orderId, ct).ConfigureAwait(false);
                     return new CreateRequestResult(true, replacement);
                 }
@@ -161,6 +164,7 @@ public sealed partial class RefundLedger
             }
 
             // A new request is open work, indexed above: nothing for a refresh to change.
+            await _requestIndex.AfterAsync(orderId, null, born, ct).ConfigureAwait(false);
             Log.RequestCreated(_logger, requestId, orderId);
             if (born.Uncertain)
             {
@@ -225,6 +229,7 @@ public sealed partial class RefundLedger
         }
 
         await ListMembersAsync(table, partition, [RequestRowKey(id)], ct).ConfigureAwait(false);
+        await _requestIndex.BeforeAsync(partition, null, record, ct).ConfigureAwait(false);
         try
         {
             await table.AddEntityAsync(FromRequest(partition, record), ct).ConfigureAwait(false);
@@ -234,6 +239,7 @@ public sealed partial class RefundLedger
             return new RequestUpdateResult(RequestUpdateOutcome.Unchanged, (await ReadRequestAsync(table, partition, id, ct).ConfigureAwait(false))?.Record);
         }
 
+        await _requestIndex.AfterAsync(partition, null, record, ct).ConfigureAwait(false);
         Log.RequestRejected(_logger, id, record.OrderId, rejection.Reasons.Count);
         return new RequestUpdateResult(RequestUpdateOutcome.Updated, record);
     }

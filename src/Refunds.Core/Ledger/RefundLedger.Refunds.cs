@@ -271,6 +271,7 @@ public sealed partial class RefundLedger
 
             var requestOutcome = RequestUpdateOutcome.NotFound;
             RefundRequestRecord? request = null;
+            RefundRequestState? movedFrom = null;
             // The caller's read of the request serves the first try (the transaction's ETag proves it still held); a
             // retry after a lost race reads again, after the caller's hook for decisions it based on that read.
             var fresh = attempt == 0 && requestRead is not null ? requestRead : requestId is null ? null : await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false);
@@ -305,6 +306,7 @@ public sealed partial class RefundLedger
                         Log.RequestLifted(_logger, requestId, orderId, request.State.ToString(), state.ToString());
                     }
 
+                    movedFrom = state != request.State ? request.State : null;
                     request = request with
                     {
                         State = state,
@@ -344,7 +346,17 @@ public sealed partial class RefundLedger
                     await plan.BeforeCommit().ConfigureAwait(false);
                 }
 
+                if (movedFrom is not null)
+                {
+                    await _requestIndex.BeforeAsync(partition, movedFrom, request!, ct).ConfigureAwait(false);
+                }
+
                 await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+                if (movedFrom is not null)
+                {
+                    await _requestIndex.AfterAsync(partition, movedFrom, request!, ct).ConfigureAwait(false);
+                }
+
                 foreach (var settled in settledNow)
                 {
                     _metrics.Settled(settled.Status);

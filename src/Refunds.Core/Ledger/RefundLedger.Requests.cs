@@ -79,6 +79,11 @@ public sealed partial class RefundLedger
                 LastSendStartedAt = sendMarked ? now : request.LastSendStartedAt,
                 UpdatedAt = Now,
             };
+            if (request.State != claimed.State)
+            {
+                await _requestIndex.BeforeAsync(partition!, request.State, claimed, ct).ConfigureAwait(false);
+            }
+
             try
             {
                 var update = new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRequest(partition!, claimed), current.ETag);
@@ -91,6 +96,11 @@ public sealed partial class RefundLedger
                 }
 
                 Log.RequestClaimed(_logger, requestId, request.OrderId, claimed.Attempt);
+                if (request.State != claimed.State)
+                {
+                    await _requestIndex.AfterAsync(partition!, request.State, claimed, ct).ConfigureAwait(false);
+                }
+
                 return new SubmitClaim(SubmitClaimOutcome.Claimed, claimed) { SendMarked = sendMarked };
             }
             catch (RequestFailedException e) when (TableStatus.IsConcurrencyLoss(e))
@@ -311,6 +321,11 @@ public sealed partial class RefundLedger
                 await _openWork.UpsertAsync(partition, [$"request {requestId} {next.State}"], ct).ConfigureAwait(false);
             }
 
+            if (next.State != current.State)
+            {
+                await _requestIndex.BeforeAsync(partition, current.State, next, ct).ConfigureAwait(false);
+            }
+
             try
             {
                 if (takeCreateLock)
@@ -331,6 +346,7 @@ public sealed partial class RefundLedger
             if (next.State != current.State)
             {
                 Log.RequestMoved(_logger, requestId, current.OrderId, current.State.ToString(), next.State.ToString());
+                await _requestIndex.AfterAsync(partition, current.State, next, ct).ConfigureAwait(false);
                 await RefreshOpenWorkAsync(partition, ct).ConfigureAwait(false);
             }
 

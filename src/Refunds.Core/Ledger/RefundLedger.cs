@@ -32,6 +32,7 @@ public sealed partial class RefundLedger : IRefundLedger
 
     private readonly TableHandle _ledger;
     private readonly OpenWorkIndexTable _openWork;
+    private readonly RequestIndex _requestIndex;
     private readonly TimeProvider _time;
     private readonly ILogger<RefundLedger> _logger;
     private readonly LedgerMetrics _metrics;
@@ -44,7 +45,8 @@ public sealed partial class RefundLedger : IRefundLedger
         string ledgerTableName = StorageNames.RefundLedgerTable,
         string indexTableName = StorageNames.ReconcileIndexTable,
         IMeterFactory? meterFactory = null,
-        IOrderWatch? watch = null)
+        IOrderWatch? watch = null,
+        string requestIndexTableName = StorageNames.RequestIndexTable)
     {
         ArgumentNullException.ThrowIfNull(service);
         _metrics = new LedgerMetrics(meterFactory);
@@ -52,6 +54,7 @@ public sealed partial class RefundLedger : IRefundLedger
         _time = time;
         _logger = logger;
         _openWork = new OpenWorkIndexTable(_ledger, new TableHandle(service, indexTableName), time, logger, watch);
+        _requestIndex = new RequestIndex(_ledger, new TableHandle(service, requestIndexTableName), time);
     }
 
     private DateTimeOffset Now => _time.GetUtcNow();

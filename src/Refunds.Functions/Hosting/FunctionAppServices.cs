@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Refunds.Core.Callers;
 using Refunds.Core.Configuration;
 using Refunds.Core.Ledger;
+using Refunds.Core.Operations;
 using Refunds.Core.Pingpp;
 using Refunds.Core.Reconciliation;
 using Refunds.Core.Refunds;
@@ -54,6 +55,7 @@ public static class FunctionAppServices
         services.AddPingppWebhooks(configuration);
         services.AddReconciliation(configuration);
         services.AddRefundProcessing(configuration);
+        services.AddOperations(configuration);
 
         // Callers: Entra ID tokens (off unless Entra__TenantId and Entra__Audience are set) for the /api/entra/… twins
         // of the refund and manage routes, which reuse the key routes' function classes (docs/security.md).
@@ -62,6 +64,7 @@ public static class FunctionAppServices
         services.TryAddScoped<RefundApiFunctions>();
         services.TryAddScoped<RefundAdminFunctions>();
         services.TryAddScoped<Operations.WebhookEventFunctions>();
+        services.TryAddScoped<Operations.OperatorFunctions>();
 
         return services;
     }

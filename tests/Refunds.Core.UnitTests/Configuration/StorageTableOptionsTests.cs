@@ -29,13 +29,15 @@ public class StorageTableOptionsTests
     {
         var tables = Bind(
             ("Storage:RefundLedgerTable", "led1"), ("Storage:ReconcileIndexTable", "idx1"), ("Storage:WebhookEventsTable", "evt1"),
-            ("Storage:DiscrepanciesTable", "dis1"), ("Storage:AnomaliesTable", "ano1"));
+            ("Storage:DiscrepanciesTable", "dis1"), ("Storage:AnomaliesTable", "ano1"),
+            ("Storage:RequestIndexTable", "rix1"), ("Storage:ProblemReviewsTable", "rev1"));
 
         Assert.Equal(
             [
                 (StorageTableOptions.RefundLedgerTableSetting, "led1"), (StorageTableOptions.ReconcileIndexTableSetting, "idx1"),
                 (StorageTableOptions.WebhookEventsTableSetting, "evt1"), (StorageTableOptions.DiscrepanciesTableSetting, "dis1"),
-                (StorageTableOptions.AnomaliesTableSetting, "ano1"),
+                (StorageTableOptions.AnomaliesTableSetting, "ano1"), (StorageTableOptions.RequestIndexTableSetting, "rix1"),
+                (StorageTableOptions.ProblemReviewsTableSetting, "rev1"),
             ],
             tables.All());
     }

@@ -54,6 +54,7 @@ public sealed class FuncHostLauncherTests : IDisposable
         Assert.Equal("e2eevtabc", values["Storage__WebhookEventsTable"]);
         Assert.Equal("e2edisabc", values["Storage__DiscrepanciesTable"]);
         Assert.Equal("e2eanoabc", values["Storage__AnomaliesTable"]);
+        Assert.Equal("e2erixabc", values["Storage__RequestIndexTable"]);
         Assert.Equal("4", values["AzureFunctionsJobHost__extensions__queues__batchSize"]);
         Assert.Equal("2", values["AzureFunctionsJobHost__extensions__queues__newBatchThreshold"]);
         Assert.Equal("00:00:04", values["AzureFunctionsJobHost__extensions__queues__visibilityTimeout"]);

@@ -40,6 +40,17 @@ public static class ExpectedFunctions
         new("Console", "httpTrigger", "console/{*path}", ["get", "head"], "Anonymous", null, null),
         Http("WhoAmI", "manage/whoami", "get", "Admin"),
         Http("WhoAmIEntra", "entra/manage/whoami", "get", "Anonymous"),
+        // Issue 23 operator routes (problems, search, export, stats) and their Entra twins.
+        Http("ListProblems", "manage/problems", "get", "Admin"),
+        Http("ReviewProblem", "manage/problems/{kind}/{id}/review", "post", "Admin"),
+        Http("SearchRefundRequests", "manage/refund-requests", "get", "Admin"),
+        Http("ExportRefundRequests", "manage/export/refund-requests.csv", "get", "Admin"),
+        Http("DailyStats", "manage/stats/daily", "get", "Admin"),
+        Http("ListProblemsEntra", "entra/manage/problems", "get", "Anonymous"),
+        Http("ReviewProblemEntra", "entra/manage/problems/{kind}/{id}/review", "post", "Anonymous"),
+        Http("SearchRefundRequestsEntra", "entra/manage/refund-requests", "get", "Anonymous"),
+        Http("ExportRefundRequestsEntra", "entra/manage/export/refund-requests.csv", "get", "Anonymous"),
+        Http("DailyStatsEntra", "entra/manage/stats/daily", "get", "Anonymous"),
     ];
 
     public static DeclaredFunction Http(string name, string route, string method, string authLevel) =>

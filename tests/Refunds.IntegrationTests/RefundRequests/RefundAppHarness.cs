@@ -92,9 +92,12 @@ public sealed class RefundAppHarness : IAsyncDisposable
             var ledgerTable = Azurite.UniqueTable("e2eled");
             var indexTable = Azurite.UniqueTable("e2eidx");
             var eventTable = Azurite.UniqueTable("e2eevt");
+            var requestIndexTable = Azurite.UniqueTable("e2erix");
             string[] functions = ["ProcessRefundRequest", "RefundRequestPoison", "SubmitRefund", "ListOrderRefunds", "GetOrderRefund",
                 "ListOrderRefundsAtPingpp", "GetOrderRefundAtPingpp", "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests",
-                "SubmitRefundEntra", "ListOrderRefundsEntra", "GetOrderRefundEntra", "RequeueRefundRequestEntra", "RequeueDeadLetteredRefundRequestsEntra"];
+                "SubmitRefundEntra", "ListOrderRefundsEntra", "GetOrderRefundEntra", "RequeueRefundRequestEntra", "RequeueDeadLetteredRefundRequestsEntra",
+                "ListProblems", "ReviewProblem", "SearchRefundRequests", "ExportRefundRequests", "DailyStats",
+                "ListProblemsEntra", "ReviewProblemEntra", "SearchRefundRequestsEntra", "ExportRefundRequestsEntra", "DailyStatsEntra"];
             var options = new DevHostOptions
             {
                 UseLocalSettingsFile = false,
@@ -115,7 +118,7 @@ public sealed class RefundAppHarness : IAsyncDisposable
                 {
                     services.AddSingleton<IRefundLedger>(sp => new RefundLedger(
                         sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), sp.GetRequiredService<TimeProvider>(),
-                        sp.GetRequiredService<ILogger<RefundLedger>>(), ledgerTable, indexTable));
+                        sp.GetRequiredService<ILogger<RefundLedger>>(), ledgerTable, indexTable, null, requestIndexTable));
                     services.Replace(ServiceDescriptor.Singleton(sp =>
                         new WebhookEventStore(sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), eventTable)));
                     configureServices?.Invoke(services, simulator);
@@ -131,6 +134,12 @@ public sealed class RefundAppHarness : IAsyncDisposable
             options.Settings["Pingpp:WebhookPublicKeys:0"] = simulator.Admin.PingppPublicKeyPem;
             options.Settings["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("REFUNDS_TEST_LOGLEVEL") ?? "Warning";
             options.Settings["RefundRequestsQueue"] = queueName;
+            // The operator services read the same tables as the ledger registered above.
+            options.Settings["Storage:RefundLedgerTable"] = ledgerTable;
+            options.Settings["Storage:ReconcileIndexTable"] = indexTable;
+            options.Settings["Storage:WebhookEventsTable"] = eventTable;
+            options.Settings["Storage:RequestIndexTable"] = requestIndexTable;
+            options.Settings["Storage:ProblemReviewsTable"] = Azurite.UniqueTable("e2erev");
             options.Settings["Pingpp:RequestTimeout"] = RequestTimeout.ToString();
             options.Settings["Pingpp:MaxReadRetries"] = "1";
             options.Settings["Refunds:CreateGracePeriod"] = GracePeriod.ToString();

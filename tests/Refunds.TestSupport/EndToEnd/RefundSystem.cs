@@ -201,6 +201,8 @@ public sealed class RefundSystem : IAsyncDisposable
         WebhookEventsTable = "e2eevt" + suffix,
         DiscrepanciesTable = "e2edis" + suffix,
         AnomaliesTable = "e2eano" + suffix,
+        RequestIndexTable = "e2erix" + suffix,
+        ProblemReviewsTable = "e2erev" + suffix,
     };
 
     /// <summary>The app's settings of a system (configuration keys): storage, Ping++, its queue and tables, test-sized timings.</summary>
