@@ -32,7 +32,7 @@ public static class SearchBenchmark
         var (ledgerTable, openTable, indexTable) = ("benchsled" + suffix, "benchsidx" + suffix, "benchsrix" + suffix);
         var now = DateTimeOffset.UtcNow;
         var time = TimeProvider.System;
-        var ledger = new RefundLedger(tables, time, NullLogger<RefundLedger>.Instance, ledgerTable, openTable, null, indexTable);
+        var ledger = new RefundLedger(tables, time, NullLogger<RefundLedger>.Instance, ledgerTable, openTable, null, requestIndexTableName: indexTable);
         var index = new RequestIndex(tables, time, ledgerTable, indexTable);
         var search = new RequestSearch(ledger, index, time);
         var export = new RequestCsvExport(search);

@@ -118,7 +118,7 @@ public sealed class RefundAppHarness : IAsyncDisposable
                 {
                     services.AddSingleton<IRefundLedger>(sp => new RefundLedger(
                         sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), sp.GetRequiredService<TimeProvider>(),
-                        sp.GetRequiredService<ILogger<RefundLedger>>(), ledgerTable, indexTable, null, requestIndexTable));
+                        sp.GetRequiredService<ILogger<RefundLedger>>(), ledgerTable, indexTable, null, requestIndexTableName: requestIndexTable));
                     services.Replace(ServiceDescriptor.Singleton(sp =>
                         new WebhookEventStore(sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), eventTable)));
                     configureServices?.Invoke(services, simulator);
