@@ -390,38 +390,33 @@ public sealed class RefundSystem : IAsyncDisposable
     public async Task<IReadOnlyDictionary<string, RefundRequestRecord>> WaitForAllAsync(
         IReadOnlyCollection<string> requestIds, Func<RefundRequestRecord, bool> done, TimeSpan timeout, int concurrency = 16)
     {
-        var deadline = DateTimeOffset.UtcNow + timeout;
         var records = new System.Collections.Concurrent.ConcurrentDictionary<string, RefundRequestRecord?>();
         var pending = requestIds.ToList();
-        while (true)
-        {
-            await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (id, ct) =>
+        await Eventually.ReturnsAsync(
+            async () =>
             {
-                try
+                // Only the requests still short of done are read again.
+                await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (id, ct) =>
                 {
-                    records[id] = await Ledger.GetRequestAsync(id, ct);
-                }
-                catch (Azure.RequestFailedException)
-                {
-                    // Storage down (an outage test): the request is simply not known to be done yet.
-                }
-            });
-            pending = [.. pending.Where(id => records.GetValueOrDefault(id) is not { } r || !done(r))];
-            if (pending.Count == 0)
-            {
-                return records.ToDictionary(r => r.Key, r => r.Value!);
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                var sample = string.Join("; ", pending.Take(5).Select(id => records.GetValueOrDefault(id) is { } r
-                    ? $"{id}: {r.State} (attempt {r.Attempt}, {r.LastError})"
-                    : $"{id}: not in the ledger"));
-                throw new TimeoutException($"{pending.Count} of {requestIds.Count} requests not there after {timeout}: {sample}");
-            }
-
-            await Task.Delay(250);
-        }
+                    try
+                    {
+                        records[id] = await Ledger.GetRequestAsync(id, ct);
+                    }
+                    catch (Azure.RequestFailedException)
+                    {
+                        // Storage down (an outage test): the request is simply not known to be done yet.
+                    }
+                });
+                pending = [.. pending.Where(id => records.GetValueOrDefault(id) is not { } r || !done(r))];
+                return pending;
+            },
+            left => left.Count == 0,
+            timeout,
+            $"{requestIds.Count} requests",
+            left => $"{left.Count} not there: " + string.Join("; ", left.Take(5).Select(id => records.GetValueOrDefault(id) is { } r
+                ? $"{id}: {r.State} (attempt {r.Attempt}, {r.LastError})"
+                : $"{id}: not in the ledger")));
+        return records.ToDictionary(r => r.Key, r => r.Value!);
     }
 
     /// <summary>Waits until neither the queue nor its poison queue holds a message (visible or not).</summary>
