@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Azure.Functions.Worker;
@@ -263,7 +261,7 @@ public sealed class RefundSystem : IAsyncDisposable
         var suffix = Guid.NewGuid().ToString("N")[..16];
         var queueName = "e2e-refunds-" + suffix;
         var tables = UniqueTables(suffix);
-        var port = FreePort();
+        var port = LoopbackServer.FreePort(); // the simulator must know the webhook URL before the app starts
         var hostUrl = $"http://127.0.0.1:{port}";
         var simulator = await SimulatorServer.StartAsync(
             options.Webhooks ? hostUrl + "/api/pingpp/webhooks" : null,
@@ -295,7 +293,7 @@ public sealed class RefundSystem : IAsyncDisposable
                 // The first instance takes the port the simulator's webhooks go to; the others any free port.
                 if (host.Kind == EndToEndHostKind.Func)
                 {
-                    var instancePort = instance == 0 ? port : FreePort();
+                    var instancePort = instance == 0 ? port : LoopbackServer.FreePort();
                     apps.Add(await FuncInstance.StartAsync(
                         FuncHostLauncher.StartInfo(host.FuncPath!, appFolder!, instancePort, functions), new Uri($"http://127.0.0.1:{instancePort}")));
                 }
@@ -370,18 +368,7 @@ public sealed class RefundSystem : IAsyncDisposable
     }
 
     /// <summary>A request for the whole of a freshly seeded order (one charge).</summary>
-    public async Task<RefundRequest> SeededRequestAsync(string requestId, long amount)
-    {
-        var order = await Sim.SeedOrderAsync(amount);
-        return new RefundRequest
-        {
-            RequestId = requestId,
-            OrderId = order.Id,
-            Description = "退款 " + requestId,
-            Charge = order.ChargeIds[0],
-            ChargeAmount = amount,
-        };
-    }
+    public Task<RefundRequest> SeededRequestAsync(string requestId, long amount) => RefundQueues.SeededRequestAsync(Sim, requestId, amount);
 
     /// <summary>
     /// Polls the ledger until every request satisfies <paramref name="done"/>; fails after <paramref name="timeout"/>
@@ -420,13 +407,7 @@ public sealed class RefundSystem : IAsyncDisposable
     }
 
     /// <summary>Waits until neither the queue nor its poison queue holds a message (visible or not).</summary>
-    public Task WaitForQueuesDrainedAsync(TimeSpan timeout)
-        => Eventually.ReturnsAsync(
-            async () => (Queued: await CountAsync(Queue), Poisoned: await CountAsync(Poison)),
-            counts => counts is (0, 0),
-            timeout,
-            "queues drained",
-            counts => $"{counts.Queued} in {Queue.Name}, {counts.Poisoned} in poison");
+    public Task WaitForQueuesDrainedAsync(TimeSpan timeout) => RefundQueues.DrainedAsync(Queue, Poison, timeout);
 
     /// <summary>Waits until the simulator has no webhook still to deliver (each delivered, dropped or given up).</summary>
     public Task WaitForWebhooksSentAsync(TimeSpan timeout)
@@ -437,8 +418,7 @@ public sealed class RefundSystem : IAsyncDisposable
             "every webhook delivered",
             open => $"{open} still to deliver");
 
-    public static async Task<int> CountAsync(QueueClient queue)
-        => await queue.ExistsAsync() ? (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;
+    public static Task<int> CountAsync(QueueClient queue) => RefundQueues.CountAsync(queue);
 
     public async ValueTask DisposeAsync()
     {
@@ -468,21 +448,6 @@ public sealed class RefundSystem : IAsyncDisposable
         catch (Azure.RequestFailedException)
         {
             // Cleanup only.
-        }
-    }
-
-    /// <summary>A port the OS hands out for port 0, for the dev host: the simulator must know the webhook URL before the app starts.</summary>
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
         }
     }
 }
