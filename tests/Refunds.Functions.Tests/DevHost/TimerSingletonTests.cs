@@ -91,7 +91,7 @@ public sealed class TimerSingletonTests
         var status = new ScheduleStatusStore(Storage(hostId), "Beats");
 
         var saved = await Eventually.ReturnsAsync(
-            () => status.ReadAsync(CancellationToken.None), read => read is not null, TimeSpan.FromSeconds(5), "the schedule status", interval: TimeSpan.FromMilliseconds(100));
+            () => status.ReadAsync(CancellationToken.None), read => read is not null, TimeSpan.FromSeconds(30), "the schedule status", interval: TimeSpan.FromMilliseconds(100));
 
         Assert.NotNull(saved);
         Assert.Equal(host.Functions["Beats"].NextOccurrence, saved.Next);
