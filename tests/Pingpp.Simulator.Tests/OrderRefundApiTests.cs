@@ -298,12 +298,9 @@ public sealed partial class OrderRefundApiTests
         var (_, created) = await sim.CreateRefundAsync(orderId, """{"description":"auto"}""");
         var refundId = Id(created!["data"]![0]!);
 
-        var status = "pending";
-        for (var i = 0; i < 400 && status == "pending"; i++)
-        {
-            await Task.Delay(25);
-            status = (await sim.GetAsync($"/v1/orders/{orderId}/order_refunds/{refundId}")).Json!["status"]!.GetValue<string>();
-        }
+        var status = await Eventually.ReturnsAsync(
+            async () => (await sim.GetAsync($"/v1/orders/{orderId}/order_refunds/{refundId}")).Json!["status"]!.GetValue<string>(),
+            now => now != "pending", TimeSpan.FromSeconds(10), $"refund {refundId} settled", now => now, TimeSpan.FromMilliseconds(25));
 
         Assert.Equal("succeeded", status);
     }

@@ -158,14 +158,8 @@ public sealed class WebhookTests
         Assert.Equal("paid", order["status"]!.GetValue<string>());
     }
 
-    internal static async Task WaitForStateAsync(SimulatorHost sim, string eventId, string state)
-    {
-        for (var i = 0; i < 800; i++)
-        {
-            var evt = (await sim.EventsAsync()).Single(e => Id(e!) == eventId)!;
-            if (evt["delivery_state"]!.GetValue<string>() == state) return;
-            await Task.Delay(25);
-        }
-        throw new TimeoutException($"event {eventId} never reached {state}");
-    }
+    internal static Task WaitForStateAsync(SimulatorHost sim, string eventId, string state)
+        => Eventually.ReturnsAsync(
+            async () => (await sim.EventsAsync()).Single(e => Id(e!) == eventId)!["delivery_state"]!.GetValue<string>(),
+            now => now == state, TimeSpan.FromSeconds(20), $"event {eventId} {state}", now => now, TimeSpan.FromMilliseconds(25));
 }

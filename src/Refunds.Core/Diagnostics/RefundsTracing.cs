@@ -27,11 +27,36 @@ public static class RefundsTracing
 
     internal static readonly ActivitySource Source = new(SourceName);
 
-    /// <summary>One delivery of a refund request message (the queue function).</summary>
-    internal static Activity? StartProcess(string messageId, long dequeueCount)
-        => Source.StartActivity("refund process", ActivityKind.Consumer)
-            ?.SetTag(MessageId, messageId)
-            .SetTag(DeliveryCount, dequeueCount);
+    public const string Destination = "messaging.destination.name";
+    public const string LedgerOperation = "refunds.ledger_operation";
+
+    /// <summary>
+    /// One delivery of a refund request message (the queue function). With the trace context of whoever enqueued it
+    /// (<paramref name="enqueuedBy"/>, when it parses) the span is that context's child, linked to the span the host
+    /// runs the invocation in (if any); without, it is the child of that span as before.
+    /// </summary>
+    internal static Activity? StartProcess(string messageId, long dequeueCount, MessageTraceContext? enqueuedBy)
+    {
+        Activity? activity;
+        if (enqueuedBy is { } context && context.TryGetParent(out var parent))
+        {
+            var links = Activity.Current is { } invocation ? new[] { new ActivityLink(invocation.Context) } : null;
+            activity = Source.StartActivity("refund process", ActivityKind.Consumer, parent, links: links);
+        }
+        else
+        {
+            activity = Source.StartActivity("refund process", ActivityKind.Consumer);
+        }
+
+        return activity?.SetTag(MessageId, messageId).SetTag(DeliveryCount, dequeueCount);
+    }
+
+    /// <summary>Sending a refund request to the queue; its context rides in the message (<see cref="MessageTraceContext"/>).</summary>
+    internal static Activity? StartEnqueue(string queueName, string orderId, string requestId)
+        => Source.StartActivity("refund enqueue", ActivityKind.Producer)
+            ?.SetTag(Destination, queueName)
+            .SetTag(OrderId, orderId)
+            .SetTag(RequestId, requestId);
 
     /// <summary><c>POST /api/orders/{orderId}/refunds</c>: validate, record, enqueue.</summary>
     internal static Activity? StartSubmit(string orderId)
@@ -62,6 +87,12 @@ public static class RefundsTracing
             ?.SetTag(EventId, eventId)
             .SetTag(OrderId, orderId)
             .SetTag(RefundId, refundId)
+            .SetTag(RequestId, requestId);
+
+    /// <summary>A ledger write of the refund processor (the request recorded and claimed, its outcome recorded).</summary>
+    internal static Activity? StartLedgerWrite(string operation, string requestId)
+        => Source.StartActivity("ledger write")
+            ?.SetTag(LedgerOperation, operation)
             .SetTag(RequestId, requestId);
 
     /// <summary>Marks a span failed with a short, secret-free reason (an error kind or code, never a message).</summary>

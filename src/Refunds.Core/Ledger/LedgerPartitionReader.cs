@@ -41,6 +41,19 @@ internal static class LedgerPartitionReader
     }
 
     /// <summary>
+    /// The rows of <paramref name="partition"/> under <paramref name="rowKeys"/> that exist, by row key: point reads
+    /// sent together, so they cost one round trip of latency. Not a query naming the keys: Azurite answers any filter
+    /// by scanning the whole table, so a read would grow with every other order's history (RefundLedgerReadTests).
+    /// </summary>
+    public static async Task<Dictionary<string, TableEntity>> ReadRowsAsync(
+        TableClient table, string partition, IEnumerable<string> rowKeys, CancellationToken ct)
+    {
+        var found = await Task.WhenAll(rowKeys.Distinct(StringComparer.Ordinal).Select(key =>
+            table.GetEntityIfExistsAsync<TableEntity>(partition, key, cancellationToken: ct))).ConfigureAwait(false);
+        return found.Where(r => r.HasValue).ToDictionary(r => r.Value!.RowKey, r => r.Value!, StringComparer.Ordinal);
+    }
+
+    /// <summary>
     /// Lists <paramref name="rowKeys"/> in an order partition's members row (one merge, no read), before the rows are
     /// written. Other partitions hold rows whose keys follow from the partition name and need no list.
     /// </summary>
@@ -93,18 +106,28 @@ internal static class LedgerPartitionReader
         List<string> keys;
         if (IsOrderPartition(partition))
         {
-            var members = await table.GetEntityIfExistsAsync<TableEntity>(partition, MembersRow, cancellationToken: ct).ConfigureAwait(false);
-            if (members.HasValue && members.Value!.GetBoolean(MembersOverflow) == true)
+            // The members row and the order row together: the order row is always needed.
+            var fixedRows = await ReadRowsAsync(table, partition, [MembersRow, OrderRow], ct).ConfigureAwait(false);
+            var members = fixedRows.GetValueOrDefault(MembersRow);
+            if (members?.GetBoolean(MembersOverflow) == true)
             {
                 return await ReadPartitionAsync(table, partition, ct).ConfigureAwait(false);
             }
 
-            keys = [OrderRow];
-            if (members.HasValue)
+            keys = [];
+            if (members is not null)
             {
-                keys.AddRange(members.Value!.Where(p => p.Key.StartsWith(MemberPropertyPrefix, StringComparison.Ordinal) && p.Value is string)
+                keys.AddRange(members.Where(p => p.Key.StartsWith(MemberPropertyPrefix, StringComparison.Ordinal) && p.Value is string)
                     .Select(p => (string)p.Value));
             }
+
+            var listed = keys.Distinct(StringComparer.Ordinal).Where(key => key != OrderRow).ToList();
+            var memberRows = await Task.WhenAll(listed.Where(key => known is null || !known.ContainsKey(key)).Select(key =>
+                table.GetEntityIfExistsAsync<TableEntity>(partition, key, cancellationToken: ct))).ConfigureAwait(false);
+            return [.. memberRows.Where(r => r.HasValue).Select(r => r.Value!)
+                .Concat(fixedRows.TryGetValue(OrderRow, out var order) ? [order] : [])
+                .Concat(listed.Where(key => known is not null && known.ContainsKey(key)).Select(key => known![key]))
+                .OrderBy(r => r.RowKey, StringComparer.Ordinal)];
         }
         else if (IsOrphanPartition(partition))
         {

@@ -234,13 +234,18 @@ public sealed partial class RefundLedger
             var changed = false;
             var newConflict = false;
             var settledNow = new List<RefundRecord>();
+            // The refund rows and the request row this try decides on, read together in one round trip. Refunds the
+            // caller expects to be new are added without a read first: an Add that meets an existing row fails the
+            // transaction (409) and the retry reads. The caller's read of the request serves the first try (the
+            // transaction's ETag proves it still held); a retry after a lost race reads again, after the caller's hook
+            // for decisions it based on that read.
+            var readRefunds = !(attempt == 0 && assumeNewRefunds);
+            var readRequest = requestId is not null && !(attempt == 0 && requestRead is not null);
+            var rows = await ReadRowsAsync(table, partition,
+                [.. readRefunds ? distinct.Select(r => RefundRowKey(r.Id)) : [], .. readRequest ? [RequestRowKey(requestId!)] : Array.Empty<string>()], ct).ConfigureAwait(false);
             foreach (var report in distinct)
             {
-                // Refunds the caller expects to be new are added without a read first: an Add that meets an existing
-                // row fails the transaction (409) and the retry reads.
-                var row = attempt == 0 && assumeNewRefunds
-                    ? null
-                    : (await table.GetEntityIfExistsAsync<TableEntity>(partition, RefundRowKey(report.Id), cancellationToken: ct).ConfigureAwait(false)) is { HasValue: true } found ? found.Value : null;
+                var row = rows.GetValueOrDefault(RefundRowKey(report.Id));
                 var known = row is not null ? ToRefund(row) : seed;
                 var next = RefundStatusRules.Merge(known, report, orderId, requestId, external) with { OrderId = known?.OrderId ?? orderId };
                 if (next.Status != PingppRefundStatus.Pending && next.Status != known?.Status)
@@ -272,9 +277,7 @@ public sealed partial class RefundLedger
             var requestOutcome = RequestUpdateOutcome.NotFound;
             RefundRequestRecord? request = null;
             RefundRequestState? movedFrom = null;
-            // The caller's read of the request serves the first try (the transaction's ETag proves it still held); a
-            // retry after a lost race reads again, after the caller's hook for decisions it based on that read.
-            var fresh = attempt == 0 && requestRead is not null ? requestRead : requestId is null ? null : await ReadRequestAsync(table, partition, requestId, ct).ConfigureAwait(false);
+            var fresh = !readRequest ? requestRead : rows.TryGetValue(RequestRowKey(requestId!), out var requestRow) ? (ToRequest(requestRow), requestRow.ETag) : null;
             if (requestId is not null && fresh is { } read)
             {
                 request = read.Record;

@@ -42,9 +42,7 @@ public static class ReconciliationServiceCollectionExtensions
             .ValidateOnStart();
 
         services.AddRefundLedger(configuration);
-        services.TryAddSingleton(sp => new RefundRequestQueue(
-            sp.GetRequiredService<QueueServiceClient>(),
-            configuration[SettingNames.RefundRequestsQueue] is { Length: > 0 } name ? name : StorageNames.DefaultRefundRequestsQueue));
+        services.TryAddSingleton(sp => RefundRequestQueue.ForApp(sp.GetRequiredService<QueueServiceClient>(), configuration));
         services.TryAddSingleton(sp => new DiscrepancyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.TableNames().DiscrepanciesTable));
         services.TryAddSingleton(sp => new ReconcileStateStore(sp.GetRequiredService<TableServiceClient>(), sp.TableNames().ReconcileIndexTable));
         services.TryAddSingleton(sp => new AnomalyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.TableNames().AnomaliesTable));

@@ -28,9 +28,7 @@ public static class RefundProcessingServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RefundProcessingOptions>, RefundProcessingOptionsValidator>());
         services.AddRefundLedger(configuration);
-        services.TryAddSingleton(sp => new RefundRequestQueue(
-            sp.GetRequiredService<QueueServiceClient>(),
-            configuration[SettingNames.RefundRequestsQueue] is { Length: > 0 } name ? name : StorageNames.DefaultRefundRequestsQueue));
+        services.TryAddSingleton(sp => RefundRequestQueue.ForApp(sp.GetRequiredService<QueueServiceClient>(), configuration));
         services.TryAddSingleton<RefundMetrics>();
         // Transient: it holds the typed Ping++ HttpClient, whose handlers the factory rotates.
         services.TryAddTransient<RefundProcessor>();

@@ -25,8 +25,8 @@ public sealed partial class RefundProcessor(
     public async Task<RefundProcessingOutcome> ProcessAsync(ReadOnlyMemory<byte> messageBody, string messageId, long dequeueCount, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(messageId);
-        using var activity = RefundsTracing.StartProcess(messageId, dequeueCount);
         var parsed = RefundRequestParser.Parse(messageBody.Span, messageId);
+        using var activity = RefundsTracing.StartProcess(messageId, dequeueCount, parsed.TraceContext);
         if (!parsed.IsValid)
         {
             return await RecordInvalidAsync(parsed, messageId, cancellationToken).ConfigureAwait(false);
@@ -36,7 +36,12 @@ public sealed partial class RefundProcessor(
         var requestId = request.RequestId;
         activity?.SetTag(RefundsTracing.OrderId, request.OrderId).SetTag(RefundsTracing.RequestId, requestId);
         // A request seen for the first time is recorded already claimed, with the create's write-ahead: one write.
-        var created = await ledger.CreateClaimedRequestAsync(request.ToLedgerRecord(), time.GetUtcNow(), _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+        CreateRequestResult created;
+        using (RefundsTracing.StartLedgerWrite("create_claimed", requestId))
+        {
+            created = await ledger.CreateClaimedRequestAsync(request.ToLedgerRecord(), time.GetUtcNow(), _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+        }
+
         var stored = created.Request;
         if (!created.Created && !string.Equals(stored.Fingerprint, request.Fingerprint, StringComparison.Ordinal))
         {
@@ -109,7 +114,11 @@ public sealed partial class RefundProcessor(
         }
         catch (PingppException e) when (e.Kind == PingppErrorKind.Rejected)
         {
-            await ledger.RecordFailedAsync(requestId, attempt, e.ErrorCode ?? e.ErrorType, e.Message, CancellationToken.None).ConfigureAwait(false);
+            using (RefundsTracing.StartLedgerWrite("record_failed", requestId))
+            {
+                await ledger.RecordFailedAsync(requestId, attempt, e.ErrorCode ?? e.ErrorType, e.Message, CancellationToken.None).ConfigureAwait(false);
+            }
+
             metrics.Failed(e.ErrorCode);
             LogRejectedByPingpp(logger, requestId, request.OrderId, e.StatusCode, e.ErrorCode, attempt);
             return RefundProcessingOutcome.FailedAtPingpp;
@@ -144,7 +153,11 @@ public sealed partial class RefundProcessor(
         }
 
         // A storage failure here leaves Uncertain set: the retry lists and adopts what was just created.
-        await ledger.RecordSubmittedAsync(claimed, answer.Data, cancellationToken).ConfigureAwait(false);
+        using (RefundsTracing.StartLedgerWrite("record_submitted", requestId))
+        {
+            await ledger.RecordSubmittedAsync(claimed, answer.Data, cancellationToken).ConfigureAwait(false);
+        }
+
         metrics.Created(answer.Data.Count, "created");
         LogCreated(logger, requestId, request.OrderId, string.Join(",", answer.Data.Select(r => r.Id)), string.Join(",", answer.Data.Select(r => r.Status)), attempt);
         return RefundProcessingOutcome.Created;

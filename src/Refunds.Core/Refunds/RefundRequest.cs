@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Refunds.Core.Diagnostics;
 using Refunds.Core.Pingpp;
 
 namespace Refunds.Core.Refunds;
@@ -59,7 +60,13 @@ public sealed record RefundRequest
     }
 
     /// <summary>The canonical queue message (plain JSON, UTF-8) that <see cref="RefundRequestParser.Parse(string, string?)"/> reads back as an equal request.</summary>
-    public byte[] ToQueueJsonUtf8()
+    public byte[] ToQueueJsonUtf8() => ToQueueJsonUtf8(null);
+
+    /// <summary>
+    /// The canonical queue message with the enqueuer's trace context after the request's fields (the parser reads it
+    /// aside: the request and its fingerprint are the same with or without it).
+    /// </summary>
+    internal byte[] ToQueueJsonUtf8(MessageTraceContext? trace)
     {
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = PingppJson.Options.Encoder }))
@@ -111,6 +118,15 @@ public sealed record RefundRequest
                 }
 
                 writer.WriteEndObject();
+            }
+
+            if (trace is { } context)
+            {
+                writer.WriteString(RefundRequestFields.TraceParent, context.TraceParent);
+                if (context.TraceState is not null)
+                {
+                    writer.WriteString(RefundRequestFields.TraceState, context.TraceState);
+                }
             }
 
             writer.WriteEndObject();

@@ -15,6 +15,15 @@ public static class RefundRequestFields
     public const string RoyaltyAmountRefunded = "amount_refunded";
     public const string Metadata = "metadata";
 
+    /// <summary>
+    /// W3C trace context of whoever enqueued the message (<see cref="Diagnostics.MessageTraceContext"/>): accepted in
+    /// queue messages only, never part of the request or its fingerprint; a bad value is ignored, not rejected.
+    /// </summary>
+    public const string TraceParent = "traceparent";
+
+    /// <inheritdoc cref="TraceParent"/>
+    public const string TraceState = "tracestate";
+
     /// <summary>Reasons about the message as a whole (size, encoding, not JSON).</summary>
     public const string Message = "message";
 

@@ -9,6 +9,9 @@ internal abstract class RefundRequestIdSource
     /// <summary>Whether a base64-encoded message is accepted (queue producers differ; HTTP bodies are plain JSON).</summary>
     public abstract bool AllowsBase64 { get; }
 
+    /// <summary>Whether the message may carry W3C trace context fields (queue messages we enqueue; HTTP has headers for it).</summary>
+    public virtual bool AcceptsTraceContext => false;
+
     /// <summary>The order id of the request, from the body's <c>order_id</c> (<paramref name="present"/> when given) or elsewhere.</summary>
     public abstract string? ResolveOrderId(string? bodyOrderId, bool present, RefundRejectionCollector rejections);
 
@@ -37,6 +40,8 @@ internal abstract class RefundRequestIdSource
 internal sealed class QueueRequestIdSource(string? queueMessageId) : RefundRequestIdSource
 {
     public override bool AllowsBase64 => true;
+
+    public override bool AcceptsTraceContext => true;
 
     public override string? FallbackRequestId => queueMessageId;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Refunds.Core.Diagnostics;
 
 namespace Refunds.Core.Refunds;
 
@@ -6,8 +7,9 @@ namespace Refunds.Core.Refunds;
 public sealed class RefundRequestParseResult
 {
     private RefundRequestParseResult(RefundRequest? request, IReadOnlyList<RefundRequestRejectionReason> reasons,
-        string rawText, string? requestId, string? orderId, bool base64Encoded)
+        string rawText, string? requestId, string? orderId, bool base64Encoded, MessageTraceContext? traceContext)
     {
+        TraceContext = traceContext;
         Request = request;
         Reasons = reasons;
         RawText = rawText;
@@ -40,20 +42,23 @@ public sealed class RefundRequestParseResult
     /// <summary>True when the message was base64-encoded JSON rather than plain JSON.</summary>
     public bool Base64Encoded { get; }
 
+    /// <summary>The W3C trace context the message carried (queue messages only), as given: not validated, not part of the request.</summary>
+    public MessageTraceContext? TraceContext { get; }
+
     [MemberNotNullWhen(true, nameof(Request))]
     public bool IsValid => Request is not null;
 
-    internal static RefundRequestParseResult Valid(RefundRequest request, string rawText, bool base64Encoded)
-        => new(request, [], rawText, request.RequestId, request.OrderId, base64Encoded);
+    internal static RefundRequestParseResult Valid(RefundRequest request, string rawText, bool base64Encoded, MessageTraceContext? traceContext = null)
+        => new(request, [], rawText, request.RequestId, request.OrderId, base64Encoded, traceContext);
 
     internal static RefundRequestParseResult Rejected(IReadOnlyList<RefundRequestRejectionReason> reasons, string rawText,
-        string? requestId, string? orderId, bool base64Encoded)
+        string? requestId, string? orderId, bool base64Encoded, MessageTraceContext? traceContext = null)
     {
         if (reasons.Count == 0)
         {
             throw new ArgumentException("A rejection needs at least one reason.", nameof(reasons));
         }
 
-        return new(null, reasons, rawText, requestId, orderId, base64Encoded);
+        return new(null, reasons, rawText, requestId, orderId, base64Encoded, traceContext);
     }
 }

@@ -17,6 +17,8 @@ namespace Refunds.Core.Refunds;
 /// <para>The work is shared out: <see cref="RefundMessageDecoder"/> (transport), <see cref="RefundRequestIdSource"/>
 /// (where the ids come from), <see cref="RefundRequestSchemaReader"/> (fields; unknown fields are rejected) and
 /// <see cref="RefundRejectionCollector"/> (each reason said once).</para>
+/// <para>A queue message may also carry the W3C trace context of whoever enqueued it (<c>traceparent</c>,
+/// <c>tracestate</c>): read aside into <see cref="RefundRequestParseResult.TraceContext"/>, never part of the request.</para>
 /// </remarks>
 public static class RefundRequestParser
 {
@@ -100,7 +102,7 @@ public static class RefundRequestParser
     private static RefundRequestParseResult ParseMessage(ReadOnlySpan<byte> utf8, string rawText, RefundRequestIdSource ids)
     {
         var rejections = new RefundRejectionCollector();
-        var reader = new RefundRequestSchemaReader(rejections);
+        var reader = new RefundRequestSchemaReader(rejections, ids.AcceptsTraceContext);
         var decoded = default(RefundMessageDecoder.Decoded);
         try
         {
@@ -125,7 +127,7 @@ public static class RefundRequestParser
     {
         if (!reader.SawObject)
         {
-            return RefundRequestParseResult.Rejected(rejections.Reasons, rawText, ids.UsableFallbackId(), ids.UsableOrderId(null), base64);
+            return RefundRequestParseResult.Rejected(rejections.Reasons, rawText, ids.UsableFallbackId(), ids.UsableOrderId(null), base64, reader.TraceContext);
         }
 
         var orderId = ids.ResolveOrderId(reader.OrderId, reader.OrderIdPresent, rejections);
@@ -136,11 +138,11 @@ public static class RefundRequestParser
         RefundRequestRules.Validate(draft, rejections.RuleReasons, rejections.IsReported);
         if (rejections.Reasons.Count == 0)
         {
-            return RefundRequestParseResult.Valid(draft, rawText, base64);
+            return RefundRequestParseResult.Valid(draft, rawText, base64, reader.TraceContext);
         }
 
         var usableId = RefundRequestRules.RequestIdProblem(requestId) is null ? requestId : ids.UsableFallbackId();
-        return RefundRequestParseResult.Rejected(rejections.Reasons, rawText, usableId, ids.UsableOrderId(orderId), base64);
+        return RefundRequestParseResult.Rejected(rejections.Reasons, rawText, usableId, ids.UsableOrderId(orderId), base64, reader.TraceContext);
     }
 
     private static RefundRequestParseResult TooLarge(long? bytes, string rawText, RefundRequestIdSource ids)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Refunds.Core.Diagnostics;
 using Refunds.Core.Pingpp;
 
 namespace Refunds.Core.Refunds;
@@ -12,9 +13,11 @@ namespace Refunds.Core.Refunds;
 /// <b>Unknown fields are rejected</b>, at the top level and inside <c>royalty_users</c> items: a typo such as
 /// <c>charge_ammount</c> would otherwise refund the remaining amount of the charge instead of the intended part. A field
 /// given twice is rejected for the same reason (which value would win is a parser detail). <c>null</c> counts as absent
-/// for optional fields.
+/// for optional fields. Where the entry point carries trace context (<paramref name="acceptsTraceContext"/>: queue
+/// messages), <c>traceparent</c> and <c>tracestate</c> are read aside and never rejected: a value that is not a single
+/// string is dropped, and neither is part of the request.
 /// </remarks>
-internal sealed class RefundRequestSchemaReader(RefundRejectionCollector rejections)
+internal sealed class RefundRequestSchemaReader(RefundRejectionCollector rejections, bool acceptsTraceContext = false)
 {
     private static readonly JsonDocumentOptions DocumentOptions = new()
     {
@@ -32,6 +35,9 @@ internal sealed class RefundRequestSchemaReader(RefundRejectionCollector rejecti
     private RefundFundingSource? _fundingSource;
     private List<RoyaltyUserRefund>? _royaltyUsers;
     private Dictionary<string, string>? _metadata;
+    private string? _traceParent;
+    private string? _traceState;
+    private bool _traceAmbiguous;
 
     /// <summary>Whether a JSON object was read at all (else only the transport's reasons exist).</summary>
     public bool SawObject { get; private set; }
@@ -45,6 +51,10 @@ internal sealed class RefundRequestSchemaReader(RefundRejectionCollector rejecti
     public string? OrderId => _orderId;
 
     public bool DescriptionPresent { get; private set; }
+
+    /// <summary>The message's trace context as given (validated only when used); null when absent, not a string or given twice.</summary>
+    public MessageTraceContext? TraceContext
+        => _traceParent is null || _traceAmbiguous ? null : new MessageTraceContext(_traceParent, _traceState);
 
     /// <summary>The request as read, under the ids the id source settled on; the rules have not checked it yet.</summary>
     public RefundRequest Draft(string? requestId, string? orderId) => new()
@@ -81,6 +91,12 @@ internal sealed class RefundRequestSchemaReader(RefundRejectionCollector rejecti
             foreach (var property in document.RootElement.EnumerateObject())
             {
                 var name = property.Name;
+                if (acceptsTraceContext && name is RefundRequestFields.TraceParent or RefundRequestFields.TraceState)
+                {
+                    ReadTraceField(name, property.Value, repeated: !seen.Add(name));
+                    continue;
+                }
+
                 if (!seen.Add(name))
                 {
                     rejections.Report(name, "appears more than once");
@@ -92,7 +108,31 @@ internal sealed class RefundRequestSchemaReader(RefundRejectionCollector rejecti
         }
     }
 
-private void ReadTopLevel(string name, JsonElement value)
+    /// <summary>Trace context is never a reason to reject: anything but one string per field drops it.</summary>
+    private void ReadTraceField(string name, JsonElement value, bool repeated)
+    {
+        string? text = null;
+        try
+        {
+            text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        }
+        catch (InvalidOperationException)
+        {
+            // Not valid Unicode: no trace context.
+        }
+
+        _traceAmbiguous |= repeated;
+        if (name == RefundRequestFields.TraceParent)
+        {
+            _traceParent = text;
+        }
+        else
+        {
+            _traceState = text is { Length: <= MessageTraceContext.MaxTraceStateLength } ? text : null;
+        }
+    }
+
+    private void ReadTopLevel(string name, JsonElement value)
     {
         switch (name)
         {

@@ -171,23 +171,13 @@ public sealed class QueueSemanticsTests
 
     private static async Task<string> WaitForPoisonAsync(QueueClient poison)
     {
-        for (var attempt = 0; attempt < 300; attempt++)
-        {
-            if (await poison.ExistsAsync())
-            {
-                var messages = (await poison.PeekMessagesAsync(10)).Value;
-                if (messages.Length > 0)
-                {
-                    Assert.Single(messages);
-                    return messages[0].MessageText;
-                }
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"nothing arrived in {poison.Name}");
-        return null!;
+        var messages = await Eventually.ReturnsAsync(
+            async () => await poison.ExistsAsync() ? (await poison.PeekMessagesAsync(10)).Value : [],
+            found => found.Length > 0,
+            TimeSpan.FromSeconds(30),
+            $"a message in {poison.Name}",
+            interval: TimeSpan.FromMilliseconds(100));
+        return Assert.Single(messages).MessageText;
     }
 
     private static Task WaitForMessageCountAsync(QueueClient queue, int expected)

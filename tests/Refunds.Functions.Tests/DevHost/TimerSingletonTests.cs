@@ -90,12 +90,8 @@ public sealed class TimerSingletonTests
         await using var host = await RunningDevHost.StartAsync(Options("Beats", Yearly, hostId, probe));
         var status = new ScheduleStatusStore(Storage(hostId), "Beats");
 
-        ScheduleStatusRecord? saved = null;
-        for (var i = 0; i < 50 && saved is null; i++)
-        {
-            await Task.Delay(100);
-            saved = await status.ReadAsync(CancellationToken.None);
-        }
+        var saved = await Eventually.ReturnsAsync(
+            () => status.ReadAsync(CancellationToken.None), read => read is not null, TimeSpan.FromSeconds(30), "the schedule status", interval: TimeSpan.FromMilliseconds(100));
 
         Assert.NotNull(saved);
         Assert.Equal(host.Functions["Beats"].NextOccurrence, saved.Next);

@@ -3,8 +3,6 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ApplicationInsights;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -88,54 +86,40 @@ public sealed class ApplicationInsightsTests
 
     /// <summary>
     /// Accepts every POST on loopback as Application Insights' ingestion does (gzip'd newline-delimited JSON envelopes)
-    /// and keeps the items; answers the Live Metrics pings so that the SDK stays quiet.
+    /// and keeps the items; answers the Live Metrics pings so that the SDK stays quiet. Served by the shared <see cref="LoopbackServer"/>.
     /// </summary>
     private sealed class FakeIngestion : IAsyncDisposable
     {
-        private readonly WebApplication _app;
         private readonly ConcurrentQueue<Item> _items = new();
         private readonly ConcurrentQueue<string> _raw = new();
+        private LoopbackServer? _server;
 
-        private FakeIngestion(WebApplication app) => _app = app;
-
-        public string Url => _app.Urls.Single() + "/";
+        public string Url => _server!.BaseAddress + "/";
 
         public IEnumerable<string> RawPayloads => _raw;
 
         public static async Task<FakeIngestion> StartAsync()
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            var ingestion = new FakeIngestion(app);
-            app.Run(ingestion.HandleAsync);
-            await app.StartAsync();
+            var ingestion = new FakeIngestion();
+            ingestion._server = await LoopbackServer.StartAsync(ingestion.HandleAsync);
             return ingestion;
         }
 
-        public async Task<IReadOnlyList<Item>> WaitForAsync(Func<IReadOnlyList<Item>, bool> done)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            while (true)
-            {
-                var items = _items.ToList();
-                if (done(items))
-                {
-                    return items;
-                }
-
-                Assert.True(DateTime.UtcNow < deadline,
-                    $"Application Insights sent {items.Count} items in 60 s, not the expected ones: "
-                    + string.Join(", ", items.Select(i => $"{i.Kind} {i.Name}").Distinct().Take(30)));
-                await Task.Delay(200);
-            }
-        }
+        public Task<IReadOnlyList<Item>> WaitForAsync(Func<IReadOnlyList<Item>, bool> done)
+            => Eventually.ReturnsAsync<IReadOnlyList<Item>>(
+                () => Task.FromResult<IReadOnlyList<Item>>(_items.ToList()),
+                done,
+                TimeSpan.FromSeconds(60),
+                "the expected Application Insights items",
+                items => $"{items.Count} items: " + string.Join(", ", items.Select(i => $"{i.Kind} {i.Name}").Distinct().Take(30)),
+                TimeSpan.FromMilliseconds(200));
 
         public async ValueTask DisposeAsync()
         {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
+            if (_server is not null)
+            {
+                await _server.DisposeAsync();
+            }
         }
 
         private async Task HandleAsync(HttpContext context)

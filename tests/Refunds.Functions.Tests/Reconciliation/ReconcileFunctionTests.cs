@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
@@ -33,7 +32,7 @@ public sealed class ReconcileFunctionTests
         using var pingppKey = new TestWebhookSigner();
         var suffix = Guid.NewGuid().ToString("N")[..12];
         var queueName = TestStorage.UniqueQueueName("reconcile-fn");
-        var simulatorPort = FreePort();
+        var simulatorPort = LoopbackServer.FreePort();
         var options = new DevHostOptions
         {
             Functions = ["PingppWebhook", "Reconcile"],
@@ -118,27 +117,7 @@ public sealed class ReconcileFunctionTests
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>Polls until <paramref name="done"/> holds; the bound is a hang guard, not a timing assertion.</summary>
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        for (var attempt = 0; attempt < 600; attempt++)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("the functions did not get there within a minute");
-    }
+    private static Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+        => Eventually.ReturnsAsync(read, done, TimeSpan.FromMinutes(1), "the functions' work", interval: TimeSpan.FromMilliseconds(100));
 }

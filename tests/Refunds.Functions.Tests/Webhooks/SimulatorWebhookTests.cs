@@ -101,19 +101,6 @@ public sealed class SimulatorWebhookTests
     }
 
     /// <summary>Polls until <paramref name="done"/> holds; the bound is a hang guard, not a timing assertion.</summary>
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        for (var attempt = 0; attempt < 600; attempt++)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("the simulator's webhook did not reach the ledger within a minute");
-    }
+    private static Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+        => Eventually.ReturnsAsync(read, done, TimeSpan.FromMinutes(1), "the simulator's webhook in the ledger", interval: TimeSpan.FromMilliseconds(100));
 }

@@ -1,8 +1,11 @@
 using System.Collections.ObjectModel;
 using System.Diagnostics;
+using System.Net;
+using System.Text;
 using OpenTelemetry.Trace;
 using Refunds.Core.Diagnostics;
 using Refunds.Core.Ledger;
+using Refunds.Core.Refunds;
 
 namespace Refunds.IntegrationTests.RefundRequests;
 
@@ -66,6 +69,65 @@ public sealed class RefundTracingTests
         }
     }
 
+    [Fact]
+    public async Task A_refund_submitted_over_http_is_one_trace_from_the_submit_through_the_queue_to_the_pingpp_create_and_ledger_write()
+    {
+        var spans = new SpanList();
+        await using var app = await RefundAppHarness.StartAsync(
+            configureServices: (services, _) => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)));
+        var order = await app.Sim.SeedOrderAsync(500);
+        var requestId = "rr_http_trace_" + Guid.NewGuid().ToString("N");
+        using var submit = new HttpRequestMessage(HttpMethod.Post, $"/api/orders/{order.Id}/refunds")
+        {
+            Content = new StringContent($$"""{"description":"traced","charge":"{{order.ChargeIds[0]}}","charge_amount":200}""", Encoding.UTF8, "application/json"),
+        };
+        submit.Headers.Add(RefundRequestFields.IdempotencyKeyHeader, requestId);
+
+        using var answer = await app.Client.SendAsync(submit);
+        Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+        await app.WaitForStateAsync(requestId, RefundRequestState.Submitted);
+
+        var submitted = await spans.WaitForAsync(s => s.OperationName == "refund submit" && Tag(s, RefundsTracing.RequestId) == requestId);
+        var enqueue = await spans.WaitForAsync(s => s.OperationName == "refund enqueue" && Tag(s, RefundsTracing.RequestId) == requestId);
+        var process = await spans.WaitForAsync(s => s.OperationName == "refund process" && Tag(s, RefundsTracing.RequestId) == requestId);
+        var create = await spans.WaitForAsync(s => s.OperationName == "pingpp create_order_refund" && Tag(s, RefundsTracing.RequestId) == requestId);
+        var writes = spans.Snapshot().Where(s => s.OperationName == "ledger write" && Tag(s, RefundsTracing.RequestId) == requestId).ToList();
+
+        // submit → enqueue (producer, in the submit) → process (consumer, its parent the enqueue) → create and writes.
+        Assert.Equal((submitted.TraceId, submitted.SpanId), (enqueue.TraceId, enqueue.ParentSpanId));
+        Assert.Equal(ActivityKind.Producer, enqueue.Kind);
+        Assert.Equal((submitted.TraceId, enqueue.SpanId), (process.TraceId, process.ParentSpanId));
+        Assert.Equal(ActivityKind.Consumer, process.Kind);
+        Assert.Equal((order.Id, requestId), (Tag(process, RefundsTracing.OrderId), Tag(process, RefundsTracing.RequestId)));
+        Assert.Equal((process.TraceId, process.SpanId), (create.TraceId, create.ParentSpanId));
+        Assert.Equal(["create_claimed", "record_submitted"], writes.Select(w => Tag(w, RefundsTracing.LedgerOperation)).Order(StringComparer.Ordinal));
+        Assert.All(writes, w => Assert.Equal((process.TraceId, process.SpanId), (w.TraceId, w.ParentSpanId)));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("\"traceparent\":\"00-not-a-trace-01\",")]
+    [InlineData("\"traceparent\":42,\"tracestate\":[\"x\"],")]
+    public async Task A_message_without_a_usable_traceparent_is_processed_as_before_in_a_trace_of_its_own(string? traceFields)
+    {
+        var spans = new SpanList();
+        await using var app = await RefundAppHarness.StartAsync(
+            configureServices: (services, _) => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)));
+        var request = await app.SeededRequestAsync("rr_untraced_" + Guid.NewGuid().ToString("N"));
+        var json = request.ToQueueJson();
+
+        // A producer's own message: sent straight to the queue, no enqueue span of ours around it.
+        await app.Queue.SendMessageAsync(traceFields is null ? json : "{" + traceFields + json[1..]);
+
+        var record = await app.WaitForStateAsync(request.RequestId, RefundRequestState.Submitted);
+        Assert.Single(record.RefundIds);
+        var process = await spans.WaitForAsync(s => s.OperationName == "refund process" && Tag(s, RefundsTracing.RequestId) == request.RequestId);
+        var create = await spans.WaitForAsync(s => s.OperationName == "pingpp create_order_refund" && Tag(s, RefundsTracing.RequestId) == request.RequestId);
+        Assert.Equal((process.TraceId, process.SpanId), (create.TraceId, create.ParentSpanId));
+        Assert.DoesNotContain(spans.Snapshot(), s => s.OperationName == "refund enqueue" && Tag(s, RefundsTracing.RequestId) == request.RequestId);
+        Assert.Null(record.LastError);
+    }
+
     private static string? Tag(Activity span, string key) => span.GetTagItem(key)?.ToString();
 
     private static IEnumerable<string> PemBodyLines(string pem)
@@ -85,19 +147,13 @@ public sealed class RefundTracingTests
         }
 
         public async Task<Activity> WaitForAsync(Func<Activity, bool> match)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (true)
-            {
-                if (Snapshot().FirstOrDefault(match) is { } found)
-                {
-                    return found;
-                }
-
-                Assert.True(DateTime.UtcNow < deadline, $"no such span in 30 s; exported: {string.Join(", ", Snapshot().Select(s => s.OperationName).Distinct())}");
-                await Task.Delay(50);
-            }
-        }
+            => (await Eventually.ReturnsAsync(
+                () => Task.FromResult(Snapshot().FirstOrDefault(match)),
+                found => found is not null,
+                TimeSpan.FromSeconds(30),
+                "the span",
+                _ => "exported: " + string.Join(", ", Snapshot().Select(s => s.OperationName).Distinct()),
+                TimeSpan.FromMilliseconds(50)))!;
 
         protected override void InsertItem(int index, Activity item)
         {

@@ -1,12 +1,6 @@
-using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -14,16 +8,19 @@ namespace Refunds.IntegrationTests.Support;
 
 /// <summary>
 /// An Entra ID tenant on 127.0.0.1:0 as the app sees one: OpenID Connect discovery (<c>/{tenant}/v2.0/.well-known/openid-configuration</c>)
-/// and a JWKS with a real RSA key made here, and v2 access tokens signed with it (RS256) for the tests to send.
+/// and a JWKS with a real RSA key made here, and v2 access tokens signed with it (RS256) for the tests to send. Served
+/// by the shared <see cref="LoopbackServer"/>.
 /// </summary>
 public sealed class LoopbackEntraTenant : IAsyncDisposable
 {
     public const string KeyId = "loopback-key-1";
 
-    private readonly WebApplication _app;
     private readonly RSA _key = RSA.Create(2048);
+    private LoopbackServer? _server;
 
-    private LoopbackEntraTenant(WebApplication app) => _app = app;
+    private LoopbackEntraTenant()
+    {
+    }
 
     public Guid TenantId { get; } = Guid.NewGuid();
 
@@ -49,23 +46,27 @@ public sealed class LoopbackEntraTenant : IAsyncDisposable
 
     public static async Task<LoopbackEntraTenant> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var tenant = new LoopbackEntraTenant(builder.Build());
-        tenant._app.MapGet("/{tenantId}/v2.0/.well-known/openid-configuration", (string tenantId) => tenantId != tenant.TenantId.ToString("D")
+        var tenant = new LoopbackEntraTenant();
+        tenant._server = await LoopbackServer.StartAsync(tenant.Map);
+        tenant.Instance = tenant._server.BaseAddress + "/";
+        return tenant;
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.MapGet("/{tenantId}/v2.0/.well-known/openid-configuration", (string tenantId) => tenantId != TenantId.ToString("D")
             ? Results.NotFound()
             : Results.Json(new Dictionary<string, object>
             {
-                ["issuer"] = tenant.Issuer,
-                ["jwks_uri"] = $"{tenant.Instance}{tenant.TenantId}/discovery/v2.0/keys",
-                ["token_endpoint"] = $"{tenant.Instance}{tenant.TenantId}/oauth2/v2.0/token",
+                ["issuer"] = Issuer,
+                ["jwks_uri"] = $"{Instance}{TenantId}/discovery/v2.0/keys",
+                ["token_endpoint"] = $"{Instance}{TenantId}/oauth2/v2.0/token",
                 ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
             }));
-        tenant._app.MapGet("/{tenantId}/discovery/v2.0/keys", () =>
+        app.MapGet("/{tenantId}/discovery/v2.0/keys", () =>
         {
-            Interlocked.Increment(ref tenant._keySetReads);
-            var p = tenant._key.ExportParameters(includePrivateParameters: false);
+            Interlocked.Increment(ref _keySetReads);
+            var p = _key.ExportParameters(includePrivateParameters: false);
             return Results.Json(new
             {
                 keys = new[]
@@ -78,9 +79,6 @@ public sealed class LoopbackEntraTenant : IAsyncDisposable
                 },
             });
         });
-        await tenant._app.StartAsync();
-        tenant.Instance = tenant._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/";
-        return tenant;
     }
 
     /// <summary>
@@ -123,8 +121,11 @@ public sealed class LoopbackEntraTenant : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
         _key.Dispose();
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Azure.Functions.Worker;
@@ -269,7 +267,7 @@ public sealed class RefundSystem : IAsyncDisposable
         var suffix = Guid.NewGuid().ToString("N")[..16];
         var queueName = "e2e-refunds-" + suffix;
         var tables = UniqueTables(suffix);
-        var port = FreePort();
+        var port = LoopbackServer.FreePort(); // the simulator must know the webhook URL before the app starts
         var hostUrl = $"http://127.0.0.1:{port}";
         var simulator = await SimulatorServer.StartAsync(
             options.Webhooks ? hostUrl + "/api/pingpp/webhooks" : null,
@@ -301,7 +299,7 @@ public sealed class RefundSystem : IAsyncDisposable
                 // The first instance takes the port the simulator's webhooks go to; the others any free port.
                 if (host.Kind == EndToEndHostKind.Func)
                 {
-                    var instancePort = instance == 0 ? port : FreePort();
+                    var instancePort = instance == 0 ? port : LoopbackServer.FreePort();
                     apps.Add(await FuncInstance.StartAsync(
                         FuncHostLauncher.StartInfo(host.FuncPath!, appFolder!, instancePort, functions), new Uri($"http://127.0.0.1:{instancePort}")));
                 }
@@ -376,18 +374,7 @@ public sealed class RefundSystem : IAsyncDisposable
     }
 
     /// <summary>A request for the whole of a freshly seeded order (one charge).</summary>
-    public async Task<RefundRequest> SeededRequestAsync(string requestId, long amount)
-    {
-        var order = await Sim.SeedOrderAsync(amount);
-        return new RefundRequest
-        {
-            RequestId = requestId,
-            OrderId = order.Id,
-            Description = "退款 " + requestId,
-            Charge = order.ChargeIds[0],
-            ChargeAmount = amount,
-        };
-    }
+    public Task<RefundRequest> SeededRequestAsync(string requestId, long amount) => RefundQueues.SeededRequestAsync(Sim, requestId, amount);
 
     /// <summary>
     /// Polls the ledger until every request satisfies <paramref name="done"/>; fails after <paramref name="timeout"/>
@@ -396,48 +383,37 @@ public sealed class RefundSystem : IAsyncDisposable
     public async Task<IReadOnlyDictionary<string, RefundRequestRecord>> WaitForAllAsync(
         IReadOnlyCollection<string> requestIds, Func<RefundRequestRecord, bool> done, TimeSpan timeout, int concurrency = 16)
     {
-        var deadline = DateTimeOffset.UtcNow + timeout;
         var records = new System.Collections.Concurrent.ConcurrentDictionary<string, RefundRequestRecord?>();
         var pending = requestIds.ToList();
-        while (true)
-        {
-            await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (id, ct) =>
+        await Eventually.ReturnsAsync(
+            async () =>
             {
-                try
+                // Only the requests still short of done are read again.
+                await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (id, ct) =>
                 {
-                    records[id] = await Ledger.GetRequestAsync(id, ct);
-                }
-                catch (Azure.RequestFailedException)
-                {
-                    // Storage down (an outage test): the request is simply not known to be done yet.
-                }
-            });
-            pending = [.. pending.Where(id => records.GetValueOrDefault(id) is not { } r || !done(r))];
-            if (pending.Count == 0)
-            {
-                return records.ToDictionary(r => r.Key, r => r.Value!);
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                var sample = string.Join("; ", pending.Take(5).Select(id => records.GetValueOrDefault(id) is { } r
-                    ? $"{id}: {r.State} (attempt {r.Attempt}, {r.LastError})"
-                    : $"{id}: not in the ledger"));
-                throw new TimeoutException($"{pending.Count} of {requestIds.Count} requests not there after {timeout}: {sample}");
-            }
-
-            await Task.Delay(250);
-        }
+                    try
+                    {
+                        records[id] = await Ledger.GetRequestAsync(id, ct);
+                    }
+                    catch (Azure.RequestFailedException)
+                    {
+                        // Storage down (an outage test): the request is simply not known to be done yet.
+                    }
+                });
+                pending = [.. pending.Where(id => records.GetValueOrDefault(id) is not { } r || !done(r))];
+                return pending;
+            },
+            left => left.Count == 0,
+            timeout,
+            $"{requestIds.Count} requests",
+            left => $"{left.Count} not there: " + string.Join("; ", left.Take(5).Select(id => records.GetValueOrDefault(id) is { } r
+                ? $"{id}: {r.State} (attempt {r.Attempt}, {r.LastError})"
+                : $"{id}: not in the ledger")));
+        return records.ToDictionary(r => r.Key, r => r.Value!);
     }
 
     /// <summary>Waits until neither the queue nor its poison queue holds a message (visible or not).</summary>
-    public Task WaitForQueuesDrainedAsync(TimeSpan timeout)
-        => Eventually.ReturnsAsync(
-            async () => (Queued: await CountAsync(Queue), Poisoned: await CountAsync(Poison)),
-            counts => counts is (0, 0),
-            timeout,
-            "queues drained",
-            counts => $"{counts.Queued} in {Queue.Name}, {counts.Poisoned} in poison");
+    public Task WaitForQueuesDrainedAsync(TimeSpan timeout) => RefundQueues.DrainedAsync(Queue, Poison, timeout);
 
     /// <summary>Waits until the simulator has no webhook still to deliver (each delivered, dropped or given up).</summary>
     public Task WaitForWebhooksSentAsync(TimeSpan timeout)
@@ -448,8 +424,7 @@ public sealed class RefundSystem : IAsyncDisposable
             "every webhook delivered",
             open => $"{open} still to deliver");
 
-    public static async Task<int> CountAsync(QueueClient queue)
-        => await queue.ExistsAsync() ? (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;
+    public static Task<int> CountAsync(QueueClient queue) => RefundQueues.CountAsync(queue);
 
     public async ValueTask DisposeAsync()
     {
@@ -479,21 +454,6 @@ public sealed class RefundSystem : IAsyncDisposable
         catch (Azure.RequestFailedException)
         {
             // Cleanup only.
-        }
-    }
-
-    /// <summary>A port the OS hands out for port 0, for the dev host: the simulator must know the webhook URL before the app starts.</summary>
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
         }
     }
 }

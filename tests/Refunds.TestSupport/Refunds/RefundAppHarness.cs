@@ -180,18 +180,8 @@ public sealed class RefundAppHarness : IAsyncDisposable
     }
 
     /// <summary>A request for the whole of a freshly seeded order (one charge), with the given id.</summary>
-    public async Task<RefundRequest> SeededRequestAsync(string requestId, long amount = 1000, long? chargeAmount = null)
-    {
-        var order = await Sim.SeedOrderAsync(amount);
-        return new RefundRequest
-        {
-            RequestId = requestId,
-            OrderId = order.Id,
-            Description = "退款 " + requestId,
-            Charge = order.ChargeIds[0],
-            ChargeAmount = chargeAmount ?? amount,
-        };
-    }
+    public Task<RefundRequest> SeededRequestAsync(string requestId, long amount = 1000, long? chargeAmount = null)
+        => RefundQueues.SeededRequestAsync(Sim, requestId, amount, chargeAmount);
 
     /// <summary>Polls the ledger until the request satisfies <paramref name="done"/> (fails after <paramref name="timeout"/>).</summary>
     public async Task<RefundRequestRecord> WaitForRequestAsync(string requestId, Func<RefundRequestRecord, bool> done, TimeSpan? timeout = null)
@@ -208,16 +198,9 @@ public sealed class RefundAppHarness : IAsyncDisposable
 
     /// <summary>Waits until neither the queue nor its poison queue holds a message (visible or not).</summary>
     public Task WaitForQueuesDrainedAsync(TimeSpan? timeout = null)
-        => Eventually.ReturnsAsync(
-            async () => (Queued: await CountAsync(Queue), Poisoned: await CountAsync(Poison)),
-            counts => counts is (0, 0),
-            timeout ?? TimeSpan.FromSeconds(60),
-            "queues drained",
-            counts => $"{counts.Queued} in {Queue.Name}, {counts.Poisoned} in poison",
-            TimeSpan.FromMilliseconds(100));
+        => RefundQueues.DrainedAsync(Queue, Poison, timeout ?? TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(100));
 
-    public static async Task<int> CountAsync(QueueClient queue)
-        => await queue.ExistsAsync() ? (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;
+    public static Task<int> CountAsync(QueueClient queue) => RefundQueues.CountAsync(queue);
 
     public async Task<JsonNode?> GetJsonAsync(string path, HttpClient? client = null)
     {

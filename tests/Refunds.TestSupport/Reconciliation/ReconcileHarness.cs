@@ -19,7 +19,7 @@ namespace Refunds.IntegrationTests.Reconciliation;
 /// Ping++ client. The ledger and the reconciler share a <see cref="FakeTimeProvider"/> (started at the real clock) so
 /// tests can step past leases and grace periods without waiting.
 /// </summary>
-internal sealed class ReconcileHarness : IAsyncDisposable
+public sealed class ReconcileHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Grace = TimeSpan.FromMinutes(2);
 
@@ -121,7 +121,11 @@ internal sealed class ReconcileHarness : IAsyncDisposable
     {
         var request = await RecordRequestAsync(orderId, requestId, charge, amount);
         var claim = await Ledger.TryBeginSubmitAsync(requestId, Time.GetUtcNow(), TimeSpan.FromSeconds(30), CancellationToken.None);
-        Assert.Equal(SubmitClaimOutcome.Claimed, claim.Outcome);
+        if (claim.Outcome != SubmitClaimOutcome.Claimed)
+        {
+            throw new InvalidOperationException($"request {requestId}: the claim came back {claim.Outcome}, not Claimed");
+        }
+
         var created = await Client.CreateOrderRefundAsync(orderId, request.ToCreateOrderRefundRequest());
         await Ledger.RecordSubmittedAsync(requestId, created.Data, CancellationToken.None);
         return created.Data;
@@ -185,8 +189,9 @@ internal sealed class ReconcileHarness : IAsyncDisposable
     {
         var events = await Admin.GetEventsAsync();
         var body = events.Single(e => e.Type == type && e.ObjectId == objectId).Body;
-        Assert.True(PingppEventParser.TryParse(JsonSerializer.SerializeToUtf8Bytes(body), out var parsed, out var reason), reason);
-        return parsed;
+        return PingppEventParser.TryParse(JsonSerializer.SerializeToUtf8Bytes(body), out var parsed, out var reason)
+            ? parsed
+            : throw new InvalidOperationException($"the simulator's {type} event for {objectId} does not parse: {reason}");
     }
 
     public async ValueTask DisposeAsync()

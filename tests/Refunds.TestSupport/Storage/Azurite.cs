@@ -8,7 +8,7 @@ namespace Refunds.IntegrationTests;
 /// The integration tests' short names for the shared Azurite (<see cref="TestStorage"/> in Refunds.TestSupport):
 /// kept because many tests call them; the connection strings themselves live in one place.
 /// </summary>
-internal static class Azurite
+public static class Azurite
 {
     public static string ConnectionString => TestStorage.ConnectionString;
 

@@ -13,7 +13,7 @@ namespace Refunds.Core.UnitTests.Signing;
 /// then a real RS256 signature of the received digest made with a real RSA key (a new one, or the given one, which it
 /// then owns). Also linked into the integration tests, where the key is the simulator's merchant key.
 /// </summary>
-internal sealed class FakeKeyVault(RSA? key = null) : HttpMessageHandler
+public sealed class FakeKeyVault(RSA? key = null) : HttpMessageHandler
 {
     public const string Tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
     public const string Token = "fake-kv-token";
@@ -96,7 +96,7 @@ internal sealed class FakeKeyVault(RSA? key = null) : HttpMessageHandler
 }
 
 /// <summary>A credential that counts how often a token is asked for.</summary>
-internal sealed class CountingCredential : TokenCredential
+public sealed class CountingCredential : TokenCredential
 {
     private int _calls;
 

@@ -9,7 +9,7 @@ using Refunds.Core.Webhooks;
 namespace Refunds.IntegrationTests;
 
 /// <summary>Records payment events handed to the abnormal-payment hook.</summary>
-internal sealed class RecordingObserver : IPaymentEventObserver
+public sealed class RecordingObserver : IPaymentEventObserver
 {
     public ConcurrentQueue<PingppEvent> Events { get; } = new();
 
@@ -21,7 +21,7 @@ internal sealed class RecordingObserver : IPaymentEventObserver
 }
 
 /// <summary>A receiver wired to real tables (unique names) with real keys.</summary>
-internal sealed class ReceiverHarness : IDisposable
+public sealed class ReceiverHarness : IDisposable
 {
     public required WebhookReceiver Receiver { get; init; }
     public required WebhookEventStore Store { get; init; }
