@@ -179,8 +179,8 @@ public sealed record SimulatorEvent(
     string Id, string Type, string ObjectId, long Created, string DeliveryState, long? NextAttemptAt,
     IReadOnlyList<SimulatorDeliveryAttempt> Attempts, JsonElement Body);
 
-/// <summary>A <c>/v1</c> request as the simulator received it (<c>GET /_sim/api-calls</c>).</summary>
-public sealed record SimulatorApiCall(string Method, string Path);
+/// <summary>A <c>/v1</c> request as the simulator received it (<c>GET /_sim/api-calls</c>); <see cref="Query"/> is its query string as sent (with the "?"), empty when none.</summary>
+public sealed record SimulatorApiCall(string Method, string Path, string Query = "");
 
 /// <summary>One webhook delivery attempt: when (Unix ms), the receiver's status code or the transport error.</summary>
 public sealed record SimulatorDeliveryAttempt(long At, int? StatusCode, string? Error);
