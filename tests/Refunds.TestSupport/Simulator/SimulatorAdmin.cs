@@ -45,7 +45,8 @@ public sealed class SimulatorAdmin
     /// every refund of the order settle to <c>failed</c>.
     /// </summary>
     public async Task<SeededOrder> SeedOrderAsync(
-        long amount, IReadOnlyList<long>? charges = null, string? status = null, SimulatedRefundFailure? refundFailure = null, CancellationToken cancellationToken = default)
+        long amount, IReadOnlyList<long>? charges = null, string? status = null, SimulatedRefundFailure? refundFailure = null, long? created = null,
+        CancellationToken cancellationToken = default)
     {
         var body = new
         {
@@ -53,6 +54,7 @@ public sealed class SimulatorAdmin
             Charges = charges?.Select(c => new { Amount = c, Channel = "alipay" }).ToList(),
             Status = status,
             RefundFailure = refundFailure,
+            Created = created,
         };
         var json = await SendAsync(HttpMethod.Post, "_sim/orders", body, cancellationToken);
         var order = JsonSerializer.Deserialize<PingppOrder>(json, PingppJson.Options)!;
