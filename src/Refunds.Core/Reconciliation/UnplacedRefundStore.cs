@@ -42,10 +42,11 @@ public sealed class UnplacedRefundStore(TableServiceClient service, TimeProvider
         ArgumentNullException.ThrowIfNull(rawJson);
         TableKeys.RequireValidId(refund.Id, nameof(refund));
         var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        return await OptimisticRetry.RunAsync<bool>($"keep unplaced refund {refund.Id}", async _ =>
+        return await OptimisticRetry.RunAsync<bool>($"keep unplaced refund {refund.Id}", async attempt =>
         {
-            var row = await table.GetEntityIfExistsAsync<TableEntity>(Partition, IdPrefix + refund.Id, cancellationToken: ct).ConfigureAwait(false);
-            var known = row.HasValue ? ToRecord(row.Value!) : null;
+            // Expected new: the first try adds without a read (an existing record fails it with 409; the retry reads).
+            var row = attempt == 0 ? null : await table.GetEntityIfExistsAsync<TableEntity>(Partition, IdPrefix + refund.Id, cancellationToken: ct).ConfigureAwait(false);
+            var known = row is { HasValue: true } ? ToRecord(row.Value!) : null;
             if (known is not null && (known.Status == refund.Status || known.PlacedOrderId is not null))
             {
                 return false;
@@ -62,12 +63,12 @@ public sealed class UnplacedRefundStore(TableServiceClient service, TimeProvider
                     RawJson = Truncate(rawJson),
                 }
                 : known with { Status = refund.Status };
-            if (await TryWriteAsync(table, next, known, row.HasValue ? row.Value!.ETag : null, ct).ConfigureAwait(false))
+            if (await TryWriteAsync(table, next, known, row is { HasValue: true } ? row.Value!.ETag : null, ct).ConfigureAwait(false))
             {
                 return known is null;
             }
 
-            return OptimisticRetry.Again;
+            return attempt == 0 ? OptimisticRetry.AgainNow : OptimisticRetry.Again;
         }, ct).ConfigureAwait(false);
     }
 

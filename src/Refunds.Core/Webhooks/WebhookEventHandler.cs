@@ -37,9 +37,10 @@ public partial class WebhookEventHandler(IRefundLedger ledger, IPaymentEventObse
         var stated = RefundAsStated(pingppEvent, refund);
         var result = await ledger.ApplyRefundAsync(stated, null, cancellationToken).ConfigureAwait(false);
         LogRefundApplied(logger, pingppEvent.Id, refund.Id, result.Refund.OrderId, result.Refund.RequestId, result.Outcome.ToString());
-        if (unplaced is not null && result.Refund.OrderId is null)
+        if (unplaced is not null && result.Refund.OrderId is null && result.Changed)
         {
-            // No order: kept as reported, for the charge lookup and for a person (a failure here answers 500: redelivered).
+            // No order: kept as reported, for the charge lookup and for a person. A failure here answers 500 (redelivered);
+            // should the redelivery find the ledger unchanged, reconciliation keeps it from the ledger's row instead.
             await unplaced.RecordAsync(stated, pingppEvent.RefundJson ?? System.Text.Json.JsonSerializer.Serialize(refund, PingppJson.Options), cancellationToken).ConfigureAwait(false);
         }
 
