@@ -74,6 +74,11 @@ param reconciliationMaxRunDuration string = '00:04:00'
 @description('Parallel Ping++ reads during reconciliation.')
 param reconciliationMaxConcurrency int = 4
 
+@minValue(0)
+@maxValue(1000)
+@description('Charge lookups of refunds whose order is unknown per reconciliation run (0: none).')
+param reconciliationMaxPlacementsPerRun int = 20
+
 @allowed(['true', 'false'])
 @description('Order-list sweep (docs/refund-protocol.md): finds abnormal payments and refunds made elsewhere on orders we never saw. Needs pingppAppId.')
 param reconciliationSweepEnabled string = 'false'
@@ -285,6 +290,7 @@ module api 'app/api.bicep' = {
     reconciliationMaxOrdersPerRun: reconciliationMaxOrdersPerRun
     reconciliationMaxRunDuration: reconciliationMaxRunDuration
     reconciliationMaxConcurrency: reconciliationMaxConcurrency
+    reconciliationMaxPlacementsPerRun: reconciliationMaxPlacementsPerRun
     reconciliationSweepEnabled: reconciliationSweepEnabled
     reconciliationSweepWindow: reconciliationSweepWindow
     reconciliationSweepPagesPerRun: reconciliationSweepPagesPerRun

@@ -52,6 +52,7 @@ param reconcileSchedule string
 param reconciliationMaxOrdersPerRun int
 param reconciliationMaxRunDuration string
 param reconciliationMaxConcurrency int
+param reconciliationMaxPlacementsPerRun int
 param reconciliationSweepEnabled string
 param reconciliationSweepWindow string
 param reconciliationSweepPagesPerRun int
@@ -153,6 +154,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'Reconciliation__MaxOrdersPerRun', value: string(reconciliationMaxOrdersPerRun) }
         { name: 'Reconciliation__MaxRunDuration', value: reconciliationMaxRunDuration }
         { name: 'Reconciliation__MaxConcurrency', value: string(reconciliationMaxConcurrency) }
+        { name: 'Reconciliation__MaxPlacementsPerRun', value: string(reconciliationMaxPlacementsPerRun) }
         { name: 'Reconciliation__SweepEnabled', value: reconciliationSweepEnabled }
         { name: 'Reconciliation__SweepWindow', value: reconciliationSweepWindow }
         { name: 'Reconciliation__SweepPagesPerRun', value: string(reconciliationSweepPagesPerRun) }

@@ -9,9 +9,9 @@ namespace Pingpp.Simulator.Api;
 /// </summary>
 public sealed class ApiCallLog
 {
-    private readonly ConcurrentQueue<(string Method, string Path)> _calls = new();
+    private readonly ConcurrentQueue<(string Method, string Path, string Query)> _calls = new();
 
-    public void Record(HttpRequest request) => _calls.Enqueue((request.Method, request.Path.Value ?? ""));
+    public void Record(HttpRequest request) => _calls.Enqueue((request.Method, request.Path.Value ?? "", request.QueryString.Value ?? ""));
 
     public JsonObject AdminJson()
     {
@@ -19,7 +19,7 @@ public sealed class ApiCallLog
         return new JsonObject
         {
             ["count"] = calls.Length,
-            ["data"] = new JsonArray([.. calls.Select(c => (JsonNode)new JsonObject { ["method"] = c.Method, ["path"] = c.Path })]),
+            ["data"] = new JsonArray([.. calls.Select(c => (JsonNode)new JsonObject { ["method"] = c.Method, ["path"] = c.Path, ["query"] = c.Query })]),
         };
     }
 }

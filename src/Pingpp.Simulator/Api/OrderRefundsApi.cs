@@ -20,6 +20,10 @@ public static partial class OrderRefundsApi
             ledger.OrderJson(orderId) is { } order
                 ? PingppJson.Result(order)
                 : PingppApiError.NotFound($"无法找到对应的订单: {orderId} (no such order)", "id").ToResult());
+        app.MapGet("/v1/charges/{chargeId}", (string chargeId, SimulatorLedger ledger) =>
+            ledger.ChargeJson(chargeId) is { } charge
+                ? PingppJson.Result(charge)
+                : PingppApiError.NotFound($"无法找到对应的 Charge: {chargeId} (no such charge)", "id").ToResult());
         app.Map("/v1/{**rest}", () =>
             new PingppApiError(StatusCodes.Status404NotFound, PingppApiError.InvalidRequest, "未知的 API 路径 (unrecognized request URL)", "not_found").ToResult());
     }

@@ -29,6 +29,7 @@ public static class SettingNames
     public const string ReconciliationMaxOrdersPerRun = "Reconciliation__MaxOrdersPerRun";
     public const string ReconciliationMaxRunDuration = "Reconciliation__MaxRunDuration";
     public const string ReconciliationMaxConcurrency = "Reconciliation__MaxConcurrency";
+    public const string ReconciliationMaxPlacementsPerRun = "Reconciliation__MaxPlacementsPerRun";
     public const string ReconciliationSweepEnabled = "Reconciliation__SweepEnabled";
     public const string ReconciliationSweepWindow = "Reconciliation__SweepWindow";
     public const string ReconciliationSweepPagesPerRun = "Reconciliation__SweepPagesPerRun";

@@ -169,6 +169,16 @@ public class PingppClient
         return SendAsync<PingppOrder>(HttpMethod.Get, $"v1/orders/{orderId}", null, new PingppCall("retrieve_order", orderId, null), cancellationToken);
     }
 
+    /// <summary>
+    /// <c>GET /v1/charges/{chargeId}</c>: the charge, with the merchant's <c>order_no</c> and its <c>created</c> time.
+    /// Ping++'s charge names no Ping++ order id; a missing charge is a <see cref="PingppErrorKind.Rejected"/> 404.
+    /// </summary>
+    public virtual Task<PingppCharge> RetrieveChargeAsync(string chargeId, CancellationToken cancellationToken = default)
+    {
+        ValidatePathId(chargeId, nameof(chargeId));
+        return SendAsync<PingppCharge>(HttpMethod.Get, $"v1/charges/{chargeId}", null, new PingppCall("retrieve_charge", "", null), cancellationToken);
+    }
+
     /// <summary>Ping++ ids are ASCII letters, digits, '_' and '-'; anything else would need escaping and change the signed URI.</summary>
     internal static void ValidatePathId(string? id, string paramName)
     {

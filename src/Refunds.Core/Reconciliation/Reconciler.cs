@@ -26,7 +26,8 @@ public sealed partial class Reconciler(
     IOptions<ReconciliationOptions> options,
     ReconciliationMetrics metrics,
     TimeProvider time,
-    ILogger<Reconciler> logger)
+    ILogger<Reconciler> logger,
+    UnplacedRefundPlacer? placer = null)
 {
     private const int MaxIndexPage = 100;
 
@@ -135,7 +136,12 @@ public sealed partial class Reconciler(
     {
         if (item.OrderId is not { } orderId)
         {
-            // Ping++ can only be asked per order; an external refund whose order is unknown waits for a person.
+            // An external refund whose order is unknown: looked up through its charge (bounded per run); unplaced, it waits for a person.
+            if (placer is not null && await PlaceAsync(item, run, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
             var d = new Discrepancy(DiscrepancyKind.ExternalRefundOfUnknownOrder, item.LedgerKey, item.RefundId, null,
                 $"external refund, charge {item.ChargeId ?? "unknown"}", "order unknown: cannot be listed");
             await RecordDiscrepancyAsync(d, run, cancellationToken).ConfigureAwait(false);
@@ -250,6 +256,24 @@ public sealed partial class Reconciler(
         }
     }
 
+    /// <summary>One charge lookup of an orphan refund within the run's <see cref="ReconciliationOptions.MaxPlacementsPerRun"/>; true when it was placed.</summary>
+    private async Task<bool> PlaceAsync(OpenWorkItem item, RunCounters run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var max = options.Value.MaxPlacementsPerRun;
+            var result = await placer!.TryPlaceAsync(item, () => Interlocked.Increment(ref run.Placements) <= max, cancellationToken).ConfigureAwait(false);
+            run.Add(ref run.PingppCalls, result.PingppCalls);
+            return result.Outcome == PlacementOutcome.Placed;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Kept as it is (unplaced, and a discrepancy below); tried again next run.
+            Log.PlacementFailed(logger, e, item.RefundId);
+            return false;
+        }
+    }
+
     private async Task HandBackAsync(RefundRequestRecord record, TimeSpan grace, RunCounters run, CancellationToken cancellationToken)
     {
         if (record.ToRefundRequest() is not { } request || RefundRequestRules.Validate(request) is { Count: > 0 })
@@ -292,6 +316,7 @@ public sealed partial class Reconciler(
         public int Anomalies;
         public int AnomalyRefundsEnqueued;
         public int PingppCalls;
+        public int Placements;
 
         public void Add(ref int field, int amount = 1) => Interlocked.Add(ref field, amount);
 
@@ -343,6 +368,9 @@ public sealed partial class Reconciler(
 
         [LoggerMessage(6010, LogLevel.Error, "Reconciling refund {RefundId} of order {OrderId} failed; the order stays open for the next run")]
         public static partial void RefundFailed(ILogger logger, Exception exception, string orderId, string refundId);
+
+        [LoggerMessage(6303, LogLevel.Error, "Placing refund {RefundId} of an unknown order failed; it stays unplaced and is tried again next run")]
+        public static partial void PlacementFailed(ILogger logger, Exception exception, string? refundId);
 
         [LoggerMessage(6008, LogLevel.Warning, "Reconciling order {OrderId} failed; it stays open for the next run")]
         public static partial void OrderFailed(ILogger logger, Exception exception, string orderId);

@@ -18,6 +18,12 @@ public sealed class ReconciliationOptions
     public int MaxConcurrency { get; set; } = 4;
 
     /// <summary>
+    /// <c>Reconciliation__MaxPlacementsPerRun</c> (default 20, 0 = off): charge lookups of refunds whose order is unknown
+    /// per run (<see cref="UnplacedRefundPlacer"/>); the rest wait for the next run.
+    /// </summary>
+    public int MaxPlacementsPerRun { get; set; } = 20;
+
+    /// <summary>
     /// <c>Refunds__CreateGracePeriod</c> (shared with the refund processor): how long a create may take to show up in
     /// Ping++'s list, so the wait before a stuck request is handed back, and the least gap between two hand-backs.
     /// </summary>
@@ -48,6 +54,11 @@ internal sealed class ReconciliationOptionsValidator : IValidateOptions<Reconcil
         if (options.MaxConcurrency is < 1 or > 64)
         {
             failures.Add($"{SettingNames.ReconciliationMaxConcurrency} must be between 1 and 64.");
+        }
+
+        if (options.MaxPlacementsPerRun is < 0 or > 1000)
+        {
+            failures.Add($"{SettingNames.ReconciliationMaxPlacementsPerRun} must be between 0 and 1000; got {options.MaxPlacementsPerRun}.");
         }
 
         if (options.CreateGracePeriod <= TimeSpan.Zero)

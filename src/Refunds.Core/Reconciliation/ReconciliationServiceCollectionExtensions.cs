@@ -48,6 +48,9 @@ public static class ReconciliationServiceCollectionExtensions
         services.TryAddSingleton(sp => new AnomalyStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.TableNames().AnomaliesTable));
         services.TryAddSingleton<ReconciliationMetrics>();
         services.TryAddSingleton<AnomalyResolver>();
+        services.TryAddSingleton(sp => new UnplacedRefundStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.TableNames().ReconcileIndexTable));
+        services.TryAddSingleton<UnplacedRefundMetrics>();
+        services.TryAddSingleton<UnplacedRefundPlacer>();
         services.TryAddSingleton<Reconciler>();
         services.AddOrderSweep(configuration);
         services.AddOrderWatch(configuration);

@@ -39,6 +39,10 @@ public sealed record PingppEvent
     public string? ObjectId { get; init; }
 
     public PingppRefund? Refund { get; init; }
+
+    /// <summary>The refund's <c>data.object</c> as received (its exact text), kept when the refund's order cannot be placed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? RefundJson { get; init; }
     public PingppOrder? Order { get; init; }
     public PingppCharge? Charge { get; init; }
 

@@ -155,6 +155,7 @@ public static partial class PingppEventParser
             ObjectType = objectType,
             ObjectId = typed is null ? e.ObjectId.ToString(utf8.Span) : refund?.Id ?? order?.Id ?? charge?.Id,
             Refund = refund,
+            RefundJson = refund is null ? null : System.Text.Encoding.UTF8.GetString(utf8.Span[e.DataObjectStart..e.DataObjectEnd]),
             Order = order,
             Charge = charge,
         };

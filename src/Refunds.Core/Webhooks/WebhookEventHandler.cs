@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Refunds.Core.Ledger;
 using Refunds.Core.Pingpp;
+using Refunds.Core.Reconciliation;
 
 namespace Refunds.Core.Webhooks;
 
@@ -13,7 +14,8 @@ namespace Refunds.Core.Webhooks;
 /// Every method may run more than once for one event (redeliveries, a stored copy applied later), so each must be
 /// idempotent; the ledger merges monotonically. A method that throws makes the receiver answer 500 so Ping++ retries.
 /// </remarks>
-public partial class WebhookEventHandler(IRefundLedger ledger, IPaymentEventObserver observer, ILogger<WebhookEventHandler> logger)
+/// <param name="unplaced">Where a refund whose order the ledger cannot place is kept with its raw JSON (registered with reconciliation).</param>
+public partial class WebhookEventHandler(IRefundLedger ledger, IPaymentEventObserver observer, ILogger<WebhookEventHandler> logger, UnplacedRefundStore? unplaced = null)
 {
     /// <summary>Whether the event changes anything here; an event that does not is only stored.</summary>
     public bool NeedsApply(PingppEvent pingppEvent) => AppliedAs(pingppEvent) != WebhookEventStore.AppliedAsNothing;
@@ -32,8 +34,16 @@ public partial class WebhookEventHandler(IRefundLedger ledger, IPaymentEventObse
     /// </summary>
     protected virtual async Task<bool> OnRefundAsync(PingppEvent pingppEvent, PingppRefund refund, CancellationToken cancellationToken)
     {
-        var result = await ledger.ApplyRefundAsync(RefundAsStated(pingppEvent, refund), null, cancellationToken).ConfigureAwait(false);
+        var stated = RefundAsStated(pingppEvent, refund);
+        var result = await ledger.ApplyRefundAsync(stated, null, cancellationToken).ConfigureAwait(false);
         LogRefundApplied(logger, pingppEvent.Id, refund.Id, result.Refund.OrderId, result.Refund.RequestId, result.Outcome.ToString());
+        if (unplaced is not null && result.Refund.OrderId is null && result.Changed)
+        {
+            // No order: kept as reported, for the charge lookup and for a person. A failure here answers 500 (redelivered);
+            // should the redelivery find the ledger unchanged, reconciliation keeps it from the ledger's row instead.
+            await unplaced.RecordAsync(stated, pingppEvent.RefundJson ?? System.Text.Json.JsonSerializer.Serialize(refund, PingppJson.Options), cancellationToken).ConfigureAwait(false);
+        }
+
         return result.Changed;
     }
 

@@ -1,5 +1,14 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Options;
 using Refunds.Core.Anomalies;
 using Refunds.Core.Reconciliation;
+using Refunds.Functions.Reconciliation;
 using Refunds.IntegrationTests.Support;
 
 namespace Refunds.IntegrationTests.Reconciliation;
@@ -142,15 +151,17 @@ public sealed class OrderSweepTests
         }
     }
 
-    [Fact]
-    public async Task A_rate_limit_mid_sweep_stops_it_keeps_the_cursor_and_the_next_run_finishes()
+    [Theory]
+    [InlineData(429)]
+    [InlineData(403)]
+    public async Task A_rate_limit_mid_sweep_stops_it_keeps_the_cursor_and_the_next_run_finishes(int status)
     {
         await using var h = await ReconcileHarness.StartAsync(AnomalyMode.AutoRefund);
         var seeded = await SeedAsync(h, 25, canceledAt: [0, 24]);
         StepPastCreation(h);
 
         var first = await h.Sweep(pagesPerRun: 1).RunAsync(None);
-        await h.Admin.SetFaultsAsync(new { rate_limit = new { next = 20, status = 429, retry_after_seconds = 0 } });
+        await h.Admin.SetFaultsAsync(new { rate_limit = new { next = 20, status, retry_after_seconds = 0 } });
         var limited = await h.Sweep(pagesPerRun: 1).RunAsync(None);
         var cursorAfterLimit = (await h.SweepStore.GetCursorAsync(None))!.Value.Cursor;
         await h.Admin.ClearFaultsAsync();
@@ -162,6 +173,42 @@ public sealed class OrderSweepTests
         Assert.Equal((OrderSweepOutcome.Completed, 5, 0), (last.Outcome, last.OrdersListed, last.NextPage));
         Assert.Equal(2, first.OrdersFound + last.OrdersFound);
         Assert.Equal(new[] { seeded[0], seeded[24] }.Order(), (await h.QueuedAsync()).Select(q => q.OrderId).Order());
+    }
+
+    [Fact]
+    public async Task A_rate_limited_sweep_ends_the_timer_run_quietly_with_a_warning_and_a_metric_and_the_next_timer_run_resumes()
+    {
+        await using var h = await ReconcileHarness.StartAsync(AnomalyMode.AutoRefund);
+        var seeded = await SeedAsync(h, 25, canceledAt: [24]);
+        StepPastCreation(h);
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        using var runs = new MetricCollector<long>(meters, "Refunds", "refunds.sweep.runs");
+        var sweepLog = new FakeLogger<OrderSweep>();
+        var metrics = new OrderSweepMetrics(meters);
+        OrderSweep Sweep() => new(h.Client, h.Ledger, h.Resolver(), h.SweepStore,
+            Options.Create(new OrderSweepOptions { SweepEnabled = true, AppId = new Pingpp.Simulator.SimulatorOptions().AppId, SweepPagesPerRun = 1 }),
+            metrics, h.Time, sweepLog);
+        var timer = new TimerInfo { ScheduleStatus = new ScheduleStatus() };
+
+        await new ReconcileTimerFunction(h.Reconciler(), Sweep(), NullLogger<ReconcileTimerFunction>.Instance).Run(timer, None);
+        await h.Admin.SetFaultsAsync(new { rate_limit = new { next = 20, status = 403, retry_after_seconds = 0 } });
+        await new ReconcileTimerFunction(h.Reconciler(), Sweep(), NullLogger<ReconcileTimerFunction>.Instance).Run(timer, None);
+        var cursorAfterLimit = (await h.SweepStore.GetCursorAsync(None))!.Value.Cursor;
+        await h.Admin.ClearFaultsAsync();
+        await new ReconcileTimerFunction(h.Reconciler(), Sweep(), NullLogger<ReconcileTimerFunction>.Instance).Run(timer, None);
+
+        Assert.Equal(2, cursorAfterLimit.NextPage);
+        Assert.Equal(["InProgress", "RateLimited", "Completed"], runs.GetMeasurementSnapshot().Select(m => (string)m.Tags["outcome"]!));
+        var warning = Assert.Single(sweepLog.Collector.GetSnapshot(), r => r.Id.Id == 6205);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("page 2", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("status 403", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(seeded[24], Assert.Single(await h.QueuedAsync()).OrderId);
+        // Page 1 read once; page 2 refused (and its read retries), then read by the next run.
+        var listCalls = (await h.Admin.GetApiCallsAsync()).Where(c => c.Path == "/v1/orders").ToList();
+        Assert.Single(listCalls, c => c.Query.Contains("page=1&", StringComparison.Ordinal));
+        Assert.True(listCalls.Count(c => c.Query.Contains("page=2&", StringComparison.Ordinal)) >= 2);
     }
 
     /// <summary>Seeds <paramref name="count"/> paid orders (oldest first); the ones at <paramref name="canceledAt"/> are paid after cancel.</summary>

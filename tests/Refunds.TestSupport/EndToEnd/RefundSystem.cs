@@ -51,6 +51,12 @@ public sealed record RefundSystemOptions
     /// <summary>Serve the webhook function too and point the simulator's webhooks at it.</summary>
     public bool Webhooks { get; init; } = true;
 
+    /// <summary>
+    /// With <see cref="Webhooks"/>: whether the simulator sends any (false: webhooks switched off at "Ping++", the
+    /// function still served for deliveries the test makes itself).
+    /// </summary>
+    public bool SimulatorSendsWebhooks { get; init; } = true;
+
     /// <summary>Extra registrations after the harness's own (a benchmark: a storage client that counts requests).</summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 
@@ -79,16 +85,18 @@ public sealed record RefundSystemOptions
 public sealed class RefundSystem : IAsyncDisposable
 {
     private readonly List<IAppInstance?> _apps;
+    private readonly List<Func<Task<IAppInstance>>> _starters;
     private readonly string[] _tables;
     private readonly string _secrets;
     private readonly string? _appFolder;
     private readonly ServiceProvider? _clientServices;
 
     private RefundSystem(
-        EndToEndHost host, List<IAppInstance?> apps, SimulatorServer simulator, string queueName, StorageTableOptions tables, string connectionString,
+        EndToEndHost host, List<IAppInstance?> apps, List<Func<Task<IAppInstance>>> starters, SimulatorServer simulator, string queueName, StorageTableOptions tables, string connectionString,
         string secrets, string? appFolder, FunctionKeys keys, ServiceProvider? clientServices, IReadOnlyDictionary<string, string?> settings)
     {
         _apps = apps;
+        _starters = starters;
         AppSettingsGiven = settings;
         _tables = [.. tables.All().Select(t => t.Table)];
         _secrets = secrets;
@@ -147,6 +155,17 @@ public sealed class RefundSystem : IAsyncDisposable
         }
 
         return client;
+    }
+
+    /// <summary>Starts a stopped instance again with the settings it had (the first instance at its address): a host restart.</summary>
+    public async Task StartInstanceAsync(int instance)
+    {
+        if (_apps[instance] is not null)
+        {
+            throw new InvalidOperationException($"instance {instance} is running");
+        }
+
+        _apps[instance] = await _starters[instance]();
     }
 
     /// <summary>Stops one instance gracefully (its queue messages in flight finish, its timer lock is released).</summary>
@@ -270,7 +289,7 @@ public sealed class RefundSystem : IAsyncDisposable
         var port = LoopbackServer.FreePort(); // the simulator must know the webhook URL before the app starts
         var hostUrl = $"http://127.0.0.1:{port}";
         var simulator = await SimulatorServer.StartAsync(
-            options.Webhooks ? hostUrl + "/api/pingpp/webhooks" : null,
+            options.Webhooks && options.SimulatorSendsWebhooks ? hostUrl + "/api/pingpp/webhooks" : null,
             options.SettleDelay,
             o =>
             {
@@ -280,6 +299,7 @@ public sealed class RefundSystem : IAsyncDisposable
         var secrets = Path.Combine(Path.GetTempPath(), "refunds-e2e-secrets-" + suffix);
         var appFolder = host.Kind == EndToEndHostKind.Func ? Path.Combine(Path.GetTempPath(), "refunds-e2e-func-" + suffix) : null;
         var apps = new List<IAppInstance?>();
+        var starters = new List<Func<Task<IAppInstance>>>();
         ServiceProvider? clientServices = null;
         try
         {
@@ -300,7 +320,7 @@ public sealed class RefundSystem : IAsyncDisposable
                 if (host.Kind == EndToEndHostKind.Func)
                 {
                     var instancePort = instance == 0 ? port : LoopbackServer.FreePort();
-                    apps.Add(await FuncInstance.StartAsync(
+                    starters.Add(async () => await FuncInstance.StartAsync(
                         FuncHostLauncher.StartInfo(host.FuncPath!, appFolder!, instancePort, functions), new Uri($"http://127.0.0.1:{instancePort}")));
                 }
                 else
@@ -319,12 +339,15 @@ public sealed class RefundSystem : IAsyncDisposable
                         devHost.Settings[key] = value;
                     }
 
-                    apps.Add(await DevHostInstance.StartAsync(instance == 0 ? hostUrl : "http://127.0.0.1:0", devHost));
+                    var url = instance == 0 ? hostUrl : "http://127.0.0.1:0";
+                    starters.Add(async () => await DevHostInstance.StartAsync(url, devHost));
                 }
+
+                apps.Add(await starters[^1]());
             }
 
             keys ??= apps[0]!.Services!.GetRequiredService<FunctionKeys>();
-            return new RefundSystem(host, apps, simulator, queueName, tables, options.StorageConnectionString, secrets, appFolder, keys, clientServices, settings);
+            return new RefundSystem(host, apps, starters, simulator, queueName, tables, options.StorageConnectionString, secrets, appFolder, keys, clientServices, settings);
         }
         catch
         {

@@ -72,9 +72,20 @@ public sealed class ReconcileHarness : IAsyncDisposable
     }
 
     /// <summary>A reconciler over the harness's parts (a new instance each call, as a second host would have).</summary>
-    public Reconciler Reconciler(int maxOrders = 500, int maxConcurrency = 4) => new(
+    public Reconciler Reconciler(int maxOrders = 500, int maxConcurrency = 4, int maxPlacements = 20) => new(
         Ledger, Client, Queue, Discrepancies, State, Resolver(maxOrders, maxConcurrency),
-        ReconciliationOptions(maxOrders, maxConcurrency), Metrics, Time, NullLogger<Reconciler>.Instance);
+        ReconciliationOptions(maxOrders, maxConcurrency, maxPlacements), Metrics, Time, NullLogger<Reconciler>.Instance, Placer());
+
+    /// <summary>Refunds of an unknown order, in the harness's reconcile index table.</summary>
+    public UnplacedRefundStore Unplaced => new(Azurite.Tables(), Time, IndexTable);
+
+    /// <summary>The charge lookup of refunds whose order is unknown, searching the simulator's app.</summary>
+    public UnplacedRefundPlacer Placer() => new(
+        Client, Ledger, Unplaced, Options.Create(new OrderSweepOptions { AppId = new Pingpp.Simulator.SimulatorOptions().AppId }),
+        new UnplacedRefundMetrics(), Time, NullLogger<UnplacedRefundPlacer>.Instance);
+
+    /// <summary>The webhook module's event handler over the harness's ledger, keeping refunds it cannot place.</summary>
+    public WebhookEventHandler WebhookHandler() => new(Ledger, Observer, NullLogger<WebhookEventHandler>.Instance, Unplaced);
 
     /// <summary>The re-checks of finished orders over the harness's parts and <see cref="Watch"/> (a new instance each call, as a restarted host would have).</summary>
     public OrderWatchRechecks Rechecks(int perRun = 200, int maxConcurrency = 4) => new(
@@ -85,7 +96,7 @@ public sealed class ReconcileHarness : IAsyncDisposable
     public OrderSweepStore SweepStore => new(Azurite.Tables(), IndexTable);
 
     /// <summary>An order-list sweep over the harness's parts and the simulator's app (a new instance each call, as a restarted host would have).</summary>
-    public OrderSweep Sweep(int pagesPerRun = 5, TimeSpan? interval = null) => new(
+    public OrderSweep Sweep(int pagesPerRun = 5, TimeSpan? interval = null, OrderSweepMetrics? metrics = null) => new(
         Client, Ledger, Resolver(), SweepStore,
         Options.Create(new OrderSweepOptions
         {
@@ -94,14 +105,15 @@ public sealed class ReconcileHarness : IAsyncDisposable
             SweepPagesPerRun = pagesPerRun,
             SweepInterval = interval ?? TimeSpan.FromHours(1),
         }),
-        new OrderSweepMetrics(), Time, NullLogger<OrderSweep>.Instance);
+        metrics ?? new OrderSweepMetrics(), Time, NullLogger<OrderSweep>.Instance);
 
     /// <summary>The abnormal-payment step of a reconciliation run over the harness's parts.</summary>
     public AnomalyResolver Resolver(int maxOrders = 500, int maxConcurrency = 4) =>
         new(Anomalies, Ledger, Queue, State, AnomalyOptions, ReconciliationOptions(maxOrders, maxConcurrency), Metrics, Time, NullLogger<AnomalyResolver>.Instance);
 
-    private static IOptions<ReconciliationOptions> ReconciliationOptions(int maxOrders, int maxConcurrency) => Options.Create(new ReconciliationOptions
+    private static IOptions<ReconciliationOptions> ReconciliationOptions(int maxOrders, int maxConcurrency, int maxPlacements = 20) => Options.Create(new ReconciliationOptions
     {
+        MaxPlacementsPerRun = maxPlacements,
         MaxOrdersPerRun = maxOrders,
         MaxConcurrency = maxConcurrency,
         MaxRunDuration = TimeSpan.FromMinutes(10),
@@ -185,7 +197,8 @@ public sealed class ReconcileHarness : IAsyncDisposable
     /// <summary>The simulator's <c>charge.succeeded</c> event for a charge (a payment of an order), parsed as the receiver would.</summary>
     public Task<PingppEvent> ChargeSucceededEventAsync(string chargeId) => EventAsync("charge.succeeded", chargeId);
 
-    private async Task<PingppEvent> EventAsync(string type, string objectId)
+    /// <summary>The simulator's event of <paramref name="type"/> about <paramref name="objectId"/>, parsed as the receiver would.</summary>
+    public async Task<PingppEvent> EventAsync(string type, string objectId)
     {
         var events = await Admin.GetEventsAsync();
         var body = events.Single(e => e.Type == type && e.ObjectId == objectId).Body;

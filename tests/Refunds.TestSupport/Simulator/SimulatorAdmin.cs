@@ -45,7 +45,8 @@ public sealed class SimulatorAdmin
     /// every refund of the order settle to <c>failed</c>.
     /// </summary>
     public async Task<SeededOrder> SeedOrderAsync(
-        long amount, IReadOnlyList<long>? charges = null, string? status = null, SimulatedRefundFailure? refundFailure = null, CancellationToken cancellationToken = default)
+        long amount, IReadOnlyList<long>? charges = null, string? status = null, SimulatedRefundFailure? refundFailure = null, long? created = null,
+        CancellationToken cancellationToken = default)
     {
         var body = new
         {
@@ -53,6 +54,7 @@ public sealed class SimulatorAdmin
             Charges = charges?.Select(c => new { Amount = c, Channel = "alipay" }).ToList(),
             Status = status,
             RefundFailure = refundFailure,
+            Created = created,
         };
         var json = await SendAsync(HttpMethod.Post, "_sim/orders", body, cancellationToken);
         var order = JsonSerializer.Deserialize<PingppOrder>(json, PingppJson.Options)!;
@@ -179,8 +181,8 @@ public sealed record SimulatorEvent(
     string Id, string Type, string ObjectId, long Created, string DeliveryState, long? NextAttemptAt,
     IReadOnlyList<SimulatorDeliveryAttempt> Attempts, JsonElement Body);
 
-/// <summary>A <c>/v1</c> request as the simulator received it (<c>GET /_sim/api-calls</c>).</summary>
-public sealed record SimulatorApiCall(string Method, string Path);
+/// <summary>A <c>/v1</c> request as the simulator received it (<c>GET /_sim/api-calls</c>); <see cref="Query"/> is its query string as sent (with the "?"), empty when none.</summary>
+public sealed record SimulatorApiCall(string Method, string Path, string Query = "");
 
 /// <summary>One webhook delivery attempt: when (Unix ms), the receiver's status code or the transport error.</summary>
 public sealed record SimulatorDeliveryAttempt(long At, int? StatusCode, string? Error);
