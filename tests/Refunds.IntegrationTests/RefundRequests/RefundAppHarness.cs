@@ -12,6 +12,7 @@ using Refunds.IntegrationTests.Support;
 namespace Refunds.IntegrationTests.RefundRequests;
 
 using Refunds.Core.Ledger;
+using Refunds.Core.Operations;
 using Refunds.Core.Pingpp;
 using Refunds.Core.Refunds;
 using Refunds.Core.Webhooks;
@@ -94,7 +95,9 @@ public sealed class RefundAppHarness : IAsyncDisposable
             var eventTable = Azurite.UniqueTable("e2eevt");
             string[] functions = ["ProcessRefundRequest", "RefundRequestPoison", "SubmitRefund", "ListOrderRefunds", "GetOrderRefund",
                 "ListOrderRefundsAtPingpp", "GetOrderRefundAtPingpp", "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests",
-                "SubmitRefundEntra", "ListOrderRefundsEntra", "GetOrderRefundEntra", "RequeueRefundRequestEntra", "RequeueDeadLetteredRefundRequestsEntra"];
+                "SubmitRefundEntra", "ListOrderRefundsEntra", "GetOrderRefundEntra", "RequeueRefundRequestEntra", "RequeueDeadLetteredRefundRequestsEntra",
+                "GetRefundRequest", "ApproveRefundRequest", "DenyRefundRequest", "CancelRefundRequest",
+                "GetRefundRequestEntra", "ApproveRefundRequestEntra", "DenyRefundRequestEntra", "CancelRefundRequestEntra"];
             var options = new DevHostOptions
             {
                 UseLocalSettingsFile = false,
@@ -113,9 +116,11 @@ public sealed class RefundAppHarness : IAsyncDisposable
                 },
                 ConfigureServices = services =>
                 {
+                    // The approval gate as the app wires it, with its daily total in the harness's own ledger table.
                     services.AddSingleton<IRefundLedger>(sp => new RefundLedger(
                         sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), sp.GetRequiredService<TimeProvider>(),
-                        sp.GetRequiredService<ILogger<RefundLedger>>(), ledgerTable, indexTable));
+                        sp.GetRequiredService<ILogger<RefundLedger>>(), ledgerTable, indexTable, admission: sp.GetRequiredService<IRequestAdmission>()));
+                    services.AddSingleton(sp => new DailyApprovalCounter(sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), ledgerTable));
                     services.Replace(ServiceDescriptor.Singleton(sp =>
                         new WebhookEventStore(sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), eventTable)));
                     configureServices?.Invoke(services, simulator);
