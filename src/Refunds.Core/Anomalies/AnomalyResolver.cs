@@ -119,7 +119,8 @@ public sealed partial class AnomalyResolver(
 
         if (recorded.Count == 0)
         {
-            return (0, "refund already requested");
+            var waiting = known.Requests.Where(r => r.State == RefundRequestState.AwaitingApproval && plan.Any(p => p.RequestId == r.RequestId)).ToList();
+            return (0, waiting.Count > 0 ? $"refund awaiting approval ({string.Join(", ", waiting.Select(r => r.RequestId))})" : "refund already requested");
         }
 
         var appeared = RequestsOutsidePlan((await refundLedger.ListOrderAsync(orderId, ct).ConfigureAwait(false)).Requests, plan);
