@@ -57,6 +57,8 @@ param reconciliationSweepWindow string
 param reconciliationSweepPagesPerRun int
 param reconciliationSweepInterval string
 param anomaliesMode string
+param approvalMaxAmountPerRequest int
+param approvalMaxAmountPerDay int
 
 @description('Entra ID tenant and audience for the /api/entra/… routes; both empty: off (infra/README.md).')
 param entraTenantId string
@@ -151,6 +153,8 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'Reconciliation__SweepPagesPerRun', value: string(reconciliationSweepPagesPerRun) }
         { name: 'Reconciliation__SweepInterval', value: reconciliationSweepInterval }
         { name: 'Anomalies__Mode', value: anomaliesMode }
+        { name: 'Approval__MaxAmountPerRequest', value: string(approvalMaxAmountPerRequest) }
+        { name: 'Approval__MaxAmountPerDay', value: string(approvalMaxAmountPerDay) }
         // Entra ID for machine callers: the cloud's own login endpoint; tenant and audience empty = keys only.
         { name: 'Entra__Instance', value: environment().authentication.loginEndpoint }
         { name: 'Entra__TenantId', value: entraTenantId }

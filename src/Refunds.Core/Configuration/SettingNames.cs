@@ -35,6 +35,10 @@ public static class SettingNames
     public const string ReconciliationSweepInterval = "Reconciliation__SweepInterval";
     public const string AnomaliesMode = "Anomalies__Mode";
 
+    // Approval limits (Refunds.Core/Operations, ApprovalOptions), in fen.
+    public const string ApprovalMaxAmountPerRequest = "Approval__MaxAmountPerRequest";
+    public const string ApprovalMaxAmountPerDay = "Approval__MaxAmountPerDay";
+
     // Entra ID for machine callers (Refunds.Core/Callers): off while tenant and audience are empty.
     public const string EntraInstance = "Entra__Instance";
     public const string EntraTenantId = "Entra__TenantId";

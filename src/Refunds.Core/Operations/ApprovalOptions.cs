@@ -10,8 +10,8 @@ namespace Refunds.Core.Operations;
 public sealed class ApprovalOptions
 {
     public const string SectionName = "Approval";
-    public const string MaxAmountPerRequestSetting = "Approval__MaxAmountPerRequest";
-    public const string MaxAmountPerDaySetting = "Approval__MaxAmountPerDay";
+    public const string MaxAmountPerRequestSetting = Configuration.SettingNames.ApprovalMaxAmountPerRequest;
+    public const string MaxAmountPerDaySetting = Configuration.SettingNames.ApprovalMaxAmountPerDay;
 
     /// <summary><c>Approval__MaxAmountPerRequest</c>: the largest refund sent without approval (default 100000 fen = 1,000 yuan).</summary>
     public long MaxAmountPerRequest { get; set; } = 100_000;

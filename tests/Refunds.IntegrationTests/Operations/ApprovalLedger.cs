@@ -14,11 +14,13 @@ namespace Refunds.IntegrationTests.Operations;
 /// </summary>
 internal sealed class ApprovalLedger
 {
-    public ApprovalLedger(long perRequest, long perDay, Refunds.Core.Pingpp.PingppClient? pingpp = null, FakeTimeProvider? time = null)
+    /// <param name="shareWith">Another instance whose tables and clock this one uses (a second host of the same app).</param>
+    public ApprovalLedger(long perRequest, long perDay, Refunds.Core.Pingpp.PingppClient? pingpp = null, ApprovalLedger? shareWith = null)
     {
-        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
+        Time = shareWith?.Time ?? new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 8, 0, 0, TimeSpan.Zero));
         var tables = Azurite.Tables();
-        var ledgerTable = LedgerTableName = Azurite.UniqueTable("apled");
+        var ledgerTable = LedgerTableName = shareWith?.LedgerTableName ?? Azurite.UniqueTable("apled");
+        IndexTableName = shareWith?.IndexTableName ?? Azurite.UniqueTable("apidx");
         Counter = new DailyApprovalCounter(tables, ledgerTable);
         var services = new ServiceCollection();
         if (pingpp is not null)
@@ -31,12 +33,14 @@ internal sealed class ApprovalLedger
             Counter,
             new RefundAmountResolver(services.BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), NullLogger<RefundAmountResolver>.Instance),
             Time);
-        Ledger = new RefundLedger(tables, Time, NullLogger<RefundLedger>.Instance, ledgerTable, Azurite.UniqueTable("apidx"), admission: gate);
+        Ledger = new RefundLedger(tables, Time, NullLogger<RefundLedger>.Instance, ledgerTable, IndexTableName, admission: gate);
     }
 
     public FakeTimeProvider Time { get; }
 
     public string LedgerTableName { get; }
+
+    public string IndexTableName { get; }
 
     public RefundLedger Ledger { get; }
 
