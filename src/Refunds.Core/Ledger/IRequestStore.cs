@@ -18,7 +18,8 @@ public interface IRequestStore
 
     /// <summary>
     /// <see cref="CreateRequestAsync"/> for a caller that sends the create right away: a request created now is created
-    /// already claimed (Submitting, attempt 1, lease from <paramref name="now"/>, the create's write-ahead recorded), as
+    /// already claimed (Submitting, attempt 1, lease from <paramref name="now"/> or from the write when the approval gate
+    /// took longer, the create's write-ahead recorded), as
     /// <see cref="TryBeginSendAsync"/> would leave it, in the one creating write. An existing request comes back as it is.
     /// </summary>
     Task<CreateRequestResult> CreateClaimedRequestAsync(RefundRequestRecord request, DateTimeOffset now, TimeSpan lease, CancellationToken ct);

@@ -110,7 +110,9 @@ public sealed partial class RefundLedger
             // Born claimed only while no other request of the order has a create in doubt (one create in flight per
             // order); otherwise recorded as Received, and the processor's claim waits for the order.
             var lockRead = claim is null || admission.Hold ? default : await ReadCreateLockAsync(table, orderId, requestId, ct).ConfigureAwait(false);
-            var (born, entry) = WithHistory(orderId, claim is { } c && !admission.Hold && lockRead.Free ? Claimed(admitted, c) : admitted, replacedFrom, admission.Note ?? "recorded");
+            // The lease counts from this write: time spent at the gate (the daily total's turn) must not eat into it.
+            var (born, entry) = WithHistory(orderId,
+                claim is { } c && !admission.Hold && lockRead.Free ? Claimed(admitted, (c.At > Now ? c.At : Now, c.Lease)) : admitted, replacedFrom, admission.Note ?? "recorded");
             if (claim is not null && !lockRead.Free)
             {
                 Log.CreateLockHeld(_logger, requestId, orderId, lockRead.BlockedBy!);
