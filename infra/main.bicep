@@ -112,6 +112,14 @@ param pingppAppId string = ''
 @description('What to do about abnormal payments (paid after cancellation, paid twice).')
 param anomaliesMode string = 'Report'
 
+@minValue(0)
+@description('Largest refund (fen) sent without an operator\'s approval; above it the request waits in awaiting_approval. 0: every refund waits.')
+param approvalMaxAmountPerRequest int = 100000
+
+@minValue(0)
+@description('Most refunded (fen) without approval per UTC day, summed over the requests let through; beyond it requests wait in awaiting_approval.')
+param approvalMaxAmountPerDay int = 1000000
+
 @description('Entra ID for machine callers (the /api/entra/… routes): the directory (tenant) id whose v2 access tokens are accepted. Empty (with entraAudience): off, keys only. Set both or neither; the app refuses to start half-configured.')
 param entraTenantId string = ''
 
@@ -299,6 +307,8 @@ module api 'app/api.bicep' = {
     reconciliationRecheckSchedule: reconciliationRecheckSchedule
     reconciliationRechecksPerRun: reconciliationRechecksPerRun
     anomaliesMode: anomaliesMode
+    approvalMaxAmountPerRequest: approvalMaxAmountPerRequest
+    approvalMaxAmountPerDay: approvalMaxAmountPerDay
     entraTenantId: entraTenantId
     entraAudience: entraAudience
     entraSubmitRole: entraSubmitRole

@@ -61,6 +61,8 @@ param reconciliationWatchWindow string
 param reconciliationRecheckSchedule string
 param reconciliationRechecksPerRun int
 param anomaliesMode string
+param approvalMaxAmountPerRequest int
+param approvalMaxAmountPerDay int
 
 @description('Entra ID tenant and audience for the /api/entra/… routes; both empty: off (infra/README.md).')
 param entraTenantId string
@@ -164,6 +166,8 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'Reconciliation__RechecksPerRun', value: string(reconciliationRechecksPerRun) }
         { name: 'Anomalies__Mode', value: anomaliesMode }
         { name: 'Operations__StuckAfter', value: '00:30:00' }
+        { name: 'Approval__MaxAmountPerRequest', value: string(approvalMaxAmountPerRequest) }
+        { name: 'Approval__MaxAmountPerDay', value: string(approvalMaxAmountPerDay) }
         // Entra ID for machine callers: the cloud's own login endpoint; tenant and audience empty = keys only.
         { name: 'Entra__Instance', value: environment().authentication.loginEndpoint }
         { name: 'Entra__TenantId', value: entraTenantId }

@@ -132,6 +132,21 @@ public sealed class FunctionAppTemplateTests
     }
 
     [Fact]
+    public void Approval_limits_are_whole_fen_not_below_zero_and_default_to_1000_and_10000_yuan()
+    {
+        foreach (var (parameter, setting, fen) in new[]
+                 {
+                     ("approvalMaxAmountPerRequest", "Approval__MaxAmountPerRequest", "100000"),
+                     ("approvalMaxAmountPerDay", "Approval__MaxAmountPerDay", "1000000"),
+                 })
+        {
+            var declaration = Template.Root["parameters"]![parameter]!;
+            Assert.Equal(("int", 0), (declaration["type"]!.GetValue<string>(), declaration["minValue"]!.GetValue<int>()));
+            Assert.Equal(fen, Evaluate(AppSettings()[setting]));
+        }
+    }
+
+    [Fact]
     public void Outputs_name_the_app_the_webhook_url_the_signing_key_and_the_public_key_export()
     {
         var outputs = Template.Root["outputs"]!.AsObject();

@@ -227,11 +227,11 @@ public class RefundLedgerTests
         Assert.Contains(await AllOpenAsync(), i => i.OrderId == order);
         Assert.Equal(SubmitClaimOutcome.NotClaimable, (await _ledger.TryBeginSubmitAsync("r_dead", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct)).Outcome);
 
-        var requeued = await _ledger.RequeueDeadLetteredAsync("r_dead", "key:test-operator", Ct);
+        var requeued = await _ledger.ApplyOperatorMoveAsync("r_dead", OperatorMove.Requeue, "operator:key:test-operator", null, Ct);
         Assert.Equal(RefundRequestState.Received, requeued.Request!.State);
         var reclaim = await _ledger.TryBeginSubmitAsync("r_dead", _time.GetUtcNow(), TimeSpan.FromMinutes(2), Ct);
         Assert.True(reclaim.MayHaveReachedPingpp);
-        Assert.Equal(RequestUpdateOutcome.NotAllowed, (await _ledger.RequeueDeadLetteredAsync("r_dead", "key:test-operator", Ct)).Outcome);
+        Assert.Equal(RequestUpdateOutcome.NotAllowed, (await _ledger.ApplyOperatorMoveAsync("r_dead", OperatorMove.Requeue, "operator:key:test-operator", null, Ct)).Outcome);
     }
 
     [Fact]

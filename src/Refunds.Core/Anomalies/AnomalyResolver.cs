@@ -97,6 +97,7 @@ public sealed partial class AnomalyResolver(
         string orderId, string slug, IReadOnlyList<RefundRequest> plan, OrderLedger known, IReadOnlyList<PingppRefund> atPingpp, CancellationToken ct)
     {
         var recorded = new List<RefundRequest>();
+        var held = new List<RefundRequest>();
         foreach (var request in plan)
         {
             var alreadyThere = known.Requests.Any(r => r.RequestId == request.RequestId) || atPingpp.Any(r => r.RequestId == request.RequestId);
@@ -105,15 +106,21 @@ public sealed partial class AnomalyResolver(
                 continue;
             }
 
-            if ((await refundLedger.CreateRequestAsync(request.ToLedgerRecord(), ct).ConfigureAwait(false)).Created)
+            var created = await refundLedger.CreateRequestAsync(request.ToLedgerRecord(), ct).ConfigureAwait(false);
+            if (created.Created)
             {
                 recorded.Add(request);
+                if (created.Request.State == RefundRequestState.AwaitingApproval)
+                {
+                    held.Add(request);
+                }
             }
         }
 
         if (recorded.Count == 0)
         {
-            return (0, "refund already requested");
+            var waiting = known.Requests.Where(r => r.State == RefundRequestState.AwaitingApproval && plan.Any(p => p.RequestId == r.RequestId)).ToList();
+            return (0, waiting.Count > 0 ? $"refund awaiting approval ({string.Join(", ", waiting.Select(r => r.RequestId))})" : "refund already requested");
         }
 
         var appeared = RequestsOutsidePlan((await refundLedger.ListOrderAsync(orderId, ct).ConfigureAwait(false)).Requests, plan);
@@ -130,7 +137,7 @@ public sealed partial class AnomalyResolver(
 
         var enqueued = 0;
         var grace = reconciliationOptions.Value.CreateGracePeriod;
-        foreach (var request in recorded)
+        foreach (var request in recorded.Except(held))
         {
             if (await state.TryClaimEnqueueAsync(request.RequestId, time.GetUtcNow(), grace, ct).ConfigureAwait(false))
             {
@@ -140,7 +147,14 @@ public sealed partial class AnomalyResolver(
             }
         }
 
-        return (enqueued, enqueued > 0 ? $"refund requested ({enqueued} request(s))" : "refund already requested");
+        // Over an approval limit, the same as any refund: held for an operator, nothing enqueued or sent.
+        List<string> done = enqueued > 0 ? [$"refund requested ({enqueued} request(s))"] : [];
+        if (held.Count > 0)
+        {
+            done.Add($"refund awaiting approval ({string.Join(", ", held.Select(r => r.RequestId))})");
+        }
+
+        return (enqueued, done.Count > 0 ? string.Join("; ", done) : "refund already requested");
     }
 
     /// <summary>A refund at Ping++ that carries one of the plan's request ids, for the planned charge and amount.</summary>
@@ -150,11 +164,12 @@ public sealed partial class AnomalyResolver(
     /// <summary>
     /// The order's requests that may still refund and are not this plan's own (another id, or a planned id recorded
     /// for another charge or amount, e.g. an earlier plan's): committed money the plan does not account for. Only a
-    /// rejected request (never sent) or a failed one (nothing refunded; a refund that lifts it appears at Ping++) is free.
+    /// rejected or canceled request (never sent) or a failed one (nothing refunded; a refund that lifts it appears at
+    /// Ping++) is free.
     /// </summary>
     private static List<RefundRequestRecord> RequestsOutsidePlan(IReadOnlyList<RefundRequestRecord> requests, IReadOnlyList<RefundRequest> plan)
         => [
-            .. requests.Where(r => r.State is not (RefundRequestState.Rejected or RefundRequestState.Failed)
+            .. requests.Where(r => r.State is not (RefundRequestState.Rejected or RefundRequestState.Failed or RefundRequestState.Canceled)
                 && !plan.Any(p => p.RequestId == r.RequestId && p.Charge == r.Charge && p.ChargeAmount == r.ChargeAmount)),
         ];
 

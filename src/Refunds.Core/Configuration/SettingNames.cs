@@ -41,6 +41,9 @@ public static class SettingNames
 
     // The operator API (Refunds.Core/Operations).
     public const string OperationsStuckAfter = "Operations__StuckAfter";
+    // Approval limits (Refunds.Core/Operations, ApprovalOptions), in fen.
+    public const string ApprovalMaxAmountPerRequest = "Approval__MaxAmountPerRequest";
+    public const string ApprovalMaxAmountPerDay = "Approval__MaxAmountPerDay";
 
     // Entra ID for machine callers (Refunds.Core/Callers): off while tenant and audience are empty.
     public const string EntraInstance = "Entra__Instance";

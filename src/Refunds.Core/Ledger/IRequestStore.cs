@@ -18,7 +18,8 @@ public interface IRequestStore
 
     /// <summary>
     /// <see cref="CreateRequestAsync"/> for a caller that sends the create right away: a request created now is created
-    /// already claimed (Submitting, attempt 1, lease from <paramref name="now"/>, the create's write-ahead recorded), as
+    /// already claimed (Submitting, attempt 1, lease from <paramref name="now"/> or from the write when the approval gate
+    /// took longer, the create's write-ahead recorded), as
     /// <see cref="TryBeginSendAsync"/> would leave it, in the one creating write. An existing request comes back as it is.
     /// </summary>
     Task<CreateRequestResult> CreateClaimedRequestAsync(RefundRequestRecord request, DateTimeOffset now, TimeSpan lease, CancellationToken ct);
@@ -99,10 +100,14 @@ public interface IRequestStore
     Task<RequestUpdateResult> RecordNeedsReviewAsync(string requestId, int? attempt, string reason, CancellationToken ct);
 
     /// <summary>
-    /// Moves a dead-lettered request back to Received (keeping its attempt count) so it can be re-enqueued, recording
-    /// the operator (<paramref name="requestedBy"/>) in its <see cref="RefundRequestRecord.OperatorActions"/> in the same write.
+    /// An operator's move (<see cref="OperatorMove"/>) with its actor and reason, recorded in the request's history in
+    /// the same write. Refused (<see cref="RequestUpdateOutcome.NotAllowed"/>) when it does not apply in the request's
+    /// current state; <see cref="RequestUpdateOutcome.Unchanged"/> for a requeue of a request already Received.
     /// </summary>
-    Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, string requestedBy, CancellationToken ct);
+    Task<RequestUpdateResult> ApplyOperatorMoveAsync(string requestId, OperatorMove move, string actor, string? reason, CancellationToken ct);
+
+    /// <summary>The request with every history entry, oldest first; null when unknown.</summary>
+    Task<RequestWithHistory?> GetRequestWithHistoryAsync(string requestId, CancellationToken ct);
 
     /// <summary>Requests in <paramref name="state"/>, at most <paramref name="maxItems"/>. Scans the ledger table: for admin use, not hot paths.</summary>
     Task<IReadOnlyList<RefundRequestRecord>> ListRequestsInStateAsync(RefundRequestState state, int maxItems, CancellationToken ct);

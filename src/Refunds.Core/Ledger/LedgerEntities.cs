@@ -35,6 +35,7 @@ internal static class LedgerEntities
     public const string RefundPrefix = "ref|";
     public const string OrphanPrefix = "orphan|";
     public const string RejectedPrefix = "rejected|";
+    public const string HistoryPrefix = "hist|";
 
     // A table string property holds 64 KiB = 32K UTF-16 chars; raw text is split over RawText, RawText1, … in chunks
     // of RawTextChunkChars. A queue message is at most 64 KiB of UTF-8 (≤ 64K chars), so 3 chunks hold any of them;
@@ -48,6 +49,37 @@ internal static class LedgerEntities
     public static string RequestRowKey(string requestId) => RequestPrefix + requestId;
 
     public static string RefundRowKey(string refundId) => RefundPrefix + refundId;
+
+    /// <summary>
+    /// A history entry's row, beside its request in the request's partition: <c>hist|{requestId}|{ticks:D19}|{seq:D6}</c>.
+    /// Never listed in the members row, so order reads do not fetch it; the sequence number keeps keys unique when
+    /// two entries share a tick, and orders entries whatever the clocks of the writers.
+    /// </summary>
+    public static string HistoryRowKey(string requestId, DateTimeOffset at, int seq)
+        => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{HistoryPrefix}{requestId}|{at.UtcTicks:D19}|{seq:D6}");
+
+    /// <summary>The row-key range [from, to) that holds exactly <paramref name="requestId"/>'s history (ids hold no '|' or '~').</summary>
+    public static (string From, string To) HistoryRange(string requestId) => ($"{HistoryPrefix}{requestId}|", $"{HistoryPrefix}{requestId}|~");
+
+    public static TableEntity FromHistory(string partition, string requestId, RequestHistoryEntry h) => new(partition, HistoryRowKey(requestId, h.At, h.Seq))
+    {
+        ["Kind"] = "history",
+        ["RequestId"] = requestId,
+        ["Seq"] = h.Seq,
+        ["At"] = h.At,
+        ["From"] = h.From?.ToString(),
+        ["To"] = h.To.ToString(),
+        ["Actor"] = h.Actor,
+        ["Reason"] = Truncate(h.Reason, MaxNoteChars),
+    };
+
+    public static RequestHistoryEntry ToHistory(TableEntity e) => new(
+        e.GetInt32("Seq") ?? 0,
+        e.GetDateTimeOffset("At") ?? default,
+        e.GetString("From") is { } from ? Enum.Parse<RefundRequestState>(from) : null,
+        Enum.Parse<RefundRequestState>(e.GetString("To")!),
+        e.GetString("Actor") ?? RequestActor.System,
+        e.GetString("Reason"));
 
     /// <summary>The members-row property that lists <paramref name="rowKey"/>: a hash, since ids may hold characters property names may not.</summary>
     public static string MemberProperty(string rowKey)
@@ -92,7 +124,8 @@ internal static class LedgerEntities
         ["RejectionReasons"] = JsonSerializer.Serialize(r.RejectionReasons),
         ["LastError"] = Truncate(r.LastError, 4096),
         ["SubmittedBy"] = r.SubmittedBy,
-        ["OperatorActions"] = r.OperatorActions.Count == 0 ? null : JsonSerializer.Serialize(r.OperatorActions),
+        ["Approval"] = r.Approval is null ? null : JsonSerializer.Serialize(r.Approval, PingppJson.Options),
+        ["HistoryCount"] = r.HistoryCount,
         ["CreatedAt"] = r.CreatedAt,
         ["UpdatedAt"] = r.UpdatedAt,
     }.WithRawText(r.RawText);
@@ -124,7 +157,8 @@ internal static class LedgerEntities
         RawText = ReadRawText(e),
         LastError = e.GetString("LastError"),
         SubmittedBy = e.GetString("SubmittedBy"),
-        OperatorActions = Json<List<OperatorAction>>(e, "OperatorActions") ?? [],
+        Approval = Json<RequestApproval>(e, "Approval", PingppJson.Options),
+        HistoryCount = e.GetInt32("HistoryCount") ?? 0,
         CreatedAt = e.GetDateTimeOffset("CreatedAt") ?? default,
         UpdatedAt = e.GetDateTimeOffset("UpdatedAt") ?? default,
     };

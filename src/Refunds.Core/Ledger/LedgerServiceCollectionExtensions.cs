@@ -14,7 +14,8 @@ public static class LedgerServiceCollectionExtensions
     /// Registers the refund ledger (table names from the <c>Storage__*</c> settings, <see cref="StorageTableOptions"/>) as <see cref="IRefundLedger"/> and as each of its parts
     /// (<see cref="IRequestStore"/>, <see cref="IRefundMerge"/>, <see cref="IOpenWorkIndex"/>: the same instance, so a
     /// test that replaces <see cref="IRefundLedger"/> replaces them all), with its counters on the container's
-    /// <see cref="IMeterFactory"/> (the host registers one) and the <see cref="IOrderWatch"/> if one is registered (reconciliation adds it), unless registered. Needs a <see cref="TableServiceClient"/>.
+    /// <see cref="IMeterFactory"/> (the host registers one), the <see cref="IOrderWatch"/> if one is registered (reconciliation adds it) and the approval gate <see cref="IRequestAdmission"/> when one
+    /// is registered (<c>AddRefundProcessing</c> registers it), unless registered. Needs a <see cref="TableServiceClient"/>.
     /// </summary>
     public static IServiceCollection AddRefundLedger(this IServiceCollection services, IConfiguration configuration)
     {
@@ -29,7 +30,8 @@ public static class LedgerServiceCollectionExtensions
             sp.TableNames().ReconcileIndexTable,
             sp.GetService<IMeterFactory>(),
             sp.GetService<IOrderWatch>(),
-            sp.TableNames().RequestIndexTable));
+            sp.TableNames().RequestIndexTable,
+            sp.GetService<IRequestAdmission>()));
         services.TryAddSingleton<IRequestStore>(sp => sp.GetRequiredService<IRefundLedger>());
         services.TryAddSingleton<IRefundMerge>(sp => sp.GetRequiredService<IRefundLedger>());
         services.TryAddSingleton<IOpenWorkIndex>(sp => sp.GetRequiredService<IRefundLedger>());

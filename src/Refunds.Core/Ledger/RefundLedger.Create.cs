@@ -39,6 +39,8 @@ public sealed partial class RefundLedger
             RefundIds = [],
             RejectionReasons = [],
             RawText = null,
+            Approval = null,
+            HistoryCount = 0,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -54,6 +56,9 @@ public sealed partial class RefundLedger
         };
 
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        // The gate decides once, for a request known to be new; a retry of the write keeps the decision.
+        Admission? admission = null;
+        RefundRequestState? replacedFrom = null;
         return await OptimisticRetry.RunAsync<CreateRequestResult>($"record refund request {requestId}", async _ =>
         {
             // The lookup row is the arbiter of request-id uniqueness across orders.
@@ -87,7 +92,8 @@ public sealed partial class RefundLedger
 
                     await table.DeleteEntityAsync(existingPartition, RequestRowKey(requestId), existing.Value.ETag, ct).ConfigureAwait(false);
                     Log.RejectionReplaced(_logger, requestId, orderId, rejected.RejectionReasons.Count);
-                    fresh = fresh with { LastIgnoredMessage = ReplacedNote(rejected), IgnoredMessages = rejected.IgnoredMessages + 1 };
+                    fresh = fresh with { LastIgnoredMessage = ReplacedNote(rejected), IgnoredMessages = rejected.IgnoredMessages + 1, HistoryCount = rejected.HistoryCount };
+                    replacedFrom = RefundRequestState.Rejected;
                 }
                 else if (existingPartition != orderId)
                 {
@@ -97,20 +103,29 @@ public sealed partial class RefundLedger
                 }
             }
 
+            // Over a limit: held for an operator, never claimed (no create lock, nothing sent, not open work).
+            admission ??= _admission is null ? Admission.LetThrough : await _admission.AdmitAsync(fresh, ct).ConfigureAwait(false);
+            var admitted = admission.Hold ? Held(fresh, admission) : fresh;
+
             // Born claimed only while no other request of the order has a create in doubt (one create in flight per
             // order); otherwise recorded as Received, and the processor's claim waits for the order.
-            var lockRead = claim is null ? default : await ReadCreateLockAsync(table, orderId, requestId, ct).ConfigureAwait(false);
-            var born = claim is { } c && lockRead.Free ? Claimed(fresh, c) : fresh;
+            var lockRead = claim is null || admission.Hold ? default : await ReadCreateLockAsync(table, orderId, requestId, ct).ConfigureAwait(false);
+            // The lease counts from this write: time spent at the gate (the daily total's turn) must not eat into it.
+            var (born, entry) = WithHistory(orderId,
+                claim is { } c && !admission.Hold && lockRead.Free ? Claimed(admitted, (c.At > Now ? c.At : Now, c.Lease)) : admitted, replacedFrom, admission.Note ?? "recorded");
             if (claim is not null && !lockRead.Free)
             {
                 Log.CreateLockHeld(_logger, requestId, orderId, lockRead.BlockedBy!);
             }
 
-            await _openWork.UpsertAsync(orderId, [$"request {requestId} {born.State}"], ct).ConfigureAwait(false);
+            if (RefundRequestStateMachine.IsOpen(born.State, born.Attempt))
+            {
+                await _openWork.UpsertAsync(orderId, [$"request {requestId} {born.State}"], ct).ConfigureAwait(false);
+            }
             await _requestIndex.BeforeAsync(orderId, null, born, ct).ConfigureAwait(false);
             try
             {
-                List<TableTransactionAction> actions = [MembersAction(orderId, [RequestRowKey(requestId)]), new(TableTransactionActionType.Add, FromRequest(orderId, born))];
+                List<TableTransactionAction> actions = [MembersAction(orderId, [RequestRowKey(requestId)]), new(TableTransactionActionType.Add, FromRequest(orderId, born)), entry];
                 if (born.Uncertain)
                 {
                     actions.Add(lockRead.Take!);
@@ -137,11 +152,18 @@ public sealed partial class RefundLedger
                 var existing = await ReadRequestAsync(table, orderId, requestId, ct).ConfigureAwait(false);
                 if (existing is { Record: { State: RefundRequestState.Rejected, Fingerprint: null } rejected } read)
                 {
-                    var replacement = fresh with { LastIgnoredMessage = ReplacedNote(rejected), IgnoredMessages = rejected.IgnoredMessages + 1 };
+                    var (replacement, replaced) = WithHistory(orderId,
+                        admitted with { LastIgnoredMessage = ReplacedNote(rejected), IgnoredMessages = rejected.IgnoredMessages + 1, HistoryCount = rejected.HistoryCount },
+                        RefundRequestState.Rejected, admission.Note ?? "replaced an earlier validation rejection");
+                    if (RefundRequestStateMachine.IsOpen(replacement.State, replacement.Attempt))
+                    {
+                        await _openWork.UpsertAsync(orderId, [$"request {requestId} {replacement.State}"], ct).ConfigureAwait(false);
+                    }
                     await _requestIndex.BeforeAsync(orderId, null, replacement, ct).ConfigureAwait(false);
                     try
                     {
-                        await table.UpdateEntityAsync(FromRequest(orderId, replacement), read.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                        await table.SubmitTransactionAsync(
+                            [new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRequest(orderId, replacement), read.ETag), replaced], ct).ConfigureAwait(false);
                     }
                     catch (RequestFailedException e2) when (TableStatus.IsConcurrencyLoss(e2))
                     {
@@ -163,9 +185,14 @@ public sealed partial class RefundLedger
                 return new CreateRequestResult(false, existing.Value.Record);
             }
 
-            // A new request is open work, indexed above: nothing for a refresh to change.
+            // A new request is open work, indexed above (one held for approval is not): nothing for a refresh to change.
             await _requestIndex.AfterAsync(orderId, null, born, ct).ConfigureAwait(false);
             Log.RequestCreated(_logger, requestId, orderId);
+            if (admission.Hold)
+            {
+                Log.RequestHeld(_logger, requestId, orderId, string.Join(",", admission.HoldReasons), admission.Amount);
+            }
+
             if (born.Uncertain)
             {
                 Log.RequestClaimed(_logger, requestId, orderId, born.Attempt);
@@ -174,6 +201,12 @@ public sealed partial class RefundLedger
             return new CreateRequestResult(true, born);
         }, ct).ConfigureAwait(false);
     }
+
+    private static RefundRequestRecord Held(RefundRequestRecord fresh, Admission admission) => fresh with
+    {
+        State = RefundRequestState.AwaitingApproval,
+        Approval = new RequestApproval { Reasons = admission.HoldReasons, Amount = admission.Amount },
+    };
 
     private static string ReplacedNote(RefundRequestRecord rejected)
         => "replaced an earlier validation rejection: " + string.Join("; ", rejected.RejectionReasons)
@@ -229,18 +262,19 @@ public sealed partial class RefundLedger
         }
 
         await ListMembersAsync(table, partition, [RequestRowKey(id)], ct).ConfigureAwait(false);
-        await _requestIndex.BeforeAsync(partition, null, record, ct).ConfigureAwait(false);
+        var (written, entry) = WithHistory(partition, record, null, "invalid message: " + string.Join("; ", rejection.Reasons));
+        await _requestIndex.BeforeAsync(partition, null, written, ct).ConfigureAwait(false);
         try
         {
-            await table.AddEntityAsync(FromRequest(partition, record), ct).ConfigureAwait(false);
+            await table.SubmitTransactionAsync([new TableTransactionAction(TableTransactionActionType.Add, FromRequest(partition, written)), entry], ct).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (TableStatus.IsConflict(e))
         {
             return new RequestUpdateResult(RequestUpdateOutcome.Unchanged, (await ReadRequestAsync(table, partition, id, ct).ConfigureAwait(false))?.Record);
         }
 
-        await _requestIndex.AfterAsync(partition, null, record, ct).ConfigureAwait(false);
+        await _requestIndex.AfterAsync(partition, null, written, ct).ConfigureAwait(false);
         Log.RequestRejected(_logger, id, record.OrderId, rejection.Reasons.Count);
-        return new RequestUpdateResult(RequestUpdateOutcome.Updated, record);
+        return new RequestUpdateResult(RequestUpdateOutcome.Updated, written);
     }
 }

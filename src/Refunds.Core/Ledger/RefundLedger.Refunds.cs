@@ -322,6 +322,14 @@ public sealed partial class RefundLedger
                         FailureMessage = state == RefundRequestState.Failed ? request.FailureMessage ?? firstFailed?.FailureMessage : request.FailureMessage,
                         UpdatedAt = now,
                     };
+                    if (state != read.Record.State)
+                    {
+                        TableTransactionAction entry;
+                        (request, entry) = WithHistory(partition, request, read.Record.State,
+                            "refunds at Ping++: " + string.Join(", ", merged.Select(m => $"{m.RefundId} {m.Status}")));
+                        actions.Add(entry);
+                    }
+
                     actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRequest(partition, request), read.ETag));
                     requestOutcome = RequestUpdateOutcome.Updated;
                 }
@@ -336,7 +344,9 @@ public sealed partial class RefundLedger
                 return new RefundWrite(merged, existed, false, false, requestOutcome, request, []);
             }
 
-            var added = actions.Where(a => a.ActionType == TableTransactionActionType.Add).Select(a => a.Entity.RowKey).ToList();
+            // History rows stay off the members row: order reads never fetch them.
+            var added = actions.Where(a => a.ActionType == TableTransactionActionType.Add && !a.Entity.RowKey.StartsWith(HistoryPrefix, StringComparison.Ordinal))
+                .Select(a => a.Entity.RowKey).ToList();
             if (added.Count > 0 && IsOrderPartition(partition))
             {
                 actions.Add(MembersAction(partition, added));

@@ -7,7 +7,7 @@ using static Refunds.Core.Ledger.LedgerPartitionReader;
 
 namespace Refunds.Core.Ledger;
 
-/// <summary>A request's lifecycle after it is recorded: claims, the create's outcome, parking and requeueing.</summary>
+/// <summary>A request's lifecycle after it is recorded: claims, the create's outcome and parking (operator moves: <c>.Operator.cs</c>).</summary>
 public sealed partial class RefundLedger
 {
     public async Task<RefundRequestRecord?> GetRequestAsync(string requestId, CancellationToken ct)
@@ -69,7 +69,7 @@ public sealed partial class RefundLedger
                 return new SubmitClaim(SubmitClaimOutcome.OrderBusy, request);
             }
 
-            var claimed = request with
+            var (claimed, entry) = WithHistory(partition!, request with
             {
                 State = RefundRequestState.Submitting,
                 Attempt = request.Attempt + 1,
@@ -78,7 +78,7 @@ public sealed partial class RefundLedger
                 Uncertain = request.Uncertain || sendMarked,
                 LastSendStartedAt = sendMarked ? now : request.LastSendStartedAt,
                 UpdatedAt = Now,
-            };
+            }, request.State, $"claimed, attempt {request.Attempt + 1}");
             if (request.State != claimed.State)
             {
                 await _requestIndex.BeforeAsync(partition!, request.State, claimed, ct).ConfigureAwait(false);
@@ -86,10 +86,13 @@ public sealed partial class RefundLedger
 
             try
             {
-                var update = new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRequest(partition!, claimed), current.ETag);
-                var written = sendMarked
-                    ? (await table.SubmitTransactionAsync([update, lockRead.Take!], ct).ConfigureAwait(false)).Value[0]
-                    : await table.UpdateEntityAsync(FromRequest(partition!, claimed), current.ETag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                List<TableTransactionAction> actions = [new(TableTransactionActionType.UpdateReplace, FromRequest(partition!, claimed), current.ETag), entry];
+                if (sendMarked)
+                {
+                    actions.Add(lockRead.Take!);
+                }
+
+                var written = (await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false)).Value[0];
                 if (markSend && partition == request.OrderId)
                 {
                     RememberWrite(claimed, written);
@@ -179,7 +182,7 @@ public sealed partial class RefundLedger
                 Uncertain = r.Uncertain && !(r.LastSendStartedAt is { } sent && r.SubmittingSince is { } claimed && sent >= claimed),
             }
             // Only the holder of this claim may end it: a stale holder must not overwrite a newer outcome.
-            : null, ct);
+            : null, ct, reason: "rejected by Ping++: " + (code is null ? message : $"{code}: {message}"));
 
     /// <summary>
     /// The write-ahead of a create with the order's create lock, as one transaction: only the holder of claim
@@ -211,7 +214,7 @@ public sealed partial class RefundLedger
                 LastError = lastError,
                 Uncertain = r.Uncertain && !(definitelyNotSent && ownSend),
             };
-        }, ct);
+        }, ct, reason: "claim released: " + lastError);
     }
 
     public Task<RequestUpdateResult> RecordIgnoredMessageAsync(string requestId, string note, CancellationToken ct)
@@ -227,7 +230,7 @@ public sealed partial class RefundLedger
             // A live claim may be calling Ping++ right now: its holder records the outcome, not the poison handler.
             RefundRequestState.Submitting when r.LeaseUntil > Now => null,
             _ => r with { State = RefundRequestState.DeadLettered, LastError = lastError, LeaseUntil = null },
-        }, ct);
+        }, ct, reason: "poison message: " + lastError);
 
     public Task<RequestUpdateResult> RecordNeedsReviewAsync(string requestId, int? attempt, string reason, CancellationToken ct)
     {
@@ -238,30 +241,7 @@ public sealed partial class RefundLedger
                 ? r.State == RefundRequestState.Submitting && r.Attempt == a
                 : r.State == RefundRequestState.Received || (r.State == RefundRequestState.Submitting && !(r.LeaseUntil > Now));
             return mayPark ? r with { State = RefundRequestState.NeedsReview, LeaseUntil = null, LastError = "needs review: " + reason } : null;
-        }, ct);
-    }
-
-    public Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, string requestedBy, CancellationToken ct)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(requestedBy);
-        var action = new OperatorAction(OperatorAction.Requeue, requestedBy, _time.GetUtcNow());
-        return MutateRequestAsync(requestId, r =>
-        {
-            switch (r.State)
-            {
-                case RefundRequestState.Received:
-                    return r;
-                case RefundRequestState.DeadLettered:
-                    return r with
-                    {
-                        State = RefundRequestState.Received,
-                        OperatorActions = [.. r.OperatorActions.TakeLast(OperatorAction.MaxKept - 1), action],
-                    };
-                default:
-                    Log.MoveRefused(_logger, requestId, r.OrderId, r.State.ToString(), nameof(RefundRequestState.Received));
-                    return null;
-            }
-        }, ct);
+        }, ct, reason: "needs review: " + reason);
     }
 
     /// <summary>
@@ -272,7 +252,7 @@ public sealed partial class RefundLedger
     /// and is written even when the record reads the same.
     /// </summary>
     private async Task<RequestUpdateResult> MutateRequestAsync(
-        string requestId, Func<RefundRequestRecord, RefundRequestRecord?> change, CancellationToken ct, bool takeCreateLock = false)
+        string requestId, Func<RefundRequestRecord, RefundRequestRecord?> change, CancellationToken ct, bool takeCreateLock = false, string? reason = null, string? actor = null)
     {
         TableKeys.RequireValidId(requestId, nameof(requestId));
         _claims.TryRemove(requestId, out _);
@@ -316,7 +296,8 @@ public sealed partial class RefundLedger
             }
 
             next = next with { UpdatedAt = Now };
-            if (next.State != current.State && RefundRequestStateMachine.IsOpen(next.State, int.MaxValue) && IsOrderPartition(partition))
+            var moved = next.State != current.State;
+            if (moved && RefundRequestStateMachine.IsOpen(next.State, int.MaxValue) && IsOrderPartition(partition))
             {
                 await _openWork.UpsertAsync(partition, [$"request {requestId} {next.State}"], ct).ConfigureAwait(false);
             }
@@ -328,10 +309,18 @@ public sealed partial class RefundLedger
 
             try
             {
-                if (takeCreateLock)
+                // A state change carries its history entry in the same transaction.
+                TableTransactionAction? entry = null;
+                if (moved)
                 {
-                    await table.SubmitTransactionAsync(
-                        [new TableTransactionAction(TableTransactionActionType.UpdateReplace, FromRequest(partition, next), read.ETag), lockRead.Take!], ct).ConfigureAwait(false);
+                    (next, entry) = WithHistory(partition, next, current.State, reason, actor);
+                }
+
+                if (takeCreateLock || entry is not null)
+                {
+                    List<TableTransactionAction> actions = [new(TableTransactionActionType.UpdateReplace, FromRequest(partition, next), read.ETag)];
+                    actions.AddRange(new[] { entry, takeCreateLock ? lockRead.Take : null }.OfType<TableTransactionAction>());
+                    await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
                 }
                 else
                 {

@@ -11,8 +11,10 @@ namespace Refunds.Core.Ledger;
 /// <summary>
 /// <see cref="IRefundLedger"/> on Table Storage: the ledger table (layout in <see cref="LedgerEntities"/>, read through
 /// <see cref="LedgerPartitionReader"/>) and the open-work index table (<see cref="OpenWorkIndexTable"/>). Its parts:
-/// recording requests (<c>RefundLedger.Create.cs</c>), their lifecycle (<c>.Requests.cs</c>), the create lock
-/// (<c>.CreateLock.cs</c>), refund merges (<c>.Refunds.cs</c>) and order rows (<c>.Orders.cs</c>).
+/// recording requests (<c>RefundLedger.Create.cs</c>, through the approval gate <see cref="IRequestAdmission"/> when
+/// one is given), their lifecycle (<c>.Requests.cs</c>), operator moves (<c>.Operator.cs</c>), the history of every
+/// state change (<c>.History.cs</c>), the create lock (<c>.CreateLock.cs</c>), refund merges (<c>.Refunds.cs</c>) and
+/// order rows (<c>.Orders.cs</c>).
 /// </summary>
 /// <remarks>
 /// Concurrency: every update is read → decide → write with an ETag (the one read, or the one this instance's own last
@@ -36,6 +38,7 @@ public sealed partial class RefundLedger : IRefundLedger
     private readonly TimeProvider _time;
     private readonly ILogger<RefundLedger> _logger;
     private readonly LedgerMetrics _metrics;
+    private readonly IRequestAdmission? _admission;
     private readonly ConcurrentDictionary<string, (RefundRequestRecord Record, ETag ETag)> _claims = new(StringComparer.Ordinal);
 
     public RefundLedger(
@@ -46,13 +49,15 @@ public sealed partial class RefundLedger : IRefundLedger
         string indexTableName = StorageNames.ReconcileIndexTable,
         IMeterFactory? meterFactory = null,
         IOrderWatch? watch = null,
-        string requestIndexTableName = StorageNames.RequestIndexTable)
+        string requestIndexTableName = StorageNames.RequestIndexTable,
+        IRequestAdmission? admission = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         _metrics = new LedgerMetrics(meterFactory);
         _ledger = new TableHandle(service, ledgerTableName);
         _time = time;
         _logger = logger;
+        _admission = admission;
         _openWork = new OpenWorkIndexTable(_ledger, new TableHandle(service, indexTableName), time, logger, watch);
         _requestIndex = new RequestIndex(_ledger, new TableHandle(service, requestIndexTableName), time);
     }

@@ -45,6 +45,12 @@ public sealed partial class RefundLedger
         [LoggerMessage(2011, LogLevel.Information, "Refund request {RequestId} of order {OrderId} replaces its earlier validation rejection ({ReasonCount} reasons)")]
         public static partial void RejectionReplaced(ILogger logger, string requestId, string orderId, int reasonCount);
 
+        [LoggerMessage(2015, LogLevel.Warning, "Refund request {RequestId} of order {OrderId} held for approval ({Reasons}, amount {Amount} fen): nothing is sent until an operator approves")]
+        public static partial void RequestHeld(ILogger logger, string requestId, string orderId, string reasons, long? amount);
+
+        [LoggerMessage(2016, LogLevel.Information, "Operator {Actor} moved refund request {RequestId} of order {OrderId} {From} -> {To} ({Move}): {Reason}")]
+        public static partial void OperatorMoved(ILogger logger, string actor, string requestId, string? orderId, string from, string to, string move, string? reason);
+
         [LoggerMessage(2010, LogLevel.Debug, "No open work left in ledger partition {LedgerKey}")]
         public static partial void OpenWorkClosed(ILogger logger, string ledgerKey);
     }

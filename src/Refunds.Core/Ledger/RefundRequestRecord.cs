@@ -70,20 +70,52 @@ public sealed record RefundRequestRecord
     /// <summary>Who submitted it over HTTP (<c>entra:&lt;oid&gt;</c> or <c>key:&lt;name&gt;</c>); null for a request that came by the queue.</summary>
     public string? SubmittedBy { get; init; }
 
-    /// <summary>Operator actions taken on it (requeue), oldest first; the last <see cref="OperatorAction.MaxKept"/> are kept.</summary>
-    public IReadOnlyList<OperatorAction> OperatorActions { get; init; } = [];
+    /// <summary>Why it waits (or waited) for an operator's approval, and the decision; null when no limit held it.</summary>
+    public RequestApproval? Approval { get; init; }
+
+    /// <summary>
+    /// How many history entries it has (<see cref="RequestHistoryEntry"/>): every state change appends one, in the
+    /// same transaction, numbered by this count, so entries are never lost, invented or rewritten.
+    /// </summary>
+    public int HistoryCount { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 }
 
-/// <summary>An operator action on a refund request: what, by whom (<c>entra:&lt;oid&gt;</c> or <c>key:&lt;name&gt;</c>), when.</summary>
-public sealed record OperatorAction(string Action, string By, DateTimeOffset At)
+/// <summary>
+/// The approval a request over a limit needs: the limits it crossed (<see cref="Reasons"/>), the amount the gate
+/// judged (null when it could not be known: held, failing closed), and the operator's decision once taken.
+/// </summary>
+public sealed record RequestApproval
 {
-    public const string Requeue = "requeue";
+    public const string PerRequestLimit = "per_request_limit";
+    public const string DailyLimit = "daily_limit";
+    public const string AmountUnknown = "amount_unknown";
 
-    /// <summary>A record keeps this many (the logs keep every one).</summary>
-    public const int MaxKept = 20;
+    public const string Approved = "approved";
+    public const string Denied = "denied";
+    public const string Canceled = "canceled";
+
+    public required IReadOnlyList<string> Reasons { get; init; }
+    public long? Amount { get; init; }
+
+    /// <summary><see cref="Approved"/>, <see cref="Denied"/> or <see cref="Canceled"/>; null while it waits.</summary>
+    public string? Decision { get; init; }
+
+    public string? DecidedBy { get; init; }
+    public DateTimeOffset? DecidedAt { get; init; }
+    public string? Reason { get; init; }
 }
+
+/// <summary>
+/// One state change of a request, as its history keeps it: when, from (null for the first entry) and to which state,
+/// who (<see cref="RequestActor"/>: <c>system</c>, <c>function:&lt;name&gt;</c>, <c>operator:&lt;caller id&gt;</c>) and why.
+/// </summary>
+public sealed record RequestHistoryEntry(int Seq, DateTimeOffset At, RefundRequestState? From, RefundRequestState To, string Actor, string? Reason);
+
+/// <summary>A request with its whole history, oldest entry first.</summary>
+public sealed record RequestWithHistory(RefundRequestRecord Request, IReadOnlyList<RequestHistoryEntry> History);
 
 /// <summary>An invalid refund message, recorded instead of dropped.</summary>
 public sealed record RefundRejection

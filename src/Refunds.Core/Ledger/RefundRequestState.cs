@@ -30,6 +30,16 @@ public enum RefundRequestState
     /// (our marker on a refund) or an operator moves it on. Reconciliation keeps looking for the evidence.
     /// </summary>
     NeedsReview,
+
+    /// <summary>
+    /// Over an approval limit (<c>Approval__*</c> settings): recorded, and nothing is sent to Ping++ until an operator
+    /// approves (→ <see cref="Received"/>, re-enqueued), denies or cancels (→ <see cref="Canceled"/>). Holds no create
+    /// lock and is not reconciliation's open work: nothing exists at Ping++ for it.
+    /// </summary>
+    AwaitingApproval,
+
+    /// <summary>Terminal: an operator canceled or denied it before it reached Ping++; nothing was ever sent.</summary>
+    Canceled,
 }
 
 /// <summary>The one place that says which request state may follow which, and what counts as open work.</summary>
@@ -40,7 +50,7 @@ public static class RefundRequestStateMachine
         // Refund evidence (a webhook or a listing carrying our request id) may move any non-terminal request forward.
         [RefundRequestState.Received] =
             [RefundRequestState.Submitting, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed, RefundRequestState.Rejected, RefundRequestState.DeadLettered,
-             RefundRequestState.NeedsReview],
+             RefundRequestState.NeedsReview, RefundRequestState.Canceled],
         // Submitting → Submitting is a re-claim after the lease expired (attempt + 1); Submitting → Received releases
         // the claim after an attempt that must be retried (rate limited, not sent, outcome unknown, grace period).
         [RefundRequestState.Submitting] =
@@ -49,8 +59,13 @@ public static class RefundRequestStateMachine
         [RefundRequestState.Submitted] = [RefundRequestState.Succeeded, RefundRequestState.Failed],
         // Parked for a person: only refund evidence (a refund with our marker) moves it; nothing re-creates it.
         [RefundRequestState.NeedsReview] = [RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed],
+        // → Canceled only for a request that never started a send (the ledger checks; see RefundLedger.Operator).
         [RefundRequestState.DeadLettered] =
-            [RefundRequestState.Received, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed],
+            [RefundRequestState.Received, RefundRequestState.Submitted, RefundRequestState.Succeeded, RefundRequestState.Failed, RefundRequestState.Canceled],
+        // Nothing was sent: only an operator moves it (approve → Received; deny or cancel → Canceled).
+        [RefundRequestState.AwaitingApproval] = [RefundRequestState.Received, RefundRequestState.Canceled],
+        // Never reached Ping++, so no refund evidence can lift it; a refund that names it anyway is kept as reported.
+        [RefundRequestState.Canceled] = [],
         [RefundRequestState.Succeeded] = [],
         // Failed ends processing, but not the truth: a refund of this request (by our marker) that Ping++ reports
         // later, e.g. from a stale holder's create, lifts it to what the refunds say, so no caller retries a refund
@@ -59,7 +74,8 @@ public static class RefundRequestStateMachine
         // A validation rejection recorded no parameters and sent nothing: a corrected message with the same request id
         // replaces it (a producer fixing its message must not be silently dropped). The ledger allows this only for a
         // rejected record without a fingerprint, i.e. one that never held a valid request.
-        [RefundRequestState.Rejected] = [RefundRequestState.Received],
+        // The corrected message may be over an approval limit.
+        [RefundRequestState.Rejected] = [RefundRequestState.Received, RefundRequestState.AwaitingApproval],
     };
 
     /// <summary>True when <paramref name="from"/> → <paramref name="to"/> is an allowed move. Staying put is not a move.</summary>
@@ -68,12 +84,21 @@ public static class RefundRequestStateMachine
     public static IReadOnlyList<RefundRequestState> AllowedMoves(RefundRequestState from) => Moves[from];
 
     public static bool IsTerminal(RefundRequestState state)
-        => state is RefundRequestState.Succeeded or RefundRequestState.Failed or RefundRequestState.Rejected;
+        => state is RefundRequestState.Succeeded or RefundRequestState.Failed or RefundRequestState.Rejected or RefundRequestState.Canceled;
+
+    /// <summary>
+    /// Whether an operator may cancel a request in <paramref name="state"/>: only one that cannot have reached Ping++
+    /// (Received, AwaitingApproval, or DeadLettered) and never started a create (<paramref name="neverSent"/>: no
+    /// write-ahead, nothing uncertain, no refund). A dead-lettered request with attempt 0 always qualifies.
+    /// </summary>
+    public static bool MayCancel(RefundRequestState state, bool neverSent)
+        => neverSent && state is RefundRequestState.Received or RefundRequestState.AwaitingApproval or RefundRequestState.DeadLettered;
 
     /// <summary>
     /// Open work for reconciliation: anything not terminal (a request parked for review included: its evidence may
     /// still appear), except a dead-lettered request that never reached
-    /// Ping++ (attempt 0): nothing can exist at Ping++ for it until it is re-enqueued.
+    /// Ping++ (attempt 0) and a request awaiting approval: nothing can exist at Ping++ for them until they are
+    /// re-enqueued or approved.
     /// </summary>
     public static bool IsOpen(RefundRequestState state, int attempt)
         => state switch

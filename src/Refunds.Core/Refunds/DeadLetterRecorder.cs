@@ -44,7 +44,7 @@ public sealed partial class DeadLetterRecorder(IRequestStore ledger, RefundMetri
             return stored;
         }
 
-        if (stored.State is RefundRequestState.Submitted || RefundRequestStateMachine.IsTerminal(stored.State))
+        if (stored.State is RefundRequestState.Submitted or RefundRequestState.AwaitingApproval || RefundRequestStateMachine.IsTerminal(stored.State))
         {
             LogPoisonAlreadyDone(logger, request.RequestId, request.OrderId, messageId, stored.State.ToString());
             return stored;

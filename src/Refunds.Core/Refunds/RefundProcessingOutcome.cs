@@ -23,4 +23,7 @@ public enum RefundProcessingOutcome
 
     /// <summary>A create may have reached Ping++ and the order's refunds cannot tell which is ours: parked (NeedsReview), nothing sent.</summary>
     NeedsReview,
+
+    /// <summary>Over an approval limit: held (AwaitingApproval) for an operator, nothing sent; approval enqueues it again.</summary>
+    AwaitingApproval,
 }

@@ -7,14 +7,15 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Refunds.Core.Configuration;
 using Refunds.Core.Ledger;
+using Refunds.Core.Operations;
 
 namespace Refunds.Core.Refunds;
 
 public static class RefundProcessingServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the refund processor, the dead-letter recorder, the HTTP intake and read side, the admin requeue and live
-    /// Ping++ view (options from section <c>PingppLiveView</c>), the refund queue
+    /// Registers the refund processor, the dead-letter recorder, the HTTP intake and read side, the operator actions and
+    /// approval limits (<see cref="OperationsServiceCollectionExtensions.AddRefundOperations"/>), the live Ping++ view (options from section <c>PingppLiveView</c>), the refund queue
     /// (name from <c>RefundRequestsQueue</c>, default <c>refund-requests</c>) and the ledger (unless registered).
     /// Needs <see cref="TableServiceClient"/>, <see cref="QueueServiceClient"/> and the Ping++ client in the container.
     /// Options from section <c>Refunds</c>, validated on start.
@@ -34,7 +35,7 @@ public static class RefundProcessingServiceCollectionExtensions
         services.TryAddTransient<RefundProcessor>();
         services.TryAddSingleton<DeadLetterRecorder>();
         services.TryAddSingleton<RefundRequestIntake>();
-        services.TryAddSingleton<RefundRequestAdmin>();
+        services.AddRefundOperations(configuration);
         services.TryAddSingleton<RefundQueries>();
         services.AddOptions<PingppLiveViewOptions>()
             .Bind(configuration.GetSection(PingppLiveViewOptions.SectionName))

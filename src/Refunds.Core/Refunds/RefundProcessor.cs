@@ -53,6 +53,13 @@ public sealed partial class RefundProcessor(
             return RefundProcessingOutcome.Conflict;
         }
 
+        if (stored.State == RefundRequestState.AwaitingApproval)
+        {
+            // Safe in the ledger; the message completes. Approval enqueues the request again.
+            LogAwaitingApproval(logger, requestId, request.OrderId, string.Join(",", stored.Approval?.Reasons ?? []), dequeueCount);
+            return RefundProcessingOutcome.AwaitingApproval;
+        }
+
         if (stored.State is not (RefundRequestState.Received or RefundRequestState.Submitting))
         {
             LogAlreadyHandled(logger, requestId, request.OrderId, stored.State.ToString(), dequeueCount);
@@ -316,6 +323,9 @@ public sealed partial class RefundProcessor(
 
     [LoggerMessage(3016, LogLevel.Critical, "Ping++ refused to authenticate the create of refund request {RequestId} of order {OrderId} (401, code {ErrorCode}), attempt {Attempt}: check the clock and the API key and signing key; the request is retried, not failed")]
     private static partial void LogUnauthorized(ILogger logger, string requestId, string orderId, string? errorCode, int attempt);
+
+    [LoggerMessage(3017, LogLevel.Information, "Refund request {RequestId} of order {OrderId} awaits an operator's approval ({Reasons}); nothing sent, message completed (delivery {DequeueCount})")]
+    private static partial void LogAwaitingApproval(ILogger logger, string requestId, string orderId, string reasons, long dequeueCount);
 
     [LoggerMessage(3013, LogLevel.Warning, "Releasing the claim of refund request {RequestId} (attempt {Attempt}) failed; it expires with its lease")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string requestId, int attempt);

@@ -8,7 +8,7 @@ public enum RefundSubmissionOutcome
     /// <summary>Invalid body/header: nothing recorded, answer 400 with the reasons.</summary>
     Invalid,
 
-    /// <summary>Recorded now (Received) and enqueued.</summary>
+    /// <summary>Recorded now: Received and enqueued, or AwaitingApproval (over a limit; approval enqueues it).</summary>
     Accepted,
 
     /// <summary>The same request (id and parameters) was submitted before; its current state is returned.</summary>
@@ -26,8 +26,8 @@ public sealed record RefundSubmission(
     IReadOnlyList<RefundRequestRejectionReason> Reasons);
 
 /// <summary>
-/// <c>POST /api/orders/{orderId}/refunds</c>: validates synchronously, records the request in the ledger (Received)
-/// before enqueueing it, so the answer's status URL works at once and a lost enqueue is repaired by a repeat (same
+/// <c>POST /api/orders/{orderId}/refunds</c>: validates synchronously, records the request in the ledger (Received, or
+/// AwaitingApproval when over an approval limit: then nothing is enqueued) before enqueueing it, so the answer's status URL works at once and a lost enqueue is repaired by a repeat (same
 /// <c>Idempotency-Key</c>) or by reconciliation, which re-enqueues requests stuck in Received.
 /// </summary>
 public sealed class RefundRequestIntake(IRequestStore ledger, RefundRequestQueue queue, TimeProvider time)
@@ -59,8 +59,8 @@ public sealed class RefundRequestIntake(IRequestStore ledger, RefundRequestQueue
         }
 
         // Enqueue also on a repeat still Received long after it was recorded: the first enqueue may have failed after
-        // the ledger write.
-        if (created.Created || (created.Request.State == RefundRequestState.Received && time.GetUtcNow() - created.Request.UpdatedAt >= RepeatEnqueueAfter))
+        // the ledger write. A request held for approval is not enqueued: approval does that.
+        if (created.Request.State == RefundRequestState.Received && (created.Created || time.GetUtcNow() - created.Request.UpdatedAt >= RepeatEnqueueAfter))
         {
             await queue.EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
         }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Refunds.Core.Ledger;
 using Refunds.Core.Pingpp;
 
@@ -49,7 +50,7 @@ public sealed record RefundRequestView
     public required string RequestId { get; init; }
     public string? OrderId { get; init; }
 
-    /// <summary>received, submitting, submitted, succeeded, failed, rejected, dead_lettered.</summary>
+    /// <summary>received, submitting, submitted, succeeded, failed, rejected, dead_lettered, needs_review, awaiting_approval, canceled.</summary>
     public RefundRequestState Status { get; init; }
 
     public string? Description { get; init; }
@@ -72,13 +73,16 @@ public sealed record RefundRequestView
     /// <summary>Who submitted it over HTTP: <c>entra:&lt;object id&gt;</c> or <c>key:&lt;key name&gt;</c>.</summary>
     public string? SubmittedBy { get; init; }
 
-    /// <summary>Operator actions on it (requeue): what, by whom, when.</summary>
-    public IReadOnlyList<OperatorAction>? OperatorActions { get; init; }
+    /// <summary>Why it waits (or waited) for approval and the decision; absent when no limit held it.</summary>
+    public ApprovalView? Approval { get; init; }
+
+    /// <summary>Every state change, oldest first (the single-request operator view only; absent in order listings).</summary>
+    public IReadOnlyList<HistoryEntryView>? History { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
 
-    public static RefundRequestView From(RefundRequestRecord r, IEnumerable<RefundRecord> refundsOfOrder)
+    public static RefundRequestView From(RefundRequestRecord r, IEnumerable<RefundRecord> refundsOfOrder, IEnumerable<RequestHistoryEntry>? history = null)
     {
         var refunds = refundsOfOrder.Where(f => r.RefundIds.Contains(f.RefundId)).Select(RefundView.From).ToList();
         return new RefundRequestView
@@ -100,11 +104,56 @@ public sealed record RefundRequestView
             LastError = r.LastError,
             Attempts = r.Attempt,
             SubmittedBy = r.SubmittedBy,
-            OperatorActions = r.OperatorActions.Count == 0 ? null : r.OperatorActions,
+            Approval = r.Approval is null ? null : ApprovalView.From(r.Approval),
+            History = history?.Select(HistoryEntryView.Of).ToList(),
             CreatedAt = r.CreatedAt,
             UpdatedAt = r.UpdatedAt,
         };
     }
+}
+
+/// <summary>One history entry: when, from (null for the first) and to which state, who and why.</summary>
+public sealed record HistoryEntryView(
+    DateTimeOffset At,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] RefundRequestState? From,
+    RefundRequestState To,
+    string Actor,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Reason)
+{
+    public static HistoryEntryView Of(RequestHistoryEntry h) => new(h.At, h.From, h.To, h.Actor, h.Reason);
+}
+
+/// <summary>
+/// The approval of a request held by a limit: <c>reasons</c> (<c>per_request_limit</c>, <c>daily_limit</c>,
+/// <c>amount_unknown</c>), the amount judged, and the decision (<c>approved</c>, <c>denied</c>, <c>canceled</c>) once taken.
+/// </summary>
+public sealed record ApprovalView
+{
+    public bool Required { get; init; } = true;
+    public IReadOnlyList<string> Reasons { get; init; } = [];
+    public long? Amount { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? Decision { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? DecidedBy { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public DateTimeOffset? DecidedAt { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public string? Reason { get; init; }
+
+    public static ApprovalView From(RequestApproval a) => new()
+    {
+        Reasons = a.Reasons,
+        Amount = a.Amount,
+        Decision = a.Decision,
+        DecidedBy = a.DecidedBy,
+        DecidedAt = a.DecidedAt,
+        Reason = a.Reason,
+    };
 }
 
 /// <summary>An order as the HTTP API shows it: its requests and every refund the ledger knows (ours and external).</summary>

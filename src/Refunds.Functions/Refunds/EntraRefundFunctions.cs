@@ -36,6 +36,34 @@ public sealed class EntraRefundFunctions(EntraGate gate, RefundApiFunctions api,
         CancellationToken cancellationToken)
         => await gate.RefuseAsync(request, EntraPermission.Read, cancellationToken) ?? await api.Get(request, orderId, id, cancellationToken);
 
+    [Function("GetRefundRequestEntra")]
+    public async Task<IActionResult> GetRequest(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "entra/manage/refund-requests/{requestId}")] HttpRequest request,
+        string requestId,
+        CancellationToken cancellationToken)
+        => await gate.RefuseAsync(request, EntraPermission.Operate, cancellationToken) ?? await admin.Get(request, requestId, cancellationToken);
+
+    [Function("ApproveRefundRequestEntra")]
+    public async Task<IActionResult> Approve(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "entra/manage/refund-requests/{requestId}/approve")] HttpRequest request,
+        string requestId,
+        CancellationToken cancellationToken)
+        => await gate.RefuseAsync(request, EntraPermission.Operate, cancellationToken) ?? await admin.Approve(request, requestId, cancellationToken);
+
+    [Function("DenyRefundRequestEntra")]
+    public async Task<IActionResult> Deny(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "entra/manage/refund-requests/{requestId}/deny")] HttpRequest request,
+        string requestId,
+        CancellationToken cancellationToken)
+        => await gate.RefuseAsync(request, EntraPermission.Operate, cancellationToken) ?? await admin.Deny(request, requestId, cancellationToken);
+
+    [Function("CancelRefundRequestEntra")]
+    public async Task<IActionResult> Cancel(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "entra/manage/refund-requests/{requestId}/cancel")] HttpRequest request,
+        string requestId,
+        CancellationToken cancellationToken)
+        => await gate.RefuseAsync(request, EntraPermission.Operate, cancellationToken) ?? await admin.Cancel(request, requestId, cancellationToken);
+
     [Function("RequeueRefundRequestEntra")]
     public async Task<IActionResult> Requeue(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "entra/manage/refund-requests/{requestId}/requeue")] HttpRequest request,

@@ -36,7 +36,12 @@ public sealed partial class RefundApiFunctions(
         }
 
         var idempotencyKey = request.Headers.TryGetValue(IdempotencyKeyHeader, out var values) ? values.ToString() : null;
-        var submission = await intake.SubmitAsync(body.Bytes, orderId, idempotencyKey, caller.Id, cancellationToken);
+        RefundSubmission submission;
+        using (RequestActor.Begin(RequestActor.Function("SubmitRefund")))
+        {
+            submission = await intake.SubmitAsync(body.Bytes, orderId, idempotencyKey, caller.Id, cancellationToken);
+        }
+
         var location = $"/api/orders/{Uri.EscapeDataString(orderId)}/refunds/{Uri.EscapeDataString(submission.RequestId ?? "")}";
         switch (submission.Outcome)
         {

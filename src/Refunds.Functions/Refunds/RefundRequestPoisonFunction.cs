@@ -1,5 +1,6 @@
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
+using Refunds.Core.Ledger;
 using Refunds.Core.Refunds;
 
 namespace Refunds.Functions.Refunds;
@@ -9,5 +10,8 @@ public sealed class RefundRequestPoisonFunction(DeadLetterRecorder recorder)
 {
     [Function("RefundRequestPoison")]
     public async Task Run([QueueTrigger("%RefundRequestsQueue%-poison")] QueueMessage message, CancellationToken cancellationToken)
-        => await recorder.RecordAsync(message.Body.ToMemory(), message.MessageId, cancellationToken);
+    {
+        using var actor = RequestActor.Begin(RequestActor.Function("RefundRequestPoison"));
+        await recorder.RecordAsync(message.Body.ToMemory(), message.MessageId, cancellationToken);
+    }
 }

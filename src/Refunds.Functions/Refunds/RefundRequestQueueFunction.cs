@@ -1,5 +1,6 @@
 using Azure.Storage.Queues.Models;
 using Microsoft.Azure.Functions.Worker;
+using Refunds.Core.Ledger;
 using Refunds.Core.Refunds;
 
 namespace Refunds.Functions.Refunds;
@@ -9,5 +10,8 @@ public sealed class RefundRequestQueueFunction(RefundProcessor processor)
 {
     [Function("ProcessRefundRequest")]
     public async Task Run([QueueTrigger("%RefundRequestsQueue%")] QueueMessage message, CancellationToken cancellationToken)
-        => await processor.ProcessAsync(message.Body.ToMemory(), message.MessageId, message.DequeueCount, cancellationToken);
+    {
+        using var actor = RequestActor.Begin(RequestActor.Function("ProcessRefundRequest"));
+        await processor.ProcessAsync(message.Body.ToMemory(), message.MessageId, message.DequeueCount, cancellationToken);
+    }
 }

@@ -25,6 +25,11 @@ public class RefundRequestStateMachineTests
     [InlineData(S.Received, S.NeedsReview)]
     [InlineData(S.NeedsReview, S.Submitted)]
     [InlineData(S.NeedsReview, S.Succeeded)]
+    [InlineData(S.AwaitingApproval, S.Received)]
+    [InlineData(S.AwaitingApproval, S.Canceled)]
+    [InlineData(S.Received, S.Canceled)]
+    [InlineData(S.DeadLettered, S.Canceled)]
+    [InlineData(S.Rejected, S.AwaitingApproval)]
     public void Allowed_moves(S from, S to) => Assert.True(RefundRequestStateMachine.CanMove(from, to));
 
     [Theory]
@@ -41,6 +46,18 @@ public class RefundRequestStateMachineTests
     [InlineData(S.Submitting, S.Rejected)]
     [InlineData(S.DeadLettered, S.Submitting)]
     [InlineData(S.Received, S.Received)]
+    [InlineData(S.AwaitingApproval, S.Submitting)]
+    [InlineData(S.AwaitingApproval, S.Submitted)]
+    [InlineData(S.AwaitingApproval, S.DeadLettered)]
+    [InlineData(S.AwaitingApproval, S.NeedsReview)]
+    [InlineData(S.Submitting, S.Canceled)]
+    [InlineData(S.Submitted, S.Canceled)]
+    [InlineData(S.NeedsReview, S.Canceled)]
+    [InlineData(S.Failed, S.Canceled)]
+    [InlineData(S.Canceled, S.Received)]
+    [InlineData(S.Canceled, S.Submitted)]
+    [InlineData(S.Canceled, S.Succeeded)]
+    [InlineData(S.Received, S.AwaitingApproval)]
     public void Forbidden_moves(S from, S to) => Assert.False(RefundRequestStateMachine.CanMove(from, to));
 
     [Fact]
@@ -48,10 +65,11 @@ public class RefundRequestStateMachineTests
     {
         // A validation rejection is replaced by a corrected request (back to Received); a failed request moves only to
         // what its own refunds say; a succeeded one never moves.
-        Assert.Equal([S.Received], RefundRequestStateMachine.AllowedMoves(S.Rejected));
+        Assert.Equal([S.Received, S.AwaitingApproval], RefundRequestStateMachine.AllowedMoves(S.Rejected));
         Assert.Equal([S.Submitted, S.Succeeded], RefundRequestStateMachine.AllowedMoves(S.Failed));
         Assert.Empty(RefundRequestStateMachine.AllowedMoves(S.Succeeded));
-        Assert.Equal([S.Succeeded, S.Failed, S.Rejected], Enum.GetValues<S>().Where(RefundRequestStateMachine.IsTerminal));
+        Assert.Empty(RefundRequestStateMachine.AllowedMoves(S.Canceled));
+        Assert.Equal([S.Succeeded, S.Failed, S.Rejected, S.Canceled], Enum.GetValues<S>().Where(RefundRequestStateMachine.IsTerminal));
     }
 
     [Theory]

@@ -23,6 +23,10 @@ public static class ExpectedFunctions
         Http("GetOrderRefundAtPingpp", "manage/pingpp/orders/{orderId}/refunds/{id}", "get", "Admin"),
         Http("RequeueRefundRequest", "manage/refund-requests/{requestId}/requeue", "post", "Admin"),
         Http("RequeueDeadLetteredRefundRequests", "manage/refund-requests/requeue-dead-lettered", "post", "Admin"),
+        Http("GetRefundRequest", "manage/refund-requests/{requestId}", "get", "Admin"),
+        Http("ApproveRefundRequest", "manage/refund-requests/{requestId}/approve", "post", "Admin"),
+        Http("DenyRefundRequest", "manage/refund-requests/{requestId}/deny", "post", "Admin"),
+        Http("CancelRefundRequest", "manage/refund-requests/{requestId}/cancel", "post", "Admin"),
         // Entra ID twins: anonymous at the host (a bearer-only caller has no key), the token checked in the worker.
         Http("SubmitRefundEntra", "entra/orders/{orderId}/refunds", "post", "Anonymous"),
         Http("ListOrderRefundsEntra", "entra/orders/{orderId}/refunds", "get", "Anonymous"),
@@ -51,6 +55,10 @@ public static class ExpectedFunctions
         Http("SearchRefundRequestsEntra", "entra/manage/refund-requests", "get", "Anonymous"),
         Http("ExportRefundRequestsEntra", "entra/manage/export/refund-requests.csv", "get", "Anonymous"),
         Http("DailyStatsEntra", "entra/manage/stats/daily", "get", "Anonymous"),
+        Http("GetRefundRequestEntra", "entra/manage/refund-requests/{requestId}", "get", "Anonymous"),
+        Http("ApproveRefundRequestEntra", "entra/manage/refund-requests/{requestId}/approve", "post", "Anonymous"),
+        Http("DenyRefundRequestEntra", "entra/manage/refund-requests/{requestId}/deny", "post", "Anonymous"),
+        Http("CancelRefundRequestEntra", "entra/manage/refund-requests/{requestId}/cancel", "post", "Anonymous"),
     ];
 
     public static DeclaredFunction Http(string name, string route, string method, string authLevel) =>

@@ -178,7 +178,8 @@ public sealed class OrderSweepTests
     [Fact]
     public async Task A_rate_limited_sweep_ends_the_timer_run_quietly_with_a_warning_and_a_metric_and_the_next_timer_run_resumes()
     {
-        await using var h = await ReconcileHarness.StartAsync(AnomalyMode.AutoRefund);
+        await using var h = await ReconcileHarness.StartAsync(AnomalyMode.AutoRefund,
+            watch: RecheckSchedule.TryParse("00:10:00", TimeSpan.FromDays(1), out _)!);
         var seeded = await SeedAsync(h, 25, canceledAt: [24]);
         StepPastCreation(h);
         await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
@@ -191,12 +192,12 @@ public sealed class OrderSweepTests
             metrics, h.Time, sweepLog);
         var timer = new TimerInfo { ScheduleStatus = new ScheduleStatus() };
 
-        await new ReconcileTimerFunction(h.Reconciler(), Sweep(), NullLogger<ReconcileTimerFunction>.Instance).Run(timer, None);
+        await new ReconcileTimerFunction(h.Reconciler(), h.Rechecks(), Sweep(), NullLogger<ReconcileTimerFunction>.Instance).Run(timer, None);
         await h.Admin.SetFaultsAsync(new { rate_limit = new { next = 20, status = 403, retry_after_seconds = 0 } });
-        await new ReconcileTimerFunction(h.Reconciler(), Sweep(), NullLogger<ReconcileTimerFunction>.Instance).Run(timer, None);
+        await new ReconcileTimerFunction(h.Reconciler(), h.Rechecks(), Sweep(), NullLogger<ReconcileTimerFunction>.Instance).Run(timer, None);
         var cursorAfterLimit = (await h.SweepStore.GetCursorAsync(None))!.Value.Cursor;
         await h.Admin.ClearFaultsAsync();
-        await new ReconcileTimerFunction(h.Reconciler(), Sweep(), NullLogger<ReconcileTimerFunction>.Instance).Run(timer, None);
+        await new ReconcileTimerFunction(h.Reconciler(), h.Rechecks(), Sweep(), NullLogger<ReconcileTimerFunction>.Instance).Run(timer, None);
 
         Assert.Equal(2, cursorAfterLimit.NextPage);
         Assert.Equal(["InProgress", "RateLimited", "Completed"], runs.GetMeasurementSnapshot().Select(m => (string)m.Tags["outcome"]!));

@@ -71,15 +71,16 @@ public sealed class EntraCallerTests
         Assert.Equal((HttpStatusCode.Forbidden, "missing_role"), (submitByOperator.Status, submitByOperator.Json!["error"]!.GetValue<string>()));
 
         var requeued = await SendAsync(app, HttpMethod.Post, $"/api/entra/manage/refund-requests/{first.RequestId}/requeue", operate);
-        Assert.Equal((HttpStatusCode.OK, $"entra:{operatorId:D}"), (requeued.Status, requeued.Json!["requested_by"]!.GetValue<string>()));
-        var action = Assert.Single((await app.Ledger.GetRequestAsync(first.RequestId, None))!.OperatorActions);
-        Assert.Equal(("requeue", $"entra:{operatorId:D}"), (action.Action, action.By));
+        Assert.Equal((HttpStatusCode.OK, "received"), (requeued.Status, requeued.Json!["status"]!.GetValue<string>()));
+        var requeue = (await app.Ledger.GetRequestWithHistoryAsync(first.RequestId, None))!.History.Single(h => h.From == RefundRequestState.DeadLettered);
+        Assert.Equal((RefundRequestState.Received, $"operator:entra:{operatorId:D}"), (requeue.To, requeue.Actor));
 
-        // The master key on the key route: recorded as key:master, shown in the request's view.
+        // The master key on the key route: recorded as operator:key:master, shown in the request's history.
         using var byMaster = await app.AdminClient.PostAsync($"/api/manage/refund-requests/{second.RequestId}/requeue", null);
         Assert.Equal(HttpStatusCode.OK, byMaster.StatusCode);
-        var view = await app.GetJsonAsync($"/api/orders/{second.OrderId}/refunds/{second.RequestId}");
-        Assert.Equal(("requeue", "key:master"), (view!["operator_actions"]![0]!["action"]!.GetValue<string>(), view["operator_actions"]![0]!["by"]!.GetValue<string>()));
+        var view = await app.GetJsonAsync($"/api/manage/refund-requests/{second.RequestId}", app.AdminClient);
+        var last = view!["history"]!.AsArray()[^1]!;
+        Assert.Equal(("dead_lettered", "received", "operator:key:master"), (last["from"]!.GetValue<string>(), last["to"]!.GetValue<string>(), last["actor"]!.GetValue<string>()));
         await app.WaitForStateAsync(first.RequestId, RefundRequestState.Submitted);
     }
 

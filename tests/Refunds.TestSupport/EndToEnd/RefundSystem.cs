@@ -206,6 +206,7 @@ public sealed class RefundSystem : IAsyncDisposable
         : [
         "ProcessRefundRequest", "RefundRequestPoison", "Health", "SubmitRefund", "ListOrderRefunds", "GetOrderRefund",
         "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests",
+        "GetRefundRequest", "ApproveRefundRequest", "DenyRefundRequest", "CancelRefundRequest",
         .. options.Webhooks ? new[] { "PingppWebhook" } : [],
         .. options.ReconcileSchedule is not null ? new[] { "Reconcile" } : [],
     ];

@@ -1,11 +1,13 @@
 using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Refunds.Core.Anomalies;
 using Refunds.Core.Ledger;
+using Refunds.Core.Operations;
 using Refunds.Core.Pingpp;
 using Refunds.Core.Reconciliation;
 using Refunds.Core.Refunds;
@@ -23,7 +25,7 @@ public sealed class ReconcileHarness : IAsyncDisposable
 {
     public static readonly TimeSpan Grace = TimeSpan.FromMinutes(2);
 
-    private ReconcileHarness(SimulatorServer simulator, string queueName, string suffix, AnomalyMode mode, RecheckSchedule? watch)
+    private ReconcileHarness(SimulatorServer simulator, string queueName, string suffix, AnomalyMode mode, RecheckSchedule? watch, ApprovalOptions? approval)
     {
         Simulator = simulator;
         Time = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -31,8 +33,14 @@ public sealed class ReconcileHarness : IAsyncDisposable
         LedgerTable = "led" + suffix;
         IndexTable = "idx" + suffix;
         Watch = watch is null ? null : new OrderWatchIndex(tables, watch, Time, IndexTable);
-        Ledger = new RefundLedger(tables, Time, NullLogger<RefundLedger>.Instance, LedgerTable, IndexTable, watch: Watch);
         Client = simulator.CreateClient();
+        // With approval limits, the gate as the app wires it (daily total in the ledger table, amounts from the simulator).
+        var gate = approval is null ? null : new ApprovalGate(
+            Options.Create(approval),
+            new DailyApprovalCounter(tables, LedgerTable),
+            new RefundAmountResolver(new ServiceCollection().AddSingleton(Client).BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), NullLogger<RefundAmountResolver>.Instance),
+            Time);
+        Ledger = new RefundLedger(tables, Time, NullLogger<RefundLedger>.Instance, LedgerTable, IndexTable, watch: Watch, admission: gate);
         QueueClient = new QueueClient(Azurite.ConnectionString, queueName);
         Queue = new RefundRequestQueue(new QueueServiceClient(Azurite.ConnectionString), queueName);
         Discrepancies = new DiscrepancyStore(tables, Time, "dis" + suffix);
@@ -63,12 +71,13 @@ public sealed class ReconcileHarness : IAsyncDisposable
 
     public SimulatorAdmin Admin => Simulator.Admin;
 
+    /// <param name="approval">Approval limits for the ledger's gate; none (the default) lets every request through.</param>
     public static async Task<ReconcileHarness> StartAsync(
-        AnomalyMode mode = AnomalyMode.Report, string? webhookUrl = null, Action<Pingpp.Simulator.SimulatorOptions>? configure = null, RecheckSchedule? watch = null)
+        AnomalyMode mode = AnomalyMode.Report, string? webhookUrl = null, Action<Pingpp.Simulator.SimulatorOptions>? configure = null, RecheckSchedule? watch = null, ApprovalOptions? approval = null)
     {
         var simulator = await SimulatorServer.StartAsync(webhookUrl, configure: configure);
         var suffix = Guid.NewGuid().ToString("N")[..12];
-        return new ReconcileHarness(simulator, "rec-" + suffix, suffix, mode, watch);
+        return new ReconcileHarness(simulator, "rec-" + suffix, suffix, mode, watch, approval);
     }
 
     /// <summary>A reconciler over the harness's parts (a new instance each call, as a second host would have).</summary>

@@ -12,6 +12,7 @@ using Refunds.IntegrationTests.Support;
 namespace Refunds.IntegrationTests.RefundRequests;
 
 using Refunds.Core.Ledger;
+using Refunds.Core.Operations;
 using Refunds.Core.Pingpp;
 using Refunds.Core.Refunds;
 using Refunds.Core.Webhooks;
@@ -97,7 +98,9 @@ public sealed class RefundAppHarness : IAsyncDisposable
                 "ListOrderRefundsAtPingpp", "GetOrderRefundAtPingpp", "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests",
                 "SubmitRefundEntra", "ListOrderRefundsEntra", "GetOrderRefundEntra", "RequeueRefundRequestEntra", "RequeueDeadLetteredRefundRequestsEntra",
                 "ListProblems", "ReviewProblem", "SearchRefundRequests", "ExportRefundRequests", "DailyStats",
-                "ListProblemsEntra", "ReviewProblemEntra", "SearchRefundRequestsEntra", "ExportRefundRequestsEntra", "DailyStatsEntra"];
+                "ListProblemsEntra", "ReviewProblemEntra", "SearchRefundRequestsEntra", "ExportRefundRequestsEntra", "DailyStatsEntra",
+                "GetRefundRequest", "ApproveRefundRequest", "DenyRefundRequest", "CancelRefundRequest",
+                "GetRefundRequestEntra", "ApproveRefundRequestEntra", "DenyRefundRequestEntra", "CancelRefundRequestEntra"];
             var options = new DevHostOptions
             {
                 UseLocalSettingsFile = false,
@@ -116,9 +119,11 @@ public sealed class RefundAppHarness : IAsyncDisposable
                 },
                 ConfigureServices = services =>
                 {
+                    // The approval gate as the app wires it, with its daily total in the harness's own ledger table.
                     services.AddSingleton<IRefundLedger>(sp => new RefundLedger(
                         sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), sp.GetRequiredService<TimeProvider>(),
-                        sp.GetRequiredService<ILogger<RefundLedger>>(), ledgerTable, indexTable, null, requestIndexTableName: requestIndexTable));
+                        sp.GetRequiredService<ILogger<RefundLedger>>(), ledgerTable, indexTable, null, requestIndexTableName: requestIndexTable, admission: sp.GetRequiredService<IRequestAdmission>()));
+                    services.AddSingleton(sp => new DailyApprovalCounter(sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), ledgerTable));
                     services.Replace(ServiceDescriptor.Singleton(sp =>
                         new WebhookEventStore(sp.GetRequiredService<Azure.Data.Tables.TableServiceClient>(), eventTable)));
                     configureServices?.Invoke(services, simulator);

@@ -38,7 +38,9 @@ public sealed class CountingLedger(IRefundLedger inner) : IRefundLedger
     public Task<RequestUpdateResult> RecordIgnoredMessageAsync(string requestId, string note, CancellationToken ct) => inner.RecordIgnoredMessageAsync(requestId, note, ct);
 
     public Task<IReadOnlyList<RefundRequestRecord>> ListRequestsInStateAsync(RefundRequestState state, int maxItems, CancellationToken ct) => inner.ListRequestsInStateAsync(state, maxItems, ct);
-    public Task<RequestUpdateResult> RequeueDeadLetteredAsync(string requestId, string requestedBy, CancellationToken ct) => inner.RequeueDeadLetteredAsync(requestId, requestedBy, ct);
+    public Task<RequestUpdateResult> ApplyOperatorMoveAsync(string requestId, OperatorMove move, string actor, string? reason, CancellationToken ct) => inner.ApplyOperatorMoveAsync(requestId, move, actor, reason, ct);
+
+    public Task<RequestWithHistory?> GetRequestWithHistoryAsync(string requestId, CancellationToken ct) => inner.GetRequestWithHistoryAsync(requestId, ct);
     public Task<RefundRecord?> GetRefundAsync(string refundId, CancellationToken ct) => inner.GetRefundAsync(refundId, ct);
     public Task<OrderLedger> ListOrderAsync(string orderId, CancellationToken ct) => inner.ListOrderAsync(orderId, ct);
     public Task MarkOrderForReconciliationAsync(string orderId, string reason, CancellationToken ct) => inner.MarkOrderForReconciliationAsync(orderId, reason, ct);
