@@ -94,7 +94,7 @@ public sealed class ProblemsListTests
 
         // A reviewed request that becomes a problem again (requeued, dead-lettered again) is back in the list.
         rig.Time.Advance(TimeSpan.FromMinutes(1));
-        await rig.Ledger.RequeueDeadLetteredAsync(dead.RequestId, "key:master", None);
+        await rig.Ledger.ApplyOperatorMoveAsync(dead.RequestId, OperatorMove.Requeue, "operator:key:master", null, None);
         await rig.Ledger.RecordDeadLetteredAsync(dead.RequestId, "poisoned again", None);
         Assert.Contains(await rig.ProblemsAllAsync(new ProblemsQuery(["dead_lettered"], null, null, false), 5), p => p.Id == dead.RequestId);
     }

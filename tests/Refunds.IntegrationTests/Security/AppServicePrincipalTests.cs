@@ -37,9 +37,9 @@ public sealed class AppServicePrincipalTests
 
         var requeued = await SendAsync(app, $"/api/entra/manage/refund-requests/{first.RequestId}/requeue", Principal(operatorId, ["Refunds.Operate"]), console: true);
 
-        Assert.Equal((HttpStatusCode.OK, $"easyauth:{operatorId:D}"), (requeued.Status, requeued.Json!["requested_by"]!.GetValue<string>()));
-        var action = Assert.Single((await app.Ledger.GetRequestAsync(first.RequestId, None))!.OperatorActions);
-        Assert.Equal(("requeue", $"easyauth:{operatorId:D}"), (action.Action, action.By));
+        Assert.Equal(HttpStatusCode.OK, requeued.Status);
+        var requeue = Assert.Single((await app.Ledger.GetRequestWithHistoryAsync(first.RequestId, None))!.History, h => h.Actor.StartsWith("operator:", StringComparison.Ordinal));
+        Assert.Equal((RefundRequestState.DeadLettered, RefundRequestState.Received, $"operator:easyauth:{operatorId:D}"), (requeue.From, requeue.To, requeue.Actor));
         await app.WaitForStateAsync(first.RequestId, RefundRequestState.Submitted);
 
         // Machine callers keep their bearer tokens on the same routes (recorded as entra:<oid>).
@@ -48,7 +48,7 @@ public sealed class AppServicePrincipalTests
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.Token(service, ["Refunds.Operate"]));
         using var byToken = await client.PostAsync($"/api/entra/manage/refund-requests/{second.RequestId}/requeue", null);
         Assert.Equal(HttpStatusCode.OK, byToken.StatusCode);
-        Assert.Equal($"entra:{service:D}", Assert.Single((await app.Ledger.GetRequestAsync(second.RequestId, None))!.OperatorActions).By);
+        Assert.Equal($"operator:entra:{service:D}", Assert.Single((await app.Ledger.GetRequestWithHistoryAsync(second.RequestId, None))!.History, h => h.Actor.StartsWith("operator:", StringComparison.Ordinal)).Actor);
     }
 
     [Fact]
@@ -77,9 +77,9 @@ public sealed class AppServicePrincipalTests
             Assert.True(error == refused.Json!["error"]!.GetValue<string>(), $"{name}: {refused.Json}");
         }
 
-        var record = (await app.Ledger.GetRequestAsync(dead.RequestId, None))!;
-        Assert.Equal(RefundRequestState.DeadLettered, record.State);
-        Assert.Empty(record.OperatorActions);
+        var record = (await app.Ledger.GetRequestWithHistoryAsync(dead.RequestId, None))!;
+        Assert.Equal(RefundRequestState.DeadLettered, record.Request.State);
+        Assert.DoesNotContain(record.History, h => h.Actor.StartsWith("operator:", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -104,9 +104,9 @@ public sealed class AppServicePrincipalTests
         Assert.Equal((HttpStatusCode.Unauthorized, "untrusted_principal"), (forged.Status, forged.Json!["error"]!.GetValue<string>()));
         Assert.Contains(AppServicePrincipal.PlatformSetting, forged.Json["message"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, all.Status);
-        var record = (await app.Ledger.GetRequestAsync(dead.RequestId, None))!;
-        Assert.Equal(RefundRequestState.DeadLettered, record.State);
-        Assert.Empty(record.OperatorActions);
+        var record = (await app.Ledger.GetRequestWithHistoryAsync(dead.RequestId, None))!;
+        Assert.Equal(RefundRequestState.DeadLettered, record.Request.State);
+        Assert.DoesNotContain(record.History, h => h.Actor.StartsWith("operator:", StringComparison.Ordinal));
         Assert.Equal(0, await RefundAppHarness.CountAsync(app.Queue));
     }
 

@@ -4,14 +4,11 @@ namespace Refunds.IntegrationTests.Cli;
 
 /// <summary>
 /// The CLI's commands whose routes other branches of issue 23 add (problems, approve/deny/cancel, review, search,
-/// export: s6-23a and s6-23b), end to end against the dev host and written to the API contract (CONTRACT-23.md).
-/// Skipped on the s6-23d branch, where those routes do not exist; the merged tree runs them (delete <see cref="Why"/>'s uses).
+/// export), end to end against the dev host with keys on.
 /// </summary>
-public sealed class OperatorCommandsAfterMergeTests(OperatorHost app) : IClassFixture<OperatorHost>
+public sealed class OperatorCommandsTests(OperatorHost app) : IClassFixture<OperatorHost>
 {
-    private const string Why = "waiting for the merge of s6-23a/s6-23b: the route is not on this branch";
-
-    [Fact(Skip = Why)]
+    [Fact]
     public async Task Problems_lists_a_dead_lettered_request_with_requeue_as_its_action()
     {
         var requestId = await DeadLetteredAsync();
@@ -23,7 +20,7 @@ public sealed class OperatorCommandsAfterMergeTests(OperatorHost app) : IClassFi
         Assert.Matches($@"dead_lettered\s+{requestId}\s+2011708070000007599\s+.*requeue", Assert.Single(run.Out.Split('\n'), l => l.Contains(requestId)));
     }
 
-    [Fact(Skip = Why)]
+    [Fact]
     public async Task Approve_and_deny_act_on_requests_waiting_for_approval_and_deny_needs_a_reason()
     {
         var (waiting, other) = (await AwaitingApprovalAsync(), await AwaitingApprovalAsync());
@@ -42,7 +39,7 @@ public sealed class OperatorCommandsAfterMergeTests(OperatorHost app) : IClassFi
         Assert.Equal(4, again.ExitCode);
     }
 
-    [Fact(Skip = Why)]
+    [Fact]
     public async Task Cancel_ends_a_received_request_and_an_unknown_one_exits_3()
     {
         var waiting = await AwaitingApprovalAsync();
@@ -55,7 +52,7 @@ public sealed class OperatorCommandsAfterMergeTests(OperatorHost app) : IClassFi
         Assert.Equal(3, unknown.ExitCode);
     }
 
-    [Fact(Skip = Why)]
+    [Fact]
     public async Task Review_marks_a_problem_reviewed_and_it_leaves_the_default_list()
     {
         var requestId = await DeadLetteredAsync();
@@ -70,7 +67,7 @@ public sealed class OperatorCommandsAfterMergeTests(OperatorHost app) : IClassFi
         Assert.Contains("Ping++ outage, requeue tomorrow", Assert.Single(withReviewed.Out.Split('\n'), l => l.Contains(requestId)));
     }
 
-    [Fact(Skip = Why)]
+    [Fact]
     public async Task Search_finds_a_request_by_order_and_export_writes_the_served_csv_with_its_bom()
     {
         var requestId = await DeadLetteredAsync();
