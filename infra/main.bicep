@@ -176,7 +176,15 @@ var functionAppName = 'func-refunds-${resourceToken}'
 var apiKeySecretName = 'pingpp-api-key'
 var refundRequestsQueue = 'refund-requests'
 // Refunds.Core StorageNames.AllTables. The app also creates missing tables and queues (Azurite has no Bicep).
-var tableNames = ['WebhookEvents', 'RefundLedger', 'ReconcileIndex', 'Discrepancies', 'Anomalies', 'RequestIndex', 'ProblemReviews']
+var tableNames = [
+  'WebhookEvents'
+  'RefundLedger'
+  'ReconcileIndex'
+  'Discrepancies'
+  'Anomalies'
+  'RequestIndex'
+  'ProblemReviews'
+]
 var storageAccountName = 'st${resourceToken}'
 var deploymentContainerName = 'app-package'
 // The Functions host's containers with identity-based AzureWebJobsStorage: singleton locks and timer status, host keys.

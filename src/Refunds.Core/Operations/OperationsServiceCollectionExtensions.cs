@@ -6,6 +6,8 @@ using Microsoft.Extensions.Options;
 using Refunds.Core.Configuration;
 using Refunds.Core.Ledger;
 using Refunds.Core.Operations.Problems;
+using Refunds.Core.Reconciliation;
+using Refunds.Core.Webhooks;
 using K = Refunds.Core.Operations.Problems.ProblemKinds;
 
 namespace Refunds.Core.Operations;
@@ -63,6 +65,7 @@ public static class OperationsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OperationsOptions>, OperationsOptionsValidator>());
         services.TryAddSingleton(sp => new RequestIndex(
             sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.TableNames().RefundLedgerTable, sp.TableNames().RequestIndexTable));
+        services.TryAddSingleton(sp => new UnplacedRefundStore(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<TimeProvider>(), sp.TableNames().ReconcileIndexTable));
         services.TryAddSingleton<RequestSearch>();
         services.TryAddSingleton<RequestCsvExport>();
         services.TryAddSingleton<DailyStats>();
@@ -92,8 +95,8 @@ public static class OperationsServiceCollectionExtensions
             new RequestStateProblemSource(K.Stuck, "submitted", index, ledger, [K.Review], stuckAfter),
             new DiscrepancyProblemSource(tables, names.DiscrepanciesTable),
             new AbnormalPaymentProblemSource(tables, names.AnomaliesTable, ledger),
-            new UnappliedWebhookProblemSource(tables, names.WebhookEventsTable),
-            new OrphanRefundProblemSource(ledger, ledger),
+            new UnappliedWebhookProblemSource(new WebhookEventStore(tables, names.WebhookEventsTable)),
+            new UnplacedRefundProblemSource(sp.GetRequiredService<UnplacedRefundStore>()),
         ];
     }
 }

@@ -24,7 +24,8 @@ public sealed class FuncHostLauncherTests : IDisposable
             [
                 "start", "--port", "7345", "--enableAuth", "--no-build", "--functions",
                 "ProcessRefundRequest", "RefundRequestPoison", "Health", "SubmitRefund", "ListOrderRefunds", "GetOrderRefund",
-                "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests", "PingppWebhook", "Reconcile",
+                "RequeueRefundRequest", "RequeueDeadLetteredRefundRequests",
+                "GetRefundRequest", "ApproveRefundRequest", "DenyRefundRequest", "CancelRefundRequest", "PingppWebhook", "Reconcile",
             ],
             start.ArgumentList);
     }

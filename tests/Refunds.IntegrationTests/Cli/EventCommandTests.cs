@@ -174,7 +174,10 @@ public sealed class EventCommandTests(OperatorHost app) : IClassFixture<Operator
         var unknown = await app.RunAsync("requeue", "cli-requeue-nobody");
 
         Assert.Equal(0, requeued.ExitCode);
-        Assert.Equal($"request {deadLettered}: received", requeued.Out.Trim());
+        var said = requeued.Out.Split('\n', StringSplitOptions.TrimEntries);
+        Assert.Equal($"request {deadLettered}: received", said[0]);
+        // Then its history, the operator and the reason in the last row.
+        Assert.Matches(@"dead_lettered\s+received\s+operator:key:master\s+Ping\+\+ is back", requeued.Out);
         Assert.Equal(4, refused.ExitCode);
         Assert.Contains("not allowed now (409)", refused.Err);
         Assert.Equal("", refused.Out);

@@ -92,7 +92,9 @@ public sealed class OperatorHost : IAsyncLifetime
     public async Task<string> RequestAsync(string prefix, Func<IRefundLedger, string, Task> move)
     {
         var requestId = prefix + Guid.NewGuid().ToString("N")[..8];
-        var request = new Refunds.Core.Refunds.RefundRequest { RequestId = requestId, OrderId = OrderId, Description = "退款" };
+        // A charge amount under the approval limit: this host has no Ping++ to read a whole-order amount from, and a
+        // request whose amount cannot be known waits for approval (fail closed).
+        var request = new Refunds.Core.Refunds.RefundRequest { RequestId = requestId, OrderId = OrderId, Description = "退款", Charge = "ch_cliops0000000000001", ChargeAmount = 100 };
         await Ledger.CreateRequestAsync(Refunds.Core.Refunds.RefundRequestLedgerMapping.ToLedgerRecord(request), CancellationToken.None);
         await move(Ledger, requestId);
         return requestId;

@@ -47,7 +47,10 @@ public sealed class ProblemsListTests
         var anomaly = new PaymentAnomaly(order, AnomalyKind.Overpaid, "paid", 1000, 1200, 0, 200, [new PlannedAnomalyRefund("ch_" + run, 200, "anomaly-" + run)]);
         await new AnomalyStore(rig.Service, rig.Time, rig.Table("AnomaliesTable")).RecordAsync(anomaly, "reported", "webhook", None);
         rig.Time.Advance(TimeSpan.FromMinutes(1));
-        await rig.Ledger.ApplyRefundAsync(new PingppRefund { Id = "re_orphan" + run, Amount = 50, Status = PingppRefundStatus.Succeeded, Succeed = true, Charge = "ch_other" + run }, null, None);
+        // A refund of an order we cannot name, kept as the webhook handler keeps it (ledger orphan + unplaced store).
+        var orphan = new PingppRefund { Id = "re_orphan" + run, Amount = 50, Status = PingppRefundStatus.Succeeded, Succeed = true, Charge = "ch_other" + run };
+        await rig.Ledger.ApplyRefundAsync(orphan, null, None);
+        await new UnplacedRefundStore(rig.Service, rig.Time, rig.Table("ReconcileIndexTable")).RecordAsync(orphan, "{\"id\":\"re_orphan" + run + "\"}", None);
         rig.Time.Advance(TimeSpan.FromMinutes(1));
         var events = new WebhookEventStore(rig.Service, rig.Table("WebhookEventsTable"));
         await events.AddAsync(new StoredWebhookEvent { EventId = "evt_late" + run, Type = "refund.succeeded", Body = "{}"u8.ToArray(), ReceivedAt = rig.Time.GetUtcNow() }, None);

@@ -1,34 +1,38 @@
-using Azure.Data.Tables;
 using Refunds.Core.Storage;
+using Refunds.Core.Webhooks;
 
 namespace Refunds.Core.Operations.Problems;
 
 /// <summary>
-/// Verified webhook events stored but not applied (<c>Applied = false</c>, not refused) for longer than
-/// <see cref="Grace"/>: a delivery applies its event within the request, so older ones were left by a failure.
-/// Served by a filtered query over the <c>WebhookEvents</c> table (docs/operations.md: a scan; no index is kept).
+/// Verified webhook events stored but not applied (apply status <c>pending</c>; refused ones are <c>ignored</c>) for
+/// longer than <see cref="Grace"/>: a delivery applies its event within the request, so older ones were left by a
+/// failure. Served by the event store's time index (one range query per hash partition over the window, filtered on
+/// the status: never a scan of the whole table). Events stored before the time index existed have no index row and are
+/// not listed until a redelivery or a re-apply writes one.
 /// </summary>
-public sealed class UnappliedWebhookProblemSource(TableServiceClient service, string tableName) : ScannedProblemSource
+public sealed class UnappliedWebhookProblemSource(WebhookEventStore events) : ScannedProblemSource
 {
     public static readonly TimeSpan Grace = TimeSpan.FromMinutes(5);
 
-    private readonly TableHandle _table = new(service, tableName);
+    /// <summary>Bounds one read of the window.</summary>
+    private const int MaxItems = 10_000;
+    private const int PageSize = 500;
 
     public override string Kind => ProblemKinds.UnappliedWebhook;
 
     protected override async Task<IReadOnlyList<Problem>> LoadAsync(ProblemWindow window, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(window);
         var until = window.Now - Grace < window.Until ? window.Now - Grace : window.Until;
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        var filter = TableClient.CreateQueryFilter($"Applied eq false and ReceivedAt ge {window.Since} and ReceivedAt lt {until}");
         var items = new List<Problem>();
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: Columns, cancellationToken: ct).ConfigureAwait(false))
+        string? continuation = null;
+        do
         {
-            if (row.GetString("Refused") is null)
-            {
-                items.Add(ToProblem(row));
-            }
+            var page = await events.ListAsync(new WebhookEventQuery(null, WebhookApplyStatus.Pending, window.Since, until, PageSize, continuation), ct).ConfigureAwait(false);
+            items.AddRange(page.Items.Select(ToProblem));
+            continuation = page.Continuation;
         }
+        while (continuation is not null && items.Count < MaxItems);
 
         return items;
     }
@@ -36,30 +40,25 @@ public sealed class UnappliedWebhookProblemSource(TableServiceClient service, st
     public override async Task<Problem?> FindAsync(string id, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(id);
-        if (TableKeys.IdProblem(id) is not null)
+        if (TableKeys.IdProblem(id) is not null || await events.GetAsync(id, ct).ConfigureAwait(false) is not { Applied: false, RefusedReason: null } stored)
         {
             return null;
         }
 
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(Webhooks.WebhookEventStore.PartitionKeyFor(id), id, Columns, ct).ConfigureAwait(false);
-        return row.HasValue && row.Value!.GetBoolean("Applied") == false && row.Value.GetString("Refused") is null ? ToProblem(row.Value) : null;
+        return ToProblem(new WebhookEventEntry(stored.EventId, stored.Type, 0, stored.ReceivedAt, WebhookApplyStatus.Pending, null, null, stored.OrderId, stored.RefundId));
     }
 
-    private static readonly string[] Columns = ["PartitionKey", "RowKey", "Type", "ReceivedAt", "OrderId", "RefundId", "RequestId", "ChargeId", "Applied", "Refused"];
-
-    private static Problem ToProblem(TableEntity row) => new()
+    private static Problem ToProblem(WebhookEventEntry e) => new()
     {
         Kind = ProblemKinds.UnappliedWebhook,
-        Id = row.RowKey,
-        EventId = row.RowKey,
-        OrderId = row.GetString("OrderId"),
-        RefundId = row.GetString("RefundId"),
-        RequestId = row.GetString("RequestId"),
-        Summary = $"{row.GetString("Type")} event {row.RowKey} was verified and stored but not applied",
-        Since = row.GetDateTimeOffset("ReceivedAt") ?? default,
+        Id = e.EventId,
+        EventId = e.EventId,
+        OrderId = e.OrderId,
+        RefundId = e.RefundId,
+        Summary = $"{e.Type} event {e.EventId} was verified and stored but not applied",
+        Since = e.ReceivedAt,
         State = "pending",
         Actions = [ProblemKinds.Reapply, ProblemKinds.Review],
-        Details = new Dictionary<string, object?> { ["type"] = row.GetString("Type"), ["charge"] = row.GetString("ChargeId") },
+        Details = new Dictionary<string, object?> { ["type"] = e.Type },
     };
 }
