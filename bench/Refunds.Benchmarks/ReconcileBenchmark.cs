@@ -125,7 +125,7 @@ public static class ReconcileBenchmark
             _suffix = suffix;
             var time = TimeProvider.System;
             var watchOptions = new OrderWatchOptions();
-            _watch = new OrderWatchIndex(tables, watchOptions.Schedule(), time, "benchidx" + suffix);
+            _watch = new OrderWatchIndex(tables, watchOptions.Schedule(), time, "benchidx" + suffix, "benchled" + suffix);
             _ledger = new RefundLedger(tables, time, NullLogger<RefundLedger>.Instance, "benchled" + suffix, "benchidx" + suffix, watch: _watch);
             _queue = new QueueClient(Environment.GetEnvironmentVariable("REFUNDS_TEST_STORAGE") is { Length: > 0 } c ? c : "UseDevelopmentStorage=true", "bench-" + suffix);
             var queue = new RefundRequestQueue(new QueueServiceClient(Environment.GetEnvironmentVariable("REFUNDS_TEST_STORAGE") is { Length: > 0 } c2 ? c2 : "UseDevelopmentStorage=true"), "bench-" + suffix);
@@ -171,7 +171,7 @@ public static class ReconcileBenchmark
         public async Task SeedWatchedAsync(int notDue, int due)
         {
             var table = _tables.GetTableClient(LedgerTable);
-            var hourAgo = new OrderWatchIndex(_tables, _watch.Schedule, new ShiftedTime(TimeSpan.FromHours(-1)), "benchidx" + _suffix);
+            var hourAgo = new OrderWatchIndex(_tables, _watch.Schedule, new ShiftedTime(TimeSpan.FromHours(-1)), "benchidx" + _suffix, LedgerTable);
             await Parallel.ForEachAsync(Enumerable.Range(0, notDue + due), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (o, ct) =>
             {
                 var requestId = $"watched-{_suffix}-{o}";

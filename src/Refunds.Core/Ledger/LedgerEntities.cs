@@ -97,6 +97,13 @@ internal static class LedgerEntities
 
     public static string? Kind(TableEntity e) => e.GetString("Kind");
 
+    /// <summary>An order's ledger from rows of its partition; rows of other kinds (history, the watch row) are left out.</summary>
+    public static OrderLedger ToOrderLedger(string orderId, IReadOnlyCollection<TableEntity> rows) => new(
+        orderId,
+        rows.Where(r => Kind(r) == "order").Select(ToOrder).FirstOrDefault(),
+        [.. rows.Where(r => Kind(r) == "request").Select(ToRequest)],
+        [.. rows.Where(r => Kind(r) == "refund").Select(ToRefund)]);
+
     public static TableEntity FromRequest(string partition, RefundRequestRecord r) => new TableEntity(partition, RequestRowKey(r.RequestId))
     {
         ["Kind"] = "request",

@@ -14,12 +14,7 @@ public sealed partial class RefundLedger
     {
         TableKeys.RequireValidId(orderId, nameof(orderId));
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
-        var rows = await ReadLedgerRowsAsync(table, orderId, ct).ConfigureAwait(false);
-        return new OrderLedger(
-            orderId,
-            rows.Where(r => Kind(r) == "order").Select(ToOrder).FirstOrDefault(),
-            [.. rows.Where(r => Kind(r) == "request").Select(ToRequest)],
-            [.. rows.Where(r => Kind(r) == "refund").Select(ToRefund)]);
+        return ToOrderLedger(orderId, await ReadLedgerRowsAsync(table, orderId, ct).ConfigureAwait(false));
     }
 
     public async Task<IReadOnlyList<RefundRequestRecord>> ListRequestsInStateAsync(RefundRequestState state, int maxItems, CancellationToken ct)

@@ -8,54 +8,61 @@ using Refunds.Core.Storage;
 namespace Refunds.Core.Reconciliation;
 
 /// <summary>
-/// The due-time index of watched (finished) orders, in the reconcile index table beside the open-work index. Two kinds
-/// of rows:
+/// The watch of finished orders: which orders are watched, and when each is due. Two kinds of rows:
 /// <list type="bullet">
-/// <item>a <b>due row</b> per order, in partition <c>watch-due-{yyyyMMddHHmm}</c> (the UTC minute it is due), so a run
-/// reads a range of past partitions only: what is due, never what is not;</item>
-/// <item>a <b>pointer row</b> per order, in <c>watch-order-{0..7}</c> (hash of the order id): the watch the order is
-/// in (entered at, next step, where its due row is, when a run claimed the step). It is the authority: a due row that
-/// an older watch or step left behind is deleted unread.</item>
+/// <item>a <b>due row</b> per order and step, in the reconcile index table, partition <c>watch-due-{yyyyMMddHHmm}</c>
+/// (the UTC minute it is due), row key the order id, so a run reads a range of past partitions only: what is due,
+/// never what is not. The step after the last of the window is the <b>end row</b>: when it comes due the watch ends;</item>
+/// <item>a <b>watch row</b> in the order's own ledger partition (row key <see cref="WatchRow"/>): when the order
+/// entered the watch it is in now. It is the authority: a due row of an older watch is deleted without a re-check.
+/// It lives beside the order's ledger rows so that the one read a re-check makes of the order brings it along.</item>
 /// </list>
-/// A re-check claims its step by an ETag write of the pointer (so of two overlapping runs one acts), then adds the next
-/// due row (an add: repeating it is harmless), and deletes the due row last. A crash leaves the due row in place; it is
-/// taken again once the claim is older than the lease. Restarts change nothing: every fact is in the table.
+/// A re-check claims its step by <b>adding the next step's due row</b> (stamped with the claim's time): of two
+/// overlapping runs the second gets a conflict and leaves the step alone; a claim older than the lease (its run died)
+/// is taken over by an ETag write of that row. The step's own due row is deleted last. So a re-check costs one read of
+/// the order (its ledger rows and watch row together), one add and one delete; a restart or a second runner neither
+/// loses nor repeats a step, and every fact is in the tables.
 /// </summary>
-public sealed class OrderWatchIndex(TableServiceClient service, RecheckSchedule schedule, TimeProvider time, string tableName = StorageNames.ReconcileIndexTable)
+public sealed class OrderWatchIndex(
+    TableServiceClient service,
+    RecheckSchedule schedule,
+    TimeProvider time,
+    string indexTableName = StorageNames.ReconcileIndexTable,
+    string ledgerTableName = StorageNames.RefundLedgerTable)
     : IOrderWatch
 {
-    private const string DuePrefix = "watch-due-";
-    private const string PointerPrefix = "watch-order-";
-    private const int PointerPartitions = 8;
+    /// <summary>The watch row's key in an order's ledger partition.</summary>
+    public const string WatchRow = "watch";
 
-    private readonly TableHandle _table = new(service, tableName);
+    private const string DuePrefix = "watch-due-";
+
+    private readonly TableHandle _index = new(service, indexTableName);
+    private readonly TableHandle _ledger = new(service, ledgerTableName);
 
     public RecheckSchedule Schedule { get; } = schedule;
 
-    /// <summary>Starts (or restarts) the watch of <paramref name="orderId"/> now: its first re-check is due after the schedule's first gap.</summary>
+    /// <summary>
+    /// Starts (or restarts) the watch of <paramref name="orderId"/> now: the first step's due row, then the watch row
+    /// (two writes, no read). A due row of an earlier watch stays until it comes due, and is then dropped unread.
+    /// </summary>
     public async Task EnterAsync(string orderId, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(orderId);
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        var pointer = await ReadPointerAsync(table, orderId, ct).ConfigureAwait(false);
-        var due = Schedule.Due(now, 0)!.Value;
-        var entry = new OrderWatchEntry(orderId, now, 0, due);
-        if (pointer?.Value.DuePartition is { } old && old != DuePartition(due))
-        {
-            await DeleteIfExistsAsync(table, old, orderId, ct).ConfigureAwait(false);
-        }
+        var entry = new OrderWatchEntry(orderId, now, 0, Schedule.Due(now, 0)!.Value);
 
-        // The due row first: a crash before the pointer leaves a due row without one, which the next run takes as live.
-        await table.UpsertEntityAsync(ToDueRow(entry), TableUpdateMode.Replace, ct).ConfigureAwait(false);
-        await table.UpsertEntityAsync(ToPointer(orderId, new OrderWatchPointer(now, 0, DuePartition(due), null)), TableUpdateMode.Replace, ct).ConfigureAwait(false);
+        // The due row first: a crash before the watch row leaves a due row newer than the watch row, which is live.
+        var index = await _index.GetAsync(ct).ConfigureAwait(false);
+        await index.UpsertEntityAsync(ToDueRow(entry, claimedAt: null), TableUpdateMode.Replace, ct).ConfigureAwait(false);
+        var ledger = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        await ledger.UpsertEntityAsync(new TableEntity(orderId, WatchRow) { ["Kind"] = "watch", ["EnteredAt"] = now }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
     }
 
     /// <summary>Due rows whose time has come, oldest minute first, at most <paramref name="max"/>.</summary>
     public async Task<IReadOnlyList<OrderWatchEntry>> ListDueAsync(DateTimeOffset now, int max, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
+        var table = await _index.GetAsync(ct).ConfigureAwait(false);
         var filter = TableClient.CreateQueryFilter($"PartitionKey ge {DuePrefix} and PartitionKey le {DuePartition(now)} and DueAt le {now}");
         var due = new List<OrderWatchEntry>();
         await foreach (var row in table.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(max, 1000), cancellationToken: ct).ConfigureAwait(false))
@@ -70,127 +77,131 @@ public sealed class OrderWatchIndex(TableServiceClient service, RecheckSchedule 
         return due;
     }
 
-    /// <summary>The watch <paramref name="orderId"/> is in, with its ETag; null when it is not watched.</summary>
-    public async Task<(OrderWatchPointer Value, ETag ETag)?> GetPointerAsync(string orderId, CancellationToken ct)
+    /// <summary>Whether <paramref name="entry"/> is the end row of its watch (the step after the window's last).</summary>
+    public bool IsEnd(OrderWatchEntry entry) => Schedule.Due(ArgumentCheck(entry).EnteredAt, entry.Step) is null;
+
+    /// <summary>
+    /// What a re-check needs of the order, in one read: its ledger (requests, refunds, order row) and its watch row.
+    /// A query of the order's partition (history rows left out): on Table Storage a read of that partition alone.
+    /// </summary>
+    public async Task<(OrderLedger Ledger, WatchMark? Watch)> ReadOrderAsync(string orderId, CancellationToken ct)
     {
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        return await ReadPointerAsync(table, orderId, ct).ConfigureAwait(false);
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        var (historyFrom, historyTo) = (LedgerEntities.HistoryPrefix, LedgerEntities.HistoryPrefix[..^1] + "}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {orderId} and (RowKey lt {historyFrom} or RowKey ge {historyTo})");
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+
+        var watch = rows.FirstOrDefault(r => r.RowKey == WatchRow) is { } w ? new WatchMark(w.GetDateTimeOffset("EnteredAt") ?? default, w.ETag) : null;
+        return (LedgerEntities.ToOrderLedger(orderId, rows), watch);
+    }
+
+    /// <summary>The watch <paramref name="orderId"/> is in (one point read); null when it is not watched.</summary>
+    public async Task<WatchMark?> GetWatchAsync(string orderId, CancellationToken ct)
+    {
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(orderId, WatchRow, cancellationToken: ct).ConfigureAwait(false);
+        return row.HasValue ? new WatchMark(row.Value!.GetDateTimeOffset("EnteredAt") ?? default, row.Value.ETag) : null;
     }
 
     /// <summary>
-    /// Claims the re-check of <paramref name="entry"/>: moves the pointer to the next step (with the ETag read, or as
-    /// an add when there was none) and adds the next step's due row. Returns the pointer's new ETag, or null when
-    /// another run moved the pointer first.
+    /// Claims <paramref name="entry"/>'s step by adding the next step's due row (the end row after the last step, due
+    /// <paramref name="lease"/> after it). On a conflict the row is read: the answer carries its claim time and ETag,
+    /// so the caller can tell a live claim from one whose run died (<see cref="TakeOverAsync"/>).
     /// </summary>
-    public async Task<ETag?> TryClaimAsync(OrderWatchEntry entry, ETag? pointerETag, DateTimeOffset now, CancellationToken ct)
+    public async Task<WatchClaim> TryClaimAsync(OrderWatchEntry entry, DateTimeOffset now, TimeSpan lease, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(entry);
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        var nextDue = Schedule.Due(entry.EnteredAt, entry.Step + 1);
-        var pointer = ToPointer(entry.OrderId, new OrderWatchPointer(entry.EnteredAt, entry.Step + 1, nextDue is { } d ? DuePartition(d) : null, now));
-        ETag claimed;
+        var next = NextEntry(ArgumentCheck(entry), lease);
+        var table = await _index.GetAsync(ct).ConfigureAwait(false);
         try
         {
-            var response = pointerETag is { } match
-                ? await table.UpdateEntityAsync(pointer, match, TableUpdateMode.Replace, ct).ConfigureAwait(false)
-                : await table.AddEntityAsync(pointer, ct).ConfigureAwait(false);
-            claimed = response.Headers.ETag ?? ETag.All;
+            await table.AddEntityAsync(ToDueRow(next, now), ct).ConfigureAwait(false);
+            return new WatchClaim(true, now, null);
         }
-        catch (RequestFailedException e) when (TableStatus.IsConcurrencyLoss(e))
+        catch (RequestFailedException e) when (TableStatus.IsConflict(e))
         {
-            return null;
+            var existing = await table.GetEntityIfExistsAsync<TableEntity>(DuePartition(next.DueAt), next.OrderId, cancellationToken: ct).ConfigureAwait(false);
+            return existing.HasValue
+                ? new WatchClaim(false, existing.Value!.GetDateTimeOffset("ClaimedAt"), existing.Value.ETag)
+                : new WatchClaim(false, null, null);
         }
-
-        if (nextDue is { } next)
-        {
-            try
-            {
-                await table.AddEntityAsync(ToDueRow(new OrderWatchEntry(entry.OrderId, entry.EnteredAt, entry.Step + 1, next)), ct).ConfigureAwait(false);
-            }
-            catch (RequestFailedException e) when (TableStatus.IsConflict(e))
-            {
-                // Added by an earlier attempt of this step that did not finish.
-            }
-        }
-
-        return claimed;
     }
 
-    /// <summary>Ends a claimed re-check: deletes its due row, and the pointer too when it was the last step of the window.</summary>
-    public async Task CompleteAsync(OrderWatchEntry entry, ETag claimed, CancellationToken ct)
+    /// <summary>Takes over a step whose claim ran out: re-stamps the next due row with the ETag read. False when another runner did first.</summary>
+    public async Task<bool> TakeOverAsync(OrderWatchEntry entry, ETag claimETag, DateTimeOffset now, TimeSpan lease, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(entry);
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        await DeleteIfExistsAsync(table, DuePartition(entry.DueAt), entry.OrderId, ct).ConfigureAwait(false);
-        if (Schedule.Due(entry.EnteredAt, entry.Step + 1) is null)
+        var next = NextEntry(ArgumentCheck(entry), lease);
+        var table = await _index.GetAsync(ct).ConfigureAwait(false);
+        try
         {
-            try
-            {
-                await table.DeleteEntityAsync(PointerPartition(entry.OrderId), entry.OrderId, claimed, ct).ConfigureAwait(false);
-            }
-            catch (RequestFailedException e) when (e.Status is TableStatus.PreconditionFailed or TableStatus.NotFound)
-            {
-                // The order entered the watch again meanwhile: that watch goes on.
-            }
+            await table.UpdateEntityAsync(new TableEntity(DuePartition(next.DueAt), next.OrderId) { ["ClaimedAt"] = now }, claimETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is TableStatus.PreconditionFailed or TableStatus.NotFound)
+        {
+            return false;
         }
     }
 
-    /// <summary>Deletes a due row that an older watch or step left behind.</summary>
+    /// <summary>Ends a step: deletes its due row (a re-check done, a stale row, or an end row whose watch is closed).</summary>
     public async Task DropAsync(OrderWatchEntry entry, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(entry);
-        var table = await _table.GetAsync(ct).ConfigureAwait(false);
-        await DeleteIfExistsAsync(table, DuePartition(entry.DueAt), entry.OrderId, ct).ConfigureAwait(false);
+        var table = await _index.GetAsync(ct).ConfigureAwait(false);
+        await DeleteIfExistsAsync(table, DuePartition(ArgumentCheck(entry).DueAt), entry.OrderId, ETag.All, ct).ConfigureAwait(false);
     }
 
-    private static async Task<(OrderWatchPointer Value, ETag ETag)?> ReadPointerAsync(TableClient table, string orderId, CancellationToken ct)
+    /// <summary>Ends the watch <paramref name="mark"/> describes: deletes the watch row unless the order entered the watch again since.</summary>
+    public async Task CloseAsync(string orderId, WatchMark mark, CancellationToken ct)
     {
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(PointerPartition(orderId), orderId, cancellationToken: ct).ConfigureAwait(false);
-        if (!row.HasValue)
-        {
-            return null;
-        }
-
-        var e = row.Value!;
-        return (new OrderWatchPointer(e.GetDateTimeOffset("EnteredAt") ?? default, e.GetInt32("Step") ?? 0, e.GetString("DuePartition"), e.GetDateTimeOffset("ClaimedAt")), e.ETag);
+        ArgumentNullException.ThrowIfNull(mark);
+        var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        await DeleteIfExistsAsync(table, orderId, WatchRow, mark.ETag, ct).ConfigureAwait(false);
     }
 
-    private static async Task DeleteIfExistsAsync(TableClient table, string partition, string orderId, CancellationToken ct)
+    /// <summary>The step after <paramref name="entry"/>: the schedule's next, or the end row one lease after the last step.</summary>
+    private OrderWatchEntry NextEntry(OrderWatchEntry entry, TimeSpan lease)
+        => new(entry.OrderId, entry.EnteredAt, entry.Step + 1, Schedule.Due(entry.EnteredAt, entry.Step + 1) ?? entry.DueAt + lease);
+
+    private static OrderWatchEntry ArgumentCheck(OrderWatchEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return entry;
+    }
+
+    private static async Task DeleteIfExistsAsync(TableClient table, string partition, string rowKey, ETag etag, CancellationToken ct)
     {
         try
         {
-            await table.DeleteEntityAsync(partition, orderId, ETag.All, ct).ConfigureAwait(false);
+            await table.DeleteEntityAsync(partition, rowKey, etag, ct).ConfigureAwait(false);
         }
-        catch (RequestFailedException e) when (e.Status == TableStatus.NotFound)
+        catch (RequestFailedException e) when (e.Status is TableStatus.NotFound or TableStatus.PreconditionFailed)
         {
+            // Gone already, or (a watch row) rewritten by a newer watch, which goes on.
         }
     }
 
-    private static TableEntity ToDueRow(OrderWatchEntry entry) => new(DuePartition(entry.DueAt), entry.OrderId)
+    private static TableEntity ToDueRow(OrderWatchEntry entry, DateTimeOffset? claimedAt) => new(DuePartition(entry.DueAt), entry.OrderId)
     {
         ["EnteredAt"] = entry.EnteredAt,
         ["Step"] = entry.Step,
         ["DueAt"] = entry.DueAt,
-    };
-
-    private static TableEntity ToPointer(string orderId, OrderWatchPointer pointer) => new(PointerPartition(orderId), orderId)
-    {
-        ["EnteredAt"] = pointer.EnteredAt,
-        ["Step"] = pointer.Step,
-        ["DuePartition"] = pointer.DuePartition,
-        ["ClaimedAt"] = pointer.ClaimedAt,
+        ["ClaimedAt"] = claimedAt,
     };
 
     private static string DuePartition(DateTimeOffset due) => DuePrefix + due.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
-
-    private static string PointerPartition(string orderId) => PointerPrefix + TableKeys.Bucket(orderId, PointerPartitions).ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>One due re-check: step <see cref="Step"/> (0 = the first) of the watch <see cref="OrderId"/> entered at <see cref="EnteredAt"/>.</summary>
+/// <summary>One due step: step <see cref="Step"/> (0 = the first) of the watch <see cref="OrderId"/> entered at <see cref="EnteredAt"/>.</summary>
 public sealed record OrderWatchEntry(string OrderId, DateTimeOffset EnteredAt, int Step, DateTimeOffset DueAt);
 
+/// <summary>The watch an order is in (its watch row): entered at <see cref="EnteredAt"/>; <see cref="ETag"/> guards closing it.</summary>
+public sealed record WatchMark(DateTimeOffset EnteredAt, ETag ETag);
+
 /// <summary>
-/// The watch an order is in: entered at <see cref="EnteredAt"/>, next step <see cref="Step"/> due in
-/// <see cref="DuePartition"/> (null: none left), claimed by a run at <see cref="ClaimedAt"/> (null: entered, not claimed).
+/// A claim's outcome: <see cref="Won"/>, or the existing claim's time (null: unknown, e.g. the row went meanwhile)
+/// and the ETag to take it over with.
 /// </summary>
-public sealed record OrderWatchPointer(DateTimeOffset EnteredAt, int Step, string? DuePartition, DateTimeOffset? ClaimedAt);
+public sealed record WatchClaim(bool Won, DateTimeOffset? ClaimedAt, ETag? ETag);

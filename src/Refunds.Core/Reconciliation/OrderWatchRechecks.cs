@@ -25,43 +25,35 @@ public sealed partial class OrderWatchRechecks(
     TimeProvider time,
     ILogger<OrderWatchRechecks> logger)
 {
-    /// <summary>What to do with a due row, given the watch its order is in now (see <see cref="Judge"/>).</summary>
+    /// <summary>What to do with a due row (see <see cref="Judge"/>).</summary>
     public enum Verdict
     {
-        /// <summary>Re-check it: it is the pointer's current step, or a step whose claim ran out (a crash, a failure).</summary>
+        /// <summary>Re-check it: it belongs to the order's current watch and nobody holds its step.</summary>
         Recheck,
 
-        /// <summary>Another run claimed this step a moment ago.</summary>
+        /// <summary>Another run claimed this step (added the next due row) less than a lease ago.</summary>
         Claimed,
 
-        /// <summary>Left behind by an older watch of the order or an earlier step: delete it.</summary>
+        /// <summary>Left behind by an older watch of the order (it entered the watch again since): delete it unread.</summary>
         Stale,
     }
 
     /// <summary>
-    /// The rule that keeps one re-check per step: the pointer (null: not written, e.g. a crash during entry) is the
-    /// authority; a due row older than it is stale; a row whose step the pointer shows claimed less than
-    /// <paramref name="lease"/> ago belongs to that run.
+    /// The rule that keeps one re-check per step. <paramref name="watchEnteredAt"/> is the order's watch row (null: not
+    /// written, e.g. a crash during entry): a due row of an older watch is stale; a due row newer than the watch row
+    /// is live (the entry's watch-row write was lost). <paramref name="claimedAt"/> is the time on the next step's due
+    /// row when adding it conflicted (null: the add succeeded, or the row carries no time): a claim younger than
+    /// <paramref name="lease"/> belongs to a live run; an older one to a run that died, whose step is taken over.
     /// </summary>
-    public static Verdict Judge(OrderWatchEntry due, OrderWatchPointer? pointer, DateTimeOffset now, TimeSpan lease)
+    public static Verdict Judge(OrderWatchEntry due, DateTimeOffset? watchEnteredAt, DateTimeOffset? claimedAt, DateTimeOffset now, TimeSpan lease)
     {
         ArgumentNullException.ThrowIfNull(due);
-        if (pointer is null || pointer.EnteredAt < due.EnteredAt)
-        {
-            return Verdict.Recheck;
-        }
-
-        if (pointer.EnteredAt > due.EnteredAt || pointer.Step > due.Step + 1)
+        if (watchEnteredAt is { } entered && entered > due.EnteredAt)
         {
             return Verdict.Stale;
         }
 
-        if (pointer.Step == due.Step + 1)
-        {
-            return pointer.ClaimedAt is { } at && now - at < lease ? Verdict.Claimed : Verdict.Recheck;
-        }
-
-        return Verdict.Recheck;
+        return claimedAt is { } at && now - at < lease ? Verdict.Claimed : Verdict.Recheck;
     }
 
     public async Task<OrderWatchSummary> RunAsync(CancellationToken cancellationToken)
@@ -83,29 +75,32 @@ public sealed partial class OrderWatchRechecks(
         try
         {
             var now = time.GetUtcNow();
-            var pointer = await index.GetPointerAsync(entry.OrderId, ct).ConfigureAwait(false);
-            switch (Judge(entry, pointer?.Value, now, reconciliation.Value.MaxRunDuration))
+            var lease = reconciliation.Value.MaxRunDuration;
+            if (index.IsEnd(entry))
             {
-                case Verdict.Stale:
-                    await index.DropAsync(entry, ct).ConfigureAwait(false);
-                    Interlocked.Increment(ref run.Stale);
-                    return;
-                case Verdict.Claimed:
-                    return;
+                await EndAsync(entry, run, ct).ConfigureAwait(false);
+                return;
             }
 
-            if (await index.TryClaimAsync(entry, pointer?.ETag, now, ct).ConfigureAwait(false) is not { } claimed)
+            // One read of the order: its ledger and its watch row.
+            var (orderLedger, watch) = await index.ReadOrderAsync(entry.OrderId, ct).ConfigureAwait(false);
+            if (Judge(entry, watch?.EnteredAt, null, now, lease) == Verdict.Stale)
+            {
+                await index.DropAsync(entry, ct).ConfigureAwait(false);
+                Interlocked.Increment(ref run.Stale);
+                return;
+            }
+
+            var claim = await index.TryClaimAsync(entry, now, lease, ct).ConfigureAwait(false);
+            if (!claim.Won && (Judge(entry, watch?.EnteredAt, claim.ClaimedAt, now, lease) == Verdict.Claimed
+                || claim.ETag is not { } etag || !await index.TakeOverAsync(entry, etag, now, lease, ct).ConfigureAwait(false)))
             {
                 return;
             }
 
-            await RecheckAsync(entry.OrderId, run, ct).ConfigureAwait(false);
-            await index.CompleteAsync(entry, claimed, ct).ConfigureAwait(false);
+            await RecheckAsync(entry.OrderId, orderLedger, run, ct).ConfigureAwait(false);
+            await index.DropAsync(entry, ct).ConfigureAwait(false);
             Interlocked.Increment(ref run.Rechecked);
-            if (index.Schedule.Due(entry.EnteredAt, entry.Step + 1) is null)
-            {
-                Interlocked.Increment(ref run.Left);
-            }
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -115,9 +110,20 @@ public sealed partial class OrderWatchRechecks(
         }
     }
 
-    private async Task RecheckAsync(string orderId, Counters run, CancellationToken ct)
+    /// <summary>The end row of a watch came due: the watch row goes (unless the order entered the watch again since), then the end row.</summary>
+    private async Task EndAsync(OrderWatchEntry entry, Counters run, CancellationToken ct)
     {
-        var orderLedger = await ledger.ListOrderAsync(orderId, ct).ConfigureAwait(false);
+        if (await index.GetWatchAsync(entry.OrderId, ct).ConfigureAwait(false) is { } watch && watch.EnteredAt <= entry.EnteredAt)
+        {
+            await index.CloseAsync(entry.OrderId, watch, ct).ConfigureAwait(false);
+            Interlocked.Increment(ref run.Left);
+        }
+
+        await index.DropAsync(entry, ct).ConfigureAwait(false);
+    }
+
+    private async Task RecheckAsync(string orderId, OrderLedger orderLedger, Counters run, CancellationToken ct)
+    {
         var atPingpp = await OrderRefundList.ListAllAsync(client, orderId, () => Interlocked.Increment(ref run.PingppCalls), ct).ConfigureAwait(false);
         var plan = OrderReconciliation.Decide(orderLedger, atPingpp, order: null, time.GetUtcNow(), reconciliation.Value.CreateGracePeriod);
         foreach (var refund in plan.Apply)

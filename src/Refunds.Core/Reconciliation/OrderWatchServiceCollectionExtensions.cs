@@ -28,7 +28,8 @@ public static class OrderWatchServiceCollectionExtensions
             sp.GetRequiredService<TableServiceClient>(),
             sp.GetRequiredService<IOptions<OrderWatchOptions>>().Value.Schedule(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.TableNames().ReconcileIndexTable));
+            sp.TableNames().ReconcileIndexTable,
+            sp.TableNames().RefundLedgerTable));
         services.TryAddSingleton<IOrderWatch>(sp => sp.GetRequiredService<OrderWatchIndex>());
         services.TryAddSingleton<OrderWatchRechecks>();
         return services;

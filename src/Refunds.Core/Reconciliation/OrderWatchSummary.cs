@@ -14,7 +14,7 @@ public sealed record OrderWatchSummary
     /// <summary>Due rows of an older watch or step, deleted without a re-check.</summary>
     public int Stale { get; init; }
 
-    /// <summary>Orders whose last re-check of the window this was.</summary>
+    /// <summary>Orders whose watch ended in this run: the end row after the window's last re-check came due.</summary>
     public int Left { get; init; }
 
     public int External { get; init; }

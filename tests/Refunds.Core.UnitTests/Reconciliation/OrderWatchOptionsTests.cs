@@ -62,22 +62,21 @@ public class OrderWatchOptionsTests
     }
 
     [Theory]
-    [InlineData(null, 0, false, OrderWatchRechecks.Verdict.Recheck)] // no pointer (entry crashed before writing it)
-    [InlineData(0, 0, false, OrderWatchRechecks.Verdict.Recheck)] // the current step, unclaimed
-    [InlineData(0, 1, true, OrderWatchRechecks.Verdict.Claimed)] // another run claimed it a moment ago
-    [InlineData(0, 1, false, OrderWatchRechecks.Verdict.Recheck)] // claimed, lease over: the run died
-    [InlineData(0, 2, false, OrderWatchRechecks.Verdict.Stale)] // a step left behind
-    [InlineData(-1, 0, false, OrderWatchRechecks.Verdict.Stale)] // the order entered the watch again since
-    [InlineData(1, 5, false, OrderWatchRechecks.Verdict.Recheck)] // a newer watch than the pointer's (its pointer write was lost)
-    public void One_recheck_per_step_whatever_the_pointer_says(int? pointerEnteredMinutesEarlier, int pointerStep, bool claimedRecently, OrderWatchRechecks.Verdict expected)
+    [InlineData(null, null, OrderWatchRechecks.Verdict.Recheck)] // no watch row (the entry crashed before writing it), step free
+    [InlineData(0, null, OrderWatchRechecks.Verdict.Recheck)] // the current watch, step free
+    [InlineData(0, 1, OrderWatchRechecks.Verdict.Claimed)] // another run added the next step a minute ago
+    [InlineData(0, 30, OrderWatchRechecks.Verdict.Recheck)] // added 30 minutes ago, lease over: that run died
+    [InlineData(-5, null, OrderWatchRechecks.Verdict.Stale)] // the order entered the watch again since
+    [InlineData(-5, 1, OrderWatchRechecks.Verdict.Stale)] // ... whatever the claim says
+    [InlineData(5, null, OrderWatchRechecks.Verdict.Recheck)] // a due row newer than the watch row (that row's write was lost)
+    public void One_recheck_per_step_whatever_the_watch_row_and_the_next_step_say(int? watchEnteredMinutesEarlier, int? claimedMinutesAgo, OrderWatchRechecks.Verdict expected)
     {
         var now = Entered.AddHours(1);
         var due = new OrderWatchEntry("ord", Entered, 0, Entered.AddMinutes(10));
-        var pointer = pointerEnteredMinutesEarlier is { } earlier
-            ? new OrderWatchPointer(Entered.AddMinutes(-earlier), pointerStep, "p", claimedRecently ? now.AddMinutes(-1) : now.AddMinutes(-30))
-            : null;
+        DateTimeOffset? watch = watchEnteredMinutesEarlier is { } earlier ? Entered.AddMinutes(-earlier) : null;
+        DateTimeOffset? claimed = claimedMinutesAgo is { } ago ? now.AddMinutes(-ago) : null;
 
-        Assert.Equal(expected, OrderWatchRechecks.Judge(due, pointer, now, TimeSpan.FromMinutes(5)));
+        Assert.Equal(expected, OrderWatchRechecks.Judge(due, watch, claimed, now, TimeSpan.FromMinutes(5)));
     }
 
     private static OrderWatchOptions Bind(Dictionary<string, string?> settings)

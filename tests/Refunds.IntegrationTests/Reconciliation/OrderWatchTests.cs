@@ -9,7 +9,7 @@ namespace Refunds.IntegrationTests.Reconciliation;
 /// <summary>
 /// The watch of finished orders on Azurite and the simulator, without webhooks: an order enters the due-time index
 /// when its last open work ends, is re-checked at the schedule's steps (only what is due is read), leaves after the
-/// window, and a restarted or second runner neither loses nor repeats a step.
+/// window (its end row, one lease after the last step), and a restarted or second runner neither loses nor repeats a step.
 /// </summary>
 public sealed class OrderWatchTests
 {
@@ -62,19 +62,25 @@ public sealed class OrderWatchTests
             Assert.Empty(await h.Watch!.ListDueAsync(h.Time.GetUtcNow(), 100, None));
             h.Time.SetUtcNow(entered + step);
             var run = await h.Rechecks().RunAsync(None);
-            Assert.Equal((1, 1, i == steps.Length - 1 ? 1 : 0), (run.Due, run.Rechecked, run.Left));
+            Assert.Equal((1, 1, 0), (run.Due, run.Rechecked, run.Left));
             calls += run.PingppCalls;
         }
 
         Assert.Equal(steps.Length, calls);
-        Assert.Null(await h.Watch!.GetPointerAsync(order.Id, None));
+        Assert.NotNull(await h.Watch!.GetWatchAsync(order.Id, None));
+
+        // The end row, one lease (10 minutes here) after the last step, ends the watch without calling Ping++.
+        h.Time.Advance(TimeSpan.FromMinutes(10));
+        var end = await h.Rechecks().RunAsync(None);
+        Assert.Equal((1, 0, 1, 0), (end.Due, end.Rechecked, end.Left, end.PingppCalls));
+        Assert.Null(await h.Watch.GetWatchAsync(order.Id, None));
         h.Time.Advance(TimeSpan.FromDays(30));
         Assert.Empty(await h.Watch.ListDueAsync(h.Time.GetUtcNow(), 100, None));
         Assert.Empty(await WatchRowsAsync(h));
     }
 
     [Fact]
-    public async Task An_order_that_finishes_again_restarts_its_watch_and_the_old_due_row_is_gone()
+    public async Task An_order_that_finishes_again_restarts_its_watch_and_the_old_due_row_is_dropped_unread_when_it_comes_due()
     {
         await using var h = await ReconcileHarness.StartAsync(watch: Short);
         var order = await FinishedOrderAsync(h, refund: 300, total: 1000);
@@ -83,11 +89,16 @@ public sealed class OrderWatchTests
         await h.Watch!.EnterAsync(order.Id, None);
 
         h.Time.SetUtcNow(first + TimeSpan.FromMinutes(12));
-        Assert.Empty(await h.Watch.ListDueAsync(h.Time.GetUtcNow(), 100, None));
+        var old = await h.Rechecks().RunAsync(None);
+        Assert.Equal((1, 0, 1, 0), (old.Due, old.Rechecked, old.Stale, old.PingppCalls));
         h.Time.SetUtcNow(first + TimeSpan.FromMinutes(15));
         var run = await h.Rechecks().RunAsync(None);
-        Assert.Equal((1, 1, 0), (run.Due, run.Rechecked, run.Stale));
-        Assert.Equal(first + TimeSpan.FromMinutes(5), (await h.Watch.GetPointerAsync(order.Id, None))!.Value.Value.EnteredAt);
+        Assert.Equal((1, 1, 0, 1), (run.Due, run.Rechecked, run.Stale, run.PingppCalls));
+        Assert.Equal(first + TimeSpan.FromMinutes(5), (await h.Watch.GetWatchAsync(order.Id, None))!.EnteredAt);
+
+        // One watch goes on: its next step (an hour later) is the order's only due row.
+        h.Time.Advance(TimeSpan.FromHours(1));
+        Assert.Single(await h.Watch.ListDueAsync(h.Time.GetUtcNow(), 100, None));
     }
 
     [Fact]
@@ -97,10 +108,9 @@ public sealed class OrderWatchTests
         var order = await FinishedOrderAsync(h, refund: 300, total: 1000);
         h.Time.Advance(TimeSpan.FromMinutes(10));
 
-        // A run claims the step and dies before re-checking it.
+        // A run claims the step (adds the next step's due row) and dies before re-checking it.
         var due = Assert.Single(await h.Watch!.ListDueAsync(h.Time.GetUtcNow(), 100, None));
-        var pointer = await h.Watch.GetPointerAsync(order.Id, None);
-        Assert.NotNull(await h.Watch.TryClaimAsync(due, pointer!.Value.ETag, h.Time.GetUtcNow(), None));
+        Assert.True((await h.Watch.TryClaimAsync(due, h.Time.GetUtcNow(), TimeSpan.FromMinutes(10), None)).Won);
 
         // A restarted host within the claim's lease leaves it alone; after it, re-checks it once.
         var during = await h.Rechecks().RunAsync(None);
@@ -112,8 +122,8 @@ public sealed class OrderWatchTests
         // The next step (1h10m after entry) is in place, once.
         h.Time.Advance(TimeSpan.FromHours(1));
         var next = await h.Rechecks().RunAsync(None);
-        Assert.Equal((1, 1), (next.Due, next.Rechecked));
-        Assert.Equal(2, (await h.Watch.GetPointerAsync(order.Id, None))!.Value.Value.Step);
+        Assert.Equal((1, 1, 1), (next.Due, next.Rechecked, next.PingppCalls));
+        Assert.Equal(2, Assert.Single(await h.Watch.ListDueAsync(h.Time.GetUtcNow() + TimeSpan.FromHours(1), 100, None)).Step);
     }
 
     [Fact]
@@ -131,12 +141,10 @@ public sealed class OrderWatchTests
 
         Assert.Equal(orders.Count, runs.Sum(r => r.Rechecked));
         Assert.Equal(orders.Count, runs.Sum(r => r.PingppCalls));
-        foreach (var id in orders)
-        {
-            Assert.Equal(1, (await h.Watch!.GetPointerAsync(id, None))!.Value.Value.Step);
-        }
-
         Assert.Empty(await h.Watch!.ListDueAsync(h.Time.GetUtcNow(), 100, None));
+        var nextSteps = await h.Watch.ListDueAsync(h.Time.GetUtcNow() + TimeSpan.FromHours(1), 100, None);
+        Assert.Equal(orders.Order(StringComparer.Ordinal), nextSteps.Select(d => d.OrderId).Order(StringComparer.Ordinal));
+        Assert.All(nextSteps, d => Assert.Equal(1, d.Step));
     }
 
     /// <summary>A paid order with one refund of ours that succeeded, reconciled to the end: its open work is over, so it is watched.</summary>
@@ -147,7 +155,7 @@ public sealed class OrderWatchTests
         await h.Admin.SettleAsync(order.Id);
         var summary = await h.Reconciler().RunAsync(None);
         Assert.Equal(0, summary.OrdersFailed);
-        Assert.NotNull(await h.Watch!.GetPointerAsync(order.Id, None));
+        Assert.NotNull(await h.Watch!.GetWatchAsync(order.Id, None));
         return order;
     }
 

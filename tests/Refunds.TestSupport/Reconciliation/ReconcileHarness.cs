@@ -32,7 +32,7 @@ public sealed class ReconcileHarness : IAsyncDisposable
         var tables = Azurite.Tables();
         LedgerTable = "led" + suffix;
         IndexTable = "idx" + suffix;
-        Watch = watch is null ? null : new OrderWatchIndex(tables, watch, Time, IndexTable);
+        Watch = watch is null ? null : new OrderWatchIndex(tables, watch, Time, IndexTable, LedgerTable);
         Client = simulator.CreateClient();
         // With approval limits, the gate as the app wires it (daily total in the ledger table, amounts from the simulator).
         var gate = approval is null ? null : new ApprovalGate(
