@@ -95,12 +95,13 @@ public static class SearchBenchmark
     {
         var table = tables.GetTableClient(ledgerTable);
         await table.CreateIfNotExistsAsync();
+        var clock = Stopwatch.StartNew();
         var random = new Random(23);
         var requests = new List<RefundRequestRecord>(count);
         for (var i = 0; i < count; i++)
         {
             var created = now.AddSeconds(-random.Next(0, 30 * 24 * 3600));
-            var order = "8" + (i / RequestsPerOrder).ToString("D18", CultureInfo.InvariantCulture);
+            var order = BenchIds.Order(8, i / RequestsPerOrder);
             var roll = random.Next(100);
             var state = roll < 90 ? States[0] : roll < 94 ? States[1] : roll < 97 ? States[2] : roll < 99 ? States[3] : States[4];
             var id = $"bench-{i:D6}";
@@ -126,13 +127,16 @@ public static class SearchBenchmark
             actions.AddRange(order.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, LedgerEntities.FromRequest(order.Key, r))));
             await table.SubmitTransactionAsync(actions, ct);
         });
+        Console.WriteLine($"  ledger rows written ({clock.Elapsed.TotalSeconds:F0} s)");
         await Parallel.ForEachAsync(requests.Where((_, i) => i % 100 == 0 || i == count / 2), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (r, ct) =>
         {
             await table.UpsertEntityAsync(new TableEntity(LedgerEntities.RequestLookupPartition(r.RequestId), LedgerEntities.LookupRow) { ["Partition"] = r.OrderId }, cancellationToken: ct);
             await table.UpsertEntityAsync(new TableEntity(LedgerEntities.RefundLookupPartition(r.RefundIds[0]), LedgerEntities.LookupRow) { ["Partition"] = r.OrderId, ["RequestId"] = r.RequestId }, cancellationToken: ct);
             await table.UpsertEntityAsync(LedgerEntities.FromRefund(r.OrderId!, new RefundRecord { RefundId = r.RefundIds[0], OrderId = r.OrderId, RequestId = r.RequestId, Amount = r.ChargeAmount ?? 0 }), cancellationToken: ct);
         });
+        Console.WriteLine($"  lookups written ({clock.Elapsed.TotalSeconds:F0} s)");
         await index.SeedAsync(requests.Select(r => (r.OrderId!, r)), CancellationToken.None);
+        Console.WriteLine($"  request index written ({clock.Elapsed.TotalSeconds:F0} s)");
         return requests;
     }
 

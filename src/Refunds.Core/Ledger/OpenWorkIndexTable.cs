@@ -131,7 +131,7 @@ internal sealed class OpenWorkIndexTable(TableHandle ledger, TableHandle index, 
             if (_watch is not null && IsOrderPartition(ledgerKey))
             {
                 // Before the delete: a crash in between leaves the order open, and the next refresh enters it again.
-                await _watch.EnterAsync(ledgerKey, ct).ConfigureAwait(false);
+                await _watch.EnterAsync(ledgerKey, [.. rows.Where(r => Kind(r) == "refund").Select(ToRefund)], ct).ConfigureAwait(false);
             }
 
             try

@@ -8,20 +8,21 @@ using Refunds.Core.Storage;
 namespace Refunds.Core.Reconciliation;
 
 /// <summary>
-/// The watch of finished orders: which orders are watched, and when each is due. Two kinds of rows:
+/// The watch of finished orders: which orders are watched, and when each is due. Two places:
 /// <list type="bullet">
 /// <item>a <b>due row</b> per order and step, in the reconcile index table, partition <c>watch-due-{yyyyMMddHHmm}</c>
 /// (the UTC minute it is due), row key the order id, so a run reads a range of past partitions only: what is due,
 /// never what is not. The step after the last of the window is the <b>end row</b>: when it comes due the watch ends;</item>
-/// <item>a <b>watch row</b> in the order's own ledger partition (row key <see cref="WatchRow"/>): when the order
-/// entered the watch it is in now. It is the authority: a due row of an older watch is deleted without a re-check.
-/// It lives beside the order's ledger rows so that the one read a re-check makes of the order brings it along.</item>
+/// <item>the <b>watch</b> itself, as properties of the order's members row in the ledger (<c>WatchEnteredAt</c>,
+/// <c>WatchRefunds</c>: a <see cref="WatchSnapshot"/>, <c>WatchEndedAt</c>): when the order entered the watch it is in
+/// now, and the refunds the ledger held then. It is the authority: a due row of an older watch is deleted without a
+/// re-check. The members row is the one row a re-check reads: with the snapshot it shows whether the ledger changed.</item>
 /// </list>
 /// A re-check claims its step by <b>adding the next step's due row</b> (stamped with the claim's time): of two
 /// overlapping runs the second gets a conflict and leaves the step alone; a claim older than the lease (its run died)
-/// is taken over by an ETag write of that row. The step's own due row is deleted last. So a re-check costs one read of
-/// the order (its ledger rows and watch row together), one add and one delete; a restart or a second runner neither
-/// loses nor repeats a step, and every fact is in the tables.
+/// is taken over by an ETag write of that row. The step's own due row is deleted last. So a re-check that finds what
+/// the snapshot holds costs one point read, one add and one delete; a restart or a second runner neither loses nor
+/// repeats a step, and every fact is in the tables.
 /// </summary>
 public sealed class OrderWatchIndex(
     TableServiceClient service,
@@ -31,9 +32,9 @@ public sealed class OrderWatchIndex(
     string ledgerTableName = StorageNames.RefundLedgerTable)
     : IOrderWatch
 {
-    /// <summary>The watch row's key in an order's ledger partition.</summary>
-    public const string WatchRow = "watch";
-
+    private const string EnteredAtProperty = "WatchEnteredAt";
+    private const string EndedAtProperty = "WatchEndedAt";
+    private const string RefundsProperty = "WatchRefunds";
     private const string DuePrefix = "watch-due-";
 
     private readonly TableHandle _index = new(service, indexTableName);
@@ -42,20 +43,34 @@ public sealed class OrderWatchIndex(
     public RecheckSchedule Schedule { get; } = schedule;
 
     /// <summary>
-    /// Starts (or restarts) the watch of <paramref name="orderId"/> now: the first step's due row, then the watch row
-    /// (two writes, no read). A due row of an earlier watch stays until it comes due, and is then dropped unread.
+    /// Starts (or restarts) the watch of <paramref name="orderId"/> now, with the refunds the caller just read: the
+    /// first step's due row, then the watch in the members row (two writes, no read). A due row of an earlier watch
+    /// stays until it comes due, and is then dropped unread.
     /// </summary>
-    public async Task EnterAsync(string orderId, CancellationToken ct)
+    public async Task EnterAsync(string orderId, IReadOnlyCollection<RefundRecord> refunds, CancellationToken ct)
     {
         ArgumentException.ThrowIfNullOrEmpty(orderId);
+        ArgumentNullException.ThrowIfNull(refunds);
         var now = time.GetUtcNow();
         var entry = new OrderWatchEntry(orderId, now, 0, Schedule.Due(now, 0)!.Value);
 
-        // The due row first: a crash before the watch row leaves a due row newer than the watch row, which is live.
+        // The due row first: a crash before the watch is written leaves a due row newer than the watch, which is live.
         var index = await _index.GetAsync(ct).ConfigureAwait(false);
         await index.UpsertEntityAsync(ToDueRow(entry, claimedAt: null), TableUpdateMode.Replace, ct).ConfigureAwait(false);
         var ledger = await _ledger.GetAsync(ct).ConfigureAwait(false);
-        await ledger.UpsertEntityAsync(new TableEntity(orderId, WatchRow) { ["Kind"] = "watch", ["EnteredAt"] = now }, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+        await MergeIntoMembersAsync(ledger, new TableEntity(orderId, LedgerEntities.MembersRow)
+        {
+            [EnteredAtProperty] = now,
+            [RefundsProperty] = WatchSnapshot.Of(refunds).ToJson(),
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary><see cref="EnterAsync(string, IReadOnlyCollection{RefundRecord}, CancellationToken)"/> with the refunds read from the ledger first (for callers that hold none).</summary>
+    public async Task EnterAsync(string orderId, CancellationToken ct)
+    {
+        var ledger = await _ledger.GetAsync(ct).ConfigureAwait(false);
+        var rows = await LedgerPartitionReader.ReadLedgerRowsAsync(ledger, orderId, ct).ConfigureAwait(false);
+        await EnterAsync(orderId, LedgerEntities.ToOrderLedger(orderId, rows).Refunds, ct).ConfigureAwait(false);
     }
 
     /// <summary>Due rows whose time has come, oldest minute first, at most <paramref name="max"/>.</summary>
@@ -81,30 +96,40 @@ public sealed class OrderWatchIndex(
     public bool IsEnd(OrderWatchEntry entry) => Schedule.Due(ArgumentCheck(entry).EnteredAt, entry.Step) is null;
 
     /// <summary>
-    /// What a re-check needs of the order, in one read: its ledger (requests, refunds, order row) and its watch row.
-    /// A query of the order's partition (history rows left out): on Table Storage a read of that partition alone.
+    /// What a re-check reads of the order (one point read of its members row): the watch it is in, the snapshot, and
+    /// the refund rows the ledger lists now. Null when the order has no members row.
     /// </summary>
-    public async Task<(OrderLedger Ledger, WatchMark? Watch)> ReadOrderAsync(string orderId, CancellationToken ct)
+    public async Task<WatchState?> ReadWatchAsync(string orderId, CancellationToken ct)
     {
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
-        var (historyFrom, historyTo) = (LedgerEntities.HistoryPrefix, LedgerEntities.HistoryPrefix[..^1] + "}");
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {orderId} and (RowKey lt {historyFrom} or RowKey ge {historyTo})");
-        var rows = new List<TableEntity>();
-        await foreach (var row in table.QueryAsync<TableEntity>(filter, cancellationToken: ct).ConfigureAwait(false))
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(orderId, LedgerEntities.MembersRow, cancellationToken: ct).ConfigureAwait(false);
+        if (!row.HasValue)
         {
-            rows.Add(row);
+            return null;
         }
 
-        var watch = rows.FirstOrDefault(r => r.RowKey == WatchRow) is { } w ? new WatchMark(w.GetDateTimeOffset("EnteredAt") ?? default, w.ETag) : null;
-        return (LedgerEntities.ToOrderLedger(orderId, rows), watch);
+        var members = row.Value!;
+        var listed = members.GetBoolean(LedgerEntities.MembersOverflow) == true
+            ? null
+            : members.Where(p => p.Key.StartsWith(LedgerEntities.MemberPropertyPrefix, StringComparison.Ordinal) && p.Value is string key && key.StartsWith(LedgerEntities.RefundPrefix, StringComparison.Ordinal))
+                .Select(p => (string)p.Value).ToHashSet(StringComparer.Ordinal);
+        return new WatchState(
+            members.GetDateTimeOffset(EnteredAtProperty),
+            members.GetDateTimeOffset(EndedAtProperty),
+            WatchSnapshot.FromJson(members.GetString(RefundsProperty)),
+            listed,
+            members.ETag);
     }
 
-    /// <summary>The watch <paramref name="orderId"/> is in (one point read); null when it is not watched.</summary>
-    public async Task<WatchMark?> GetWatchAsync(string orderId, CancellationToken ct)
+    /// <summary>The time <paramref name="orderId"/> entered the watch it is in; null when it is not watched (never, or its watch ended).</summary>
+    public async Task<DateTimeOffset?> GetWatchAsync(string orderId, CancellationToken ct)
+        => await ReadWatchAsync(orderId, ct).ConfigureAwait(false) is { EnteredAt: { } entered } state && !(state.EndedAt >= entered) ? entered : null;
+
+    /// <summary>Replaces the snapshot after a re-check changed the order's refunds, so the next step can again stop at one read.</summary>
+    public async Task RecordSnapshotAsync(string orderId, IReadOnlyCollection<RefundRecord> refunds, CancellationToken ct)
     {
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(orderId, WatchRow, cancellationToken: ct).ConfigureAwait(false);
-        return row.HasValue ? new WatchMark(row.Value!.GetDateTimeOffset("EnteredAt") ?? default, row.Value.ETag) : null;
+        await MergeIntoMembersAsync(table, new TableEntity(orderId, LedgerEntities.MembersRow) { [RefundsProperty] = WatchSnapshot.Of(refunds).ToJson() }, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -153,12 +178,37 @@ public sealed class OrderWatchIndex(
         await DeleteIfExistsAsync(table, DuePartition(ArgumentCheck(entry).DueAt), entry.OrderId, ETag.All, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Ends the watch <paramref name="mark"/> describes: deletes the watch row unless the order entered the watch again since.</summary>
-    public async Task CloseAsync(string orderId, WatchMark mark, CancellationToken ct)
+    /// <summary>
+    /// Ends the watch <paramref name="state"/> was read from: stamps <c>WatchEndedAt</c> with the members row's ETag, so
+    /// an entry (or any ledger write) since then wins and the watch goes on. Returns whether it was stamped.
+    /// </summary>
+    public async Task<bool> CloseAsync(string orderId, WatchState state, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(mark);
+        ArgumentNullException.ThrowIfNull(state);
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
-        await DeleteIfExistsAsync(table, orderId, WatchRow, mark.ETag, ct).ConfigureAwait(false);
+        try
+        {
+            await table.UpdateEntityAsync(new TableEntity(orderId, LedgerEntities.MembersRow) { [EndedAtProperty] = time.GetUtcNow() }, state.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is TableStatus.PreconditionFailed or TableStatus.NotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Merges watch properties into the members row; past the row's size limit the list is marked overflowed (LedgerPartitionReader) and the merge retried.</summary>
+    private static async Task MergeIntoMembersAsync(TableClient table, TableEntity watch, CancellationToken ct)
+    {
+        try
+        {
+            await table.UpsertEntityAsync(watch, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (LedgerPartitionReader.IsMembersOverflow(e))
+        {
+            await LedgerPartitionReader.OverflowMembersAsync(table, watch.PartitionKey, ct).ConfigureAwait(false);
+            await table.UpsertEntityAsync(watch, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The step after <paramref name="entry"/>: the schedule's next, or the end row one lease after the last step.</summary>
@@ -197,8 +247,12 @@ public sealed class OrderWatchIndex(
 /// <summary>One due step: step <see cref="Step"/> (0 = the first) of the watch <see cref="OrderId"/> entered at <see cref="EnteredAt"/>.</summary>
 public sealed record OrderWatchEntry(string OrderId, DateTimeOffset EnteredAt, int Step, DateTimeOffset DueAt);
 
-/// <summary>The watch an order is in (its watch row): entered at <see cref="EnteredAt"/>; <see cref="ETag"/> guards closing it.</summary>
-public sealed record WatchMark(DateTimeOffset EnteredAt, ETag ETag);
+/// <summary>
+/// The watch as a re-check reads it from the members row: entered at <see cref="EnteredAt"/> (null: never, or the row
+/// lost it), ended at <see cref="EndedAt"/>, the <see cref="Snapshot"/> (null: none readable), the refund rows the
+/// ledger lists now (<see cref="ListedRefundRows"/>; null: the list overflowed) and the row's <see cref="ETag"/>.
+/// </summary>
+public sealed record WatchState(DateTimeOffset? EnteredAt, DateTimeOffset? EndedAt, WatchSnapshot? Snapshot, IReadOnlySet<string>? ListedRefundRows, ETag ETag);
 
 /// <summary>
 /// A claim's outcome: <see cref="Won"/>, or the existing claim's time (null: unknown, e.g. the row went meanwhile)

@@ -76,14 +76,15 @@ public sealed partial class OrderWatchRechecks(
         {
             var now = time.GetUtcNow();
             var lease = reconciliation.Value.MaxRunDuration;
+
+            // One point read of the order: its members row, which holds the watch and its snapshot.
+            var watch = await index.ReadWatchAsync(entry.OrderId, ct).ConfigureAwait(false);
             if (index.IsEnd(entry))
             {
-                await EndAsync(entry, run, ct).ConfigureAwait(false);
+                await EndAsync(entry, watch, run, ct).ConfigureAwait(false);
                 return;
             }
 
-            // One read of the order: its ledger and its watch row.
-            var (orderLedger, watch) = await index.ReadOrderAsync(entry.OrderId, ct).ConfigureAwait(false);
             if (Judge(entry, watch?.EnteredAt, null, now, lease) == Verdict.Stale)
             {
                 await index.DropAsync(entry, ct).ConfigureAwait(false);
@@ -98,7 +99,7 @@ public sealed partial class OrderWatchRechecks(
                 return;
             }
 
-            await RecheckAsync(entry.OrderId, orderLedger, run, ct).ConfigureAwait(false);
+            await RecheckAsync(entry.OrderId, watch, run, ct).ConfigureAwait(false);
             await index.DropAsync(entry, ct).ConfigureAwait(false);
             Interlocked.Increment(ref run.Rechecked);
         }
@@ -110,21 +111,30 @@ public sealed partial class OrderWatchRechecks(
         }
     }
 
-    /// <summary>The end row of a watch came due: the watch row goes (unless the order entered the watch again since), then the end row.</summary>
-    private async Task EndAsync(OrderWatchEntry entry, Counters run, CancellationToken ct)
+    /// <summary>The end row of a watch came due: the watch is marked ended (unless the order entered the watch again since), then the end row goes.</summary>
+    private async Task EndAsync(OrderWatchEntry entry, WatchState? watch, Counters run, CancellationToken ct)
     {
-        if (await index.GetWatchAsync(entry.OrderId, ct).ConfigureAwait(false) is { } watch && watch.EnteredAt <= entry.EnteredAt)
+        if (watch is { EnteredAt: { } entered } && entered <= entry.EnteredAt && await index.CloseAsync(entry.OrderId, watch, ct).ConfigureAwait(false))
         {
-            await index.CloseAsync(entry.OrderId, watch, ct).ConfigureAwait(false);
             Interlocked.Increment(ref run.Left);
         }
 
         await index.DropAsync(entry, ct).ConfigureAwait(false);
     }
 
-    private async Task RecheckAsync(string orderId, OrderLedger orderLedger, Counters run, CancellationToken ct)
+    /// <summary>
+    /// Lists the order at Ping++; when Ping++ and the ledger's members list both still match the watch's snapshot
+    /// there is nothing to converge and nothing more is read. Otherwise the order is read and converged.
+    /// </summary>
+    private async Task RecheckAsync(string orderId, WatchState? watch, Counters run, CancellationToken ct)
     {
         var atPingpp = await OrderRefundList.ListAllAsync(client, orderId, () => Interlocked.Increment(ref run.PingppCalls), ct).ConfigureAwait(false);
+        if (watch?.Snapshot is { } snapshot && snapshot.Settles(watch.ListedRefundRows, atPingpp))
+        {
+            return;
+        }
+
+        var orderLedger = await ledger.ListOrderAsync(orderId, ct).ConfigureAwait(false);
         var plan = OrderReconciliation.Decide(orderLedger, atPingpp, order: null, time.GetUtcNow(), reconciliation.Value.CreateGracePeriod);
         foreach (var refund in plan.Apply)
         {
@@ -153,6 +163,9 @@ public sealed partial class OrderWatchRechecks(
             // A request of ours is not where the ledger says: the open-work check has the rules (and the claims) for it.
             await ledger.MarkOrderForReconciliationAsync(orderId, "watch re-check: a request needs reconciliation", ct).ConfigureAwait(false);
         }
+
+        // The ledger as it is now becomes the snapshot, so the next step stops at one read again if nothing changes.
+        await index.RecordSnapshotAsync(orderId, (await ledger.ListOrderAsync(orderId, ct).ConfigureAwait(false)).Refunds, ct).ConfigureAwait(false);
     }
 
     private async Task RecordAsync(Discrepancy discrepancy, Counters run, CancellationToken ct)
