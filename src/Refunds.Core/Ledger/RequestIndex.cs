@@ -56,14 +56,14 @@ public sealed class RequestIndex
             day[StateProperty(state.ToString())] = now.UtcTicks;
         }
 
-        if (from != to.State)
+        if (from != to.State && HasStateRows(to.State.ToString()))
         {
             var stateRow = RowKey(now, to.RequestId);
             day[StateRowProperty(to.State.ToString())] = stateRow;
             writes.Add(index.UpsertEntityAsync(Pointer(StatePartition(to.State.ToString()), stateRow, partition, to), TableUpdateMode.Replace, ct));
         }
 
-        if (alsoPossible is { } also && also != to.State && also != from)
+        if (alsoPossible is { } also && also != to.State && also != from && HasStateRows(also.ToString()))
         {
             var stateRow = RowKey(now, to.RequestId);
             day[StateRowProperty(also.ToString())] = stateRow;
@@ -118,10 +118,13 @@ public sealed class RequestIndex
             if (!fresh.ContainsKey(StateProperty(state)))
             {
                 // Hinted by no before-write (a request older than the index): index its state now.
-                var stateRow = RowKey(truth.UpdatedAt, truth.RequestId);
                 fresh[StateProperty(state)] = truth.UpdatedAt.UtcTicks;
-                fresh[StateRowProperty(state)] = stateRow;
-                await index.UpsertEntityAsync(Pointer(StatePartition(state), stateRow, partition, truth), TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                if (HasStateRows(state))
+                {
+                    var stateRow = RowKey(truth.UpdatedAt, truth.RequestId);
+                    fresh[StateRowProperty(state)] = stateRow;
+                    await index.UpsertEntityAsync(Pointer(StatePartition(state), stateRow, partition, truth), TableUpdateMode.Replace, ct).ConfigureAwait(false);
+                }
             }
 
             try
@@ -228,11 +231,14 @@ public sealed class RequestIndex
         foreach (var (partition, r) in requests)
         {
             var day = Day(partition, r);
-            var stateRow = RowKey(r.UpdatedAt, r.RequestId);
             day[StateProperty(r.State.ToString())] = r.UpdatedAt.UtcTicks;
-            day[StateRowProperty(r.State.ToString())] = stateRow;
             rows.Add(day);
-            rows.Add(Pointer(StatePartition(r.State.ToString()), stateRow, partition, r));
+            if (HasStateRows(r.State.ToString()))
+            {
+                var stateRow = RowKey(r.UpdatedAt, r.RequestId);
+                day[StateRowProperty(r.State.ToString())] = stateRow;
+                rows.Add(Pointer(StatePartition(r.State.ToString()), stateRow, partition, r));
+            }
             if (HasChargeRow(r))
             {
                 rows.Add(Pointer(ChargePartition(r.Charge!), day.RowKey, partition, r));
