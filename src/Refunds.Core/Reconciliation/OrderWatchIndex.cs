@@ -61,7 +61,7 @@ public sealed class OrderWatchIndex(
         await MergeIntoMembersAsync(ledger, new TableEntity(orderId, LedgerEntities.MembersRow)
         {
             [EnteredAtProperty] = now,
-            [RefundsProperty] = WatchSnapshot.Of(refunds).ToJson(),
+            [RefundsProperty] = WatchSnapshot.Of(refunds).ToStoredJson(),
         }, ct).ConfigureAwait(false);
     }
 
@@ -129,7 +129,7 @@ public sealed class OrderWatchIndex(
     public async Task RecordSnapshotAsync(string orderId, IReadOnlyCollection<RefundRecord> refunds, CancellationToken ct)
     {
         var table = await _ledger.GetAsync(ct).ConfigureAwait(false);
-        await MergeIntoMembersAsync(table, new TableEntity(orderId, LedgerEntities.MembersRow) { [RefundsProperty] = WatchSnapshot.Of(refunds).ToJson() }, ct).ConfigureAwait(false);
+        await MergeIntoMembersAsync(table, new TableEntity(orderId, LedgerEntities.MembersRow) { [RefundsProperty] = WatchSnapshot.Of(refunds).ToStoredJson() }, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -16,7 +16,13 @@ public sealed record WatchSnapshot(IReadOnlyList<WatchedRefund> Refunds)
     public static WatchSnapshot Of(IEnumerable<RefundRecord> refunds)
         => new([.. refunds.Select(r => new WatchedRefund(r.RefundId, r.Status, r.Amount)).OrderBy(r => r.Id, StringComparer.Ordinal)]);
 
+    /// <summary>Past this the snapshot is not stored (a table string holds 32K characters): such an order is read whole at each re-check.</summary>
+    public const int MaxStoredChars = 30_000;
+
     public string ToJson() => JsonSerializer.Serialize(Refunds.Select(r => new object[] { r.Id, r.Status.ToString(), r.Amount }));
+
+    /// <summary>What the members row keeps: the JSON, or an empty string (no snapshot) when it would pass <see cref="MaxStoredChars"/>.</summary>
+    public string ToStoredJson() => ToJson() is { Length: <= MaxStoredChars } json ? json : "";
 
     /// <summary>The snapshot stored as <paramref name="json"/>; null when absent or unreadable (then the re-check reads the order).</summary>
     public static WatchSnapshot? FromJson(string? json)

@@ -49,5 +49,14 @@ public sealed class WatchSnapshotTests
         Assert.Null(WatchSnapshot.FromJson("[[\"re_a\"]]"));
     }
 
+    [Fact]
+    public void A_snapshot_too_large_for_a_table_property_is_not_stored_so_the_order_is_read_whole()
+    {
+        var many = WatchSnapshot.Of(Enumerable.Range(0, 2000).Select(i => new RefundRecord { RefundId = $"re_{i:D24}", Amount = 100, Status = PingppRefundStatus.Succeeded }));
+        Assert.True(many.ToJson().Length > WatchSnapshot.MaxStoredChars);
+        Assert.Null(WatchSnapshot.FromJson(many.ToStoredJson()));
+        Assert.Equal(Snapshot.ToJson(), Snapshot.ToStoredJson());
+    }
+
     private static PingppRefund Refund(string id, long amount, PingppRefundStatus status) => new() { Id = id, Amount = amount, Status = status };
 }
