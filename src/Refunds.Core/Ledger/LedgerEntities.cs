@@ -97,7 +97,7 @@ internal static class LedgerEntities
 
     public static string? Kind(TableEntity e) => e.GetString("Kind");
 
-    /// <summary>An order's ledger from rows of its partition; rows of other kinds (history, the watch row) are left out.</summary>
+    /// <summary>An order's ledger from rows of its partition; rows of other kinds (history) are left out.</summary>
     public static OrderLedger ToOrderLedger(string orderId, IReadOnlyCollection<TableEntity> rows) => new(
         orderId,
         rows.Where(r => Kind(r) == "order").Select(ToOrder).FirstOrDefault(),

@@ -136,9 +136,11 @@ public sealed partial class OrderWatchRechecks(
 
         var orderLedger = await ledger.ListOrderAsync(orderId, ct).ConfigureAwait(false);
         var plan = OrderReconciliation.Decide(orderLedger, atPingpp, order: null, time.GetUtcNow(), reconciliation.Value.CreateGracePeriod);
+        var refunds = orderLedger.Refunds.ToDictionary(r => r.RefundId, StringComparer.Ordinal);
         foreach (var refund in plan.Apply)
         {
             var applied = await ledger.ApplyRefundAsync(refund, orderId, ct).ConfigureAwait(false);
+            refunds[applied.Refund.RefundId] = applied.Refund;
             if (applied.Outcome == RefundApplyOutcome.Created && applied.Refund.External)
             {
                 Interlocked.Increment(ref run.External);
@@ -164,8 +166,10 @@ public sealed partial class OrderWatchRechecks(
             await ledger.MarkOrderForReconciliationAsync(orderId, "watch re-check: a request needs reconciliation", ct).ConfigureAwait(false);
         }
 
-        // The ledger as it is now becomes the snapshot, so the next step stops at one read again if nothing changes.
-        await index.RecordSnapshotAsync(orderId, (await ledger.ListOrderAsync(orderId, ct).ConfigureAwait(false)).Refunds, ct).ConfigureAwait(false);
+        // The refunds as read and as applied become the snapshot, so the next step stops at one read again if nothing
+        // changes. A writer that changed the order meanwhile shows as a members list or a Ping++ listing that differs
+        // from it, which sends that step to the whole order again.
+        await index.RecordSnapshotAsync(orderId, refunds.Values, ct).ConfigureAwait(false);
     }
 
     private async Task RecordAsync(Discrepancy discrepancy, Counters run, CancellationToken ct)
